@@ -1,0 +1,40 @@
+/** Dispatches argv to a command and turns every failure into a message and an exit code. */
+import { CliError, type CliIO } from './command.js';
+import { commands } from './commands/index.js';
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return ['usage: seccomp-ts COMMAND [ARGS...]', '', 'commands:', ...lines, '',
+    "Run 'seccomp-ts COMMAND --help' for a command's options."].join('\n') + '\n';
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 a negative answer such as "invalid", 2 bad usage or input). */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`seccomp-ts: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr(`seccomp-ts: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`seccomp-ts: ${name}: ${message}\n`);
+    if (process.env.SECCOMP_TS_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return 2;
+  }
+}
