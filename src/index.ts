@@ -6,6 +6,5 @@
  */
 export * from './bpf/instructions.js';
 export * from './bpf/seccomp-data.js';
-export * from './syscalls/arch.js';
-export * from './syscalls/actions.js';
+export * from './syscalls/index.js';
 export type * from './policy/types.js';

@@ -1,0 +1,186 @@
+/**
+ * Syscall name ↔ number per ABI, over the generated tables. Numbers are as a filter sees them in
+ * `seccomp_data.nr`: x32 numbers include `X32_SYSCALL_BIT`.
+ */
+import { ARCHES, ARCH_NAMES, X32_SYSCALL_BIT, type ArchName, type SyscallNr } from './arch.js';
+import { I386_ROWS } from './tables/i386.js';
+import { X32_ROWS } from './tables/x32.js';
+import { X86_64_ROWS } from './tables/x86_64.js';
+import type { SyscallEntry, SyscallRow } from './types.js';
+
+/** Input the resolver cannot accept: an empty name, a negative or fractional number, one past the table. */
+export class SyscallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SyscallError';
+  }
+}
+
+/** A syscall name the ABI does not have. The message names the nearest known names. */
+export class UnknownSyscallError extends SyscallError {
+  constructor(
+    readonly syscall: string,
+    readonly arch: ArchName,
+    /** Nearest names on `arch`, best first (possibly empty). */
+    readonly suggestions: string[],
+    /** Other ABIs that do have a syscall of this name. */
+    readonly otherArches: ArchName[],
+  ) {
+    let message = `unknown syscall "${syscall}" on ${arch}`;
+    if (otherArches.length > 0) message += ` (it exists on ${joinOr(otherArches, 'and')})`;
+    if (suggestions.length > 0) message += `; did you mean ${joinOr(suggestions, 'or')}?`;
+    super(message);
+    this.name = 'UnknownSyscallError';
+  }
+}
+
+function joinOr(items: readonly string[], word: string): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
+}
+
+interface Table {
+  readonly entries: readonly SyscallEntry[];
+  readonly byName: ReadonlyMap<string, SyscallEntry>;
+  readonly byNr: ReadonlyMap<number, SyscallEntry>;
+}
+
+const ROWS: Readonly<Record<ArchName, readonly SyscallRow[]>> = { x86_64: X86_64_ROWS, i386: I386_ROWS, x32: X32_ROWS };
+const built = new Map<ArchName, Table>();
+
+function table(arch: ArchName): Table {
+  let t = built.get(arch);
+  if (t === undefined) {
+    const descriptor = ARCHES[arch];
+    if (descriptor === undefined) throw new SyscallError(`unknown architecture "${String(arch)}"`);
+    const entries = ROWS[arch].map(([nr, name, minKernel]): SyscallEntry => Object.freeze(
+      minKernel === undefined
+        ? { name, nr: ((descriptor.nrBase | nr) >>> 0) as SyscallNr }
+        : { name, nr: ((descriptor.nrBase | nr) >>> 0) as SyscallNr, minKernel },
+    ));
+    t = {
+      entries: Object.freeze(entries),
+      byName: new Map(entries.map((e) => [e.name, e])),
+      byNr: new Map(entries.map((e) => [e.nr, e])),
+    };
+    built.set(arch, t);
+  }
+  return t;
+}
+
+/** Every syscall of the ABI, sorted by number. */
+export function syscallTable(arch: ArchName): readonly SyscallEntry[] {
+  return table(arch).entries;
+}
+
+/** The highest syscall number of the ABI (for x32 including the x32 bit). */
+export function maxSyscallNr(arch: ArchName): SyscallNr {
+  const entries = table(arch).entries;
+  return entries[entries.length - 1]!.nr;
+}
+
+/** The table's spelling of a user-written name: lower case, and `sysctl` → `_sysctl` style aliases. */
+function canonicalName(arch: ArchName, name: string): string {
+  const lower = name.trim().toLowerCase();
+  const { byName } = table(arch);
+  if (!byName.has(lower) && byName.has(`_${lower}`)) return `_${lower}`;
+  return lower;
+}
+
+/**
+ * The syscall called `name` on `arch`, or undefined. Case-insensitive; the names of removed or legacy calls
+ * that the kernel spells with a leading underscore resolve without it too (`sysctl` → `_sysctl`,
+ * `llseek` → `_llseek`, `newselect` → `_newselect`).
+ */
+export function lookupSyscall(arch: ArchName, name: string): SyscallEntry | undefined {
+  return table(arch).byName.get(canonicalName(arch, name));
+}
+
+/**
+ * The number of syscall `name` on `arch` as `seccomp_data.nr` carries it.
+ * Throws `UnknownSyscallError` (with the nearest names) for a name the ABI lacks, `SyscallError` for an empty name.
+ */
+export function resolveSyscall(arch: ArchName, name: string): SyscallNr {
+  if (name.trim() === '') throw new SyscallError('empty syscall name');
+  const entry = lookupSyscall(arch, name);
+  if (entry !== undefined) return entry.nr;
+  const wanted = name.trim().toLowerCase();
+  const otherArches = ARCH_NAMES.filter((a) => a !== arch && lookupSyscall(a, wanted) !== undefined);
+  throw new UnknownSyscallError(name, arch, suggestSyscalls(arch, wanted), otherArches);
+}
+
+/**
+ * The name of syscall number `nr` on `arch` (x32: with the x32 bit), or undefined for any value that is not one
+ * (holes, numbers past the table, negative or fractional values, x32 numbers without the bit).
+ */
+export function syscallName(arch: ArchName, nr: number): string | undefined {
+  return table(arch).byNr.get(nr)?.name;
+}
+
+/**
+ * The syscall with number `nr` on `arch`, throwing a `SyscallError` that says why for anything else:
+ * negative or fractional numbers, numbers past the table, unused numbers, x32 numbers lacking the x32 bit.
+ */
+export function syscallByNr(arch: ArchName, nr: number): SyscallEntry {
+  const t = table(arch);
+  if (!Number.isSafeInteger(nr)) throw new SyscallError(`syscall number ${nr} is not an integer`);
+  if (nr < 0) throw new SyscallError(`syscall number ${nr} is negative`);
+  const entry = t.byNr.get(nr);
+  if (entry !== undefined) return entry;
+  const { nrBase } = ARCHES[arch];
+  const first = t.entries[0]!.nr;
+  const last = maxSyscallNr(arch);
+  const range = nrBase === 0 ? `${first}-${last}` : `${hex(first)}-${hex(last)}`;
+  if (nrBase !== 0 && nr < nrBase) {
+    const withBit = t.byNr.get((nr | nrBase) >>> 0);
+    throw new SyscallError(`x32 syscall numbers carry the x32 bit ${hex(X32_SYSCALL_BIT)}: ${nr} is not one` +
+      (withBit ? ` (${hex(withBit.nr)} is ${withBit.name})` : ''));
+  }
+  if (nr > last) throw new SyscallError(`syscall number ${fmt(nr, nrBase)} is past the ${arch} table (${range})`);
+  throw new SyscallError(`no syscall has number ${fmt(nr, nrBase)} on ${arch} (${range}, with gaps)`);
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+const fmt = (n: number, base: number): string => (base === 0 ? String(n) : hex(n));
+
+/**
+ * Up to `limit` names on `arch` closest to `name` (edit distance counting transpositions as one edit), all at
+ * the smallest distance found, and only if that distance makes a plausible typo (at most a third of the name).
+ */
+export function suggestSyscalls(arch: ArchName, name: string, limit = 3): string[] {
+  const wanted = name.trim().toLowerCase();
+  if (wanted === '') return [];
+  const threshold = Math.max(1, Math.floor(wanted.length / 3));
+  const scored: Array<{ name: string; distance: number }> = [];
+  for (const entry of table(arch).entries) {
+    const bare = entry.name.replace(/^_/, '');
+    const distance = Math.min(editDistance(wanted, entry.name), editDistance(wanted, bare));
+    if (distance <= threshold) scored.push({ name: entry.name, distance });
+  }
+  const best = Math.min(...scored.map((s) => s.distance));
+  return scored
+    .filter((s) => s.distance === best)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .slice(0, limit)
+    .map((s) => s.name);
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols).fill(0);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      }
+      d[i * cols + j] = best;
+    }
+  }
+  return d[rows * cols - 1]!;
+}
