@@ -6,6 +6,15 @@
  *                  (PR_SET_NO_NEW_PRIVS, then seccomp(SECCOMP_SET_MODE_FILTER)) and prints one line:
  *                  "accepted" or "errno N".
  *
+ *   oracle probe   stdin: a sequence of jobs, each a program (as for `check`) followed by a little-endian u32
+ *                  probe count and, per probe, u32 abi (0: `syscall`, 1: `int $0x80`), u32 nr and six u64
+ *                  arguments. First prints "ip X Y": the instruction pointers the filter sees for a `syscall`
+ *                  and for an `int $0x80` probe (the address after each instruction). Then, per job, loads the
+ *                  program in a forked child, issues every probe there and prints one line: "ok R1 R2 ..." with
+ *                  each probe's raw return value (signed, decimal), or "refused errno N" when the kernel
+ *                  refuses the program. The caller makes sure every return of the program is an ERRNO, so
+ *                  that no probed syscall ever runs.
+ *
  * The child cannot report through a syscall once a filter is loaded (the filter may refuse it), so it writes
  * its answer to a shared mapping and ends itself with a deliberate fault.
  */
@@ -81,8 +90,136 @@ static int check_main(void) {
   return 0;
 }
 
+/*
+ * probe_syscall(nr, args) and probe_int80(nr, args): load every argument register in full (64 bits, so that
+ * the upper halves seen by an i386 filter can be observed), then enter the kernel. No libc, no stack use
+ * besides saved registers: nothing else may run a syscall once the filter is loaded.
+ */
+long probe_syscall(uint64_t nr, const uint64_t *args);
+long probe_int80(uint64_t nr, const uint64_t *args);
+extern char probe_syscall_after[];
+extern char probe_int80_after[];
+__asm__(
+    ".text\n"
+    ".globl probe_syscall\n"
+    ".type probe_syscall, @function\n"
+    "probe_syscall:\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %r11\n"
+    "  mov 0(%r11), %rdi\n"
+    "  mov 8(%r11), %rsi\n"
+    "  mov 16(%r11), %rdx\n"
+    "  mov 24(%r11), %r10\n"
+    "  mov 32(%r11), %r8\n"
+    "  mov 40(%r11), %r9\n"
+    "  syscall\n"
+    ".globl probe_syscall_after\n"
+    "probe_syscall_after:\n"
+    "  ret\n"
+    ".globl probe_int80\n"
+    ".type probe_int80, @function\n"
+    "probe_int80:\n"
+    "  push %rbx\n"
+    "  push %rbp\n"
+    "  push %r12\n"
+    "  push %r13\n"
+    "  push %r14\n"
+    "  push %r15\n"
+    "  mov %rdi, %rax\n"
+    "  mov %rsi, %r11\n"
+    "  mov 0(%r11), %rbx\n"
+    "  mov 8(%r11), %rcx\n"
+    "  mov 16(%r11), %rdx\n"
+    "  mov 24(%r11), %rsi\n"
+    "  mov 32(%r11), %rdi\n"
+    "  mov 40(%r11), %rbp\n"
+    "  int $0x80\n"
+    ".globl probe_int80_after\n"
+    "probe_int80_after:\n"
+    "  pop %r15\n"
+    "  pop %r14\n"
+    "  pop %r13\n"
+    "  pop %r12\n"
+    "  pop %rbp\n"
+    "  pop %rbx\n"
+    "  ret\n");
+
+#define MAX_PROBES 65536
+
+struct probe {
+  uint32_t abi;
+  uint32_t nr;
+  uint64_t args[6];
+};
+
+struct probe_results {
+  volatile int32_t loaded;
+  volatile int32_t err;
+  volatile int32_t done;
+  int32_t pad;
+  volatile int64_t ret[MAX_PROBES];
+};
+
+static int probe_main(void) {
+  static struct sock_filter insns[MAX_INSNS];
+  static struct probe probes[MAX_PROBES];
+  struct probe_results *res =
+      mmap(NULL, sizeof(struct probe_results), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (res == MAP_FAILED) { perror("mmap"); return 3; }
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  printf("ip %llu %llu\n", (unsigned long long)(uintptr_t)probe_syscall_after,
+         (unsigned long long)(uintptr_t)probe_int80_after);
+  for (;;) {
+    uint32_t count, nprobes;
+    if (read_exact(&count, 4) != 0) break;
+    if (count > MAX_INSNS) { fprintf(stderr, "oracle: program of %u instructions is too large\n", count); return 3; }
+    if (count > 0 && read_exact(insns, (size_t)count * 8) != 0) { fprintf(stderr, "oracle: truncated input\n"); return 3; }
+    if (read_exact(&nprobes, 4) != 0) { fprintf(stderr, "oracle: truncated input\n"); return 3; }
+    if (nprobes > MAX_PROBES) { fprintf(stderr, "oracle: %u probes in one job, at most %d\n", nprobes, MAX_PROBES); return 3; }
+    if (nprobes > 0 && read_exact(probes, (size_t)nprobes * sizeof(struct probe)) != 0) {
+      fprintf(stderr, "oracle: truncated input\n");
+      return 3;
+    }
+    res->loaded = 0;
+    res->err = -1;
+    res->done = 0;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); return 3; }
+    if (pid == 0) {
+      struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
+      if (count > 0xffff) { res->err = EINVAL; _exit(0); }
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { res->err = 1000 + errno; _exit(0); }
+      long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+      if (r != 0) { res->err = errno; _exit(0); }
+      res->err = 0;
+      res->loaded = 1;
+      for (uint32_t i = 0; i < nprobes; i++) {
+        const struct probe *p = &probes[i];
+        res->ret[i] = p->abi == 1 ? probe_int80(p->nr, p->args) : probe_syscall(p->nr, p->args);
+      }
+      res->done = 1;
+      die_quietly();
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (res->err > 0) { printf("refused errno %d\n", res->err); continue; }
+    if (!res->loaded || !res->done) {
+      fprintf(stderr, "oracle: probing child ended early (status 0x%x)\n", status);
+      return 3;
+    }
+    printf("ok");
+    for (uint32_t i = 0; i < nprobes; i++) printf(" %lld", (long long)res->ret[i]);
+    printf("\n");
+  }
+  fflush(stdout);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main();
-  fprintf(stderr, "usage: oracle check < programs\n");
+  if (argc >= 2 && strcmp(argv[1], "probe") == 0) return probe_main();
+  fprintf(stderr, "usage: oracle check < programs | oracle probe < jobs\n");
   return 2;
 }

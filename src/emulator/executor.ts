@@ -1,0 +1,192 @@
+/**
+ * The fast executor: a filter compiled once into a JavaScript function, straight-line code with no
+ * instruction decoding at run time. Classic BPF jumps only forward, so every jump becomes a `break` out of a
+ * labelled block that ends right before its target. Where code generation is forbidden (a page whose
+ * Content-Security-Policy refuses `eval`), the filter runs on the reference interpreter instead, with the same
+ * results.
+ */
+import type { Instruction, Program } from '../bpf/instructions.js';
+import { SECCOMP_DATA_SIZE } from '../bpf/seccomp-data.js';
+import { admit } from './admit.js';
+import { dataWords, interpret, verdictOf, type DataLike, type Verdict } from './interpreter.js';
+import { aluExpression } from './semantics.js';
+
+/** How a compiled filter runs: generated code, or the interpreter when code generation is unavailable. */
+export type ExecutionMode = 'generated' | 'interpreter';
+
+export interface CompileOptions {
+  /** Set to false to never generate code (as if forbidden by a Content-Security-Policy). Default true. */
+  readonly codeGeneration?: boolean;
+}
+
+export interface CountedRun {
+  readonly raw: number;
+  /** Instructions executed, the final RET included. */
+  readonly executed: number;
+}
+
+/** A filter ready to run many times. */
+export interface CompiledFilter {
+  readonly program: Program;
+  /** What this filter runs on. */
+  readonly mode: ExecutionMode;
+  /** When `mode` is `interpreter` although code generation was allowed: why generation failed. */
+  readonly fallbackReason?: string;
+  /** The raw 32-bit return value for `data`. */
+  run(data: DataLike): number;
+  /** The raw return value for the 16 words of a `seccomp_data` (the fastest entry point). */
+  runWords(words: Uint32Array): number;
+  /** The raw return value and the number of instructions executed. */
+  runCounting(data: DataLike): CountedRun;
+  /** The raw return value decoded. */
+  verdict(data: DataLike): Verdict;
+}
+
+type WordsFn = (w: Uint32Array) => number;
+type CountingFn = (w: Uint32Array, out: Int32Array) => number;
+
+/** Compiles `program` (refusing, like the interpreter, any program the kernel would refuse). */
+export function compileFilter(program: Program, options: CompileOptions = {}): CompiledFilter {
+  admit(program);
+  let fast: WordsFn | undefined;
+  let fallbackReason: string | undefined;
+  if (options.codeGeneration !== false) {
+    try {
+      fast = generate(program, false) as WordsFn;
+    } catch (err) {
+      fallbackReason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+  }
+  if (fast === undefined) return interpreted(program, fallbackReason);
+  const runWords = fast;
+  let counting: CountingFn | undefined;
+  const out = new Int32Array(1);
+  const runCounting = (data: DataLike): CountedRun => {
+    counting ??= generate(program, true) as CountingFn;
+    const raw = counting(dataWords(data), out);
+    return { raw, executed: out[0] as number };
+  };
+  return {
+    program,
+    mode: 'generated',
+    run: (data) => runWords(dataWords(data)),
+    runWords: (words) => runWords(checkWords(words)),
+    runCounting,
+    verdict: (data) => verdictOf(runWords(dataWords(data))),
+  };
+}
+
+function checkWords(words: Uint32Array): Uint32Array {
+  if (words.length !== SECCOMP_DATA_SIZE / 4) throw new RangeError(`seccomp_data is 16 words, got ${words.length}`);
+  return words;
+}
+
+function interpreted(program: Program, fallbackReason: string | undefined): CompiledFilter {
+  const runCounting = (data: DataLike): CountedRun => {
+    const r = interpret(program, data);
+    return { raw: r.raw, executed: r.executed };
+  };
+  return {
+    program,
+    mode: 'interpreter',
+    ...(fallbackReason !== undefined && { fallbackReason }),
+    run: (data) => interpret(program, data).raw,
+    runWords: (words) => interpret(program, words).raw,
+    runCounting,
+    verdict: (data) => verdictOf(interpret(program, data).raw),
+  };
+}
+
+/** Absolute index a jump instruction lands on, for each way it can go. */
+function jumpTargets(insn: Instruction, pc: number): number[] {
+  if (insn.kind === 'ja') return [pc + 1 + insn.offset];
+  if (insn.kind === 'jmp') return [pc + 1 + insn.jt, pc + 1 + insn.jf];
+  return [];
+}
+
+const COND_OP = { jeq: '===', jgt: '>', jge: '>=' } as const;
+
+/**
+ * Up to this many jump targets, each becomes a labelled block (the fastest shape). Beyond it the blocks would
+ * nest too deeply for JavaScript parsers, so the code becomes a `switch` over jump targets inside a loop: one
+ * dispatch per taken jump, still no decoding.
+ */
+const MAX_NESTED_LABELS = 1000;
+
+/** JavaScript source of the filter's body; `counting` adds an executed-instruction counter. */
+export function filterSource(program: Program, counting: boolean): string {
+  const labels = new Set<number>();
+  program.forEach((insn, pc) => {
+    for (const t of jumpTargets(insn, pc)) if (t !== pc + 1) labels.add(t);
+  });
+  const nested = labels.size <= MAX_NESTED_LABELS;
+  const slots = new Set<number>();
+  for (const insn of program) if (insn.kind === 'st' || insn.kind === 'ld_mem') slots.add(insn.slot);
+  const lines: string[] = ['"use strict";', 'let A = 0, X = 0;'];
+  if (counting) lines.push('let c = 0;');
+  if (slots.size > 0) lines.push(`let ${[...slots].sort((a, b) => a - b).map((s) => `m${s} = 0`).join(', ')};`);
+  const ret = (value: string): string => (counting ? `{ out[0] = c; return ${value}; }` : `return ${value};`);
+  const goto = (pc: number, t: number): string => {
+    if (t === pc + 1) return '';
+    return nested ? `break L${t};` : `{ pc = ${t}; continue; }`;
+  };
+  if (nested) {
+    const opened = [...labels].sort((a, b) => b - a);
+    if (opened.length > 0) lines.push(opened.map((t) => `L${t}: {`).join(' '));
+  } else {
+    lines.push('let pc = 0;', 'for (;;) switch (pc) {', 'case 0:');
+  }
+  program.forEach((insn, pc) => {
+    if (labels.has(pc)) lines.push(nested ? `} // ${pc}` : `case ${pc}:`);
+    if (counting) lines.push('c++;');
+    lines.push(statement(insn, pc, ret, goto));
+  });
+  if (!nested) lines.push('}');
+  return lines.join('\n');
+}
+
+function statement(
+  insn: Instruction,
+  pc: number,
+  ret: (value: string) => string,
+  goto: (pc: number, target: number) => string,
+): string {
+  const reg = (dst: 'A' | 'X'): string => dst;
+  switch (insn.kind) {
+    case 'ld_abs': return `A = w[${insn.offset / 4}];`;
+    case 'ld_len': return `${reg(insn.dst)} = ${SECCOMP_DATA_SIZE};`;
+    case 'ld_imm': return `${reg(insn.dst)} = ${insn.value >>> 0};`;
+    case 'ld_mem': return `${reg(insn.dst)} = m${insn.slot};`;
+    case 'st': return `m${insn.slot} = ${insn.src};`;
+    case 'alu': {
+      const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);
+      const guard = insn.src === 'x' && (insn.op === 'div' || insn.op === 'mod') ? `if (X === 0) ${ret('0')} ` : '';
+      return `${guard}A = ${aluExpression(insn.op, 'A', v)};`;
+    }
+    case 'neg': return 'A = -A >>> 0;';
+    case 'ja': return goto(pc, pc + 1 + insn.offset);
+    case 'jmp': {
+      const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);
+      const cond = insn.cond === 'jset' ? `(A & ${v}) !== 0` : `A ${COND_OP[insn.cond]} ${v}`;
+      const t = goto(pc, pc + 1 + insn.jt);
+      const f = goto(pc, pc + 1 + insn.jf);
+      if (t === f) return '';
+      if (t === '') return `if (!(${cond})) ${f}`;
+      if (f === '') return `if (${cond}) ${t}`;
+      return `if (${cond}) ${t} else ${f}`;
+    }
+    case 'ret': return ret(insn.src === 'a' ? 'A' : String(insn.value >>> 0));
+    case 'tax': return 'X = A;';
+    case 'txa': return 'A = X;';
+    case 'ld_ind':
+    case 'ldx_msh':
+    case 'unknown':
+      throw new Error(`instruction ${pc}: '${insn.kind}' is not admitted in a seccomp filter`);
+  }
+}
+
+function generate(program: Program, counting: boolean): WordsFn | CountingFn {
+  const source = filterSource(program, counting);
+  // Throws EvalError where a Content-Security-Policy forbids code generation.
+  return (counting ? new Function('w', 'out', source) : new Function('w', source)) as WordsFn | CountingFn;
+}

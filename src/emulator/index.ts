@@ -1,0 +1,24 @@
+/**
+ * The emulator: runs any seccomp filter exactly as Linux does (reference interpreter and compiled executor),
+ * lays out `seccomp_data`, and combines the verdicts of stacked filters.
+ */
+export { seccompData, seccompDataFromBytes, type DataValue, type SeccompData, type SeccompDataInput } from './data.js';
+export { callData, type CallInput } from './call.js';
+export {
+  interpret,
+  verdictOf,
+  dataWords,
+  type DataLike,
+  type Interpretation,
+  type InterpretOptions,
+  type Step,
+  type Verdict,
+} from './interpreter.js';
+export {
+  compileFilter,
+  type CompiledFilter,
+  type CompileOptions,
+  type CountedRun,
+  type ExecutionMode,
+} from './executor.js';
+export { combineVerdicts, evaluateStack } from './stack.js';
