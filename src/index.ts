@@ -6,5 +6,7 @@
  */
 export * from './bpf/instructions.js';
 export * from './bpf/seccomp-data.js';
+export * from './bpf/builder.js';
+export * from './bpf/validator.js';
 export * from './syscalls/index.js';
 export type * from './policy/types.js';
