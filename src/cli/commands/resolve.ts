@@ -1,0 +1,95 @@
+/** `seccomp-ts resolve`: syscall name → number, number → name, per ABI. */
+import { CliError, parseFlags, type Command } from '../command.js';
+import {
+  ARCHES, X32_SYSCALL_BIT, lookupSyscall, parseArch, resolveSyscall, syscallByNr, type ArchName, type SyscallEntry,
+} from '../../syscalls/index.js';
+
+/** The `--arch` flag's value as an ABI (default x86_64); a bad value is a one-line CliError. */
+export function archOption(value: string | undefined, command: string): ArchName {
+  if (value === undefined) return 'x86_64';
+  try {
+    return parseArch(value);
+  } catch (err) {
+    throw new CliError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a decimal or 0x-hexadecimal syscall number; undefined when `text` does not look like a number. */
+function parseNumberArg(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text.slice(2), 16);
+  if (/^-(\d|0x)/i.test(text)) throw new CliError(`resolve: syscall number ${text} is negative`);
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text) || /^-0x/i.test(text)) {
+    throw new CliError(`resolve: "${text}" is not a syscall number (a non-negative integer, decimal or 0x hex)`);
+  }
+  return undefined;
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+interface Answer {
+  readonly query: string;
+  readonly entry: SyscallEntry;
+}
+
+function resolveOne(arch: ArchName, query: string): Answer {
+  const { nrBase } = ARCHES[arch];
+  try {
+    const number = parseNumberArg(query);
+    if (number === undefined) {
+      resolveSyscall(arch, query);
+      return { query, entry: lookupSyscall(arch, query)! };
+    }
+    // Users often type an x32 number as the kernel table lists it, without the x32 bit.
+    const withBit = nrBase !== 0 && number < X32_SYSCALL_BIT ? (number | nrBase) >>> 0 : number;
+    return { query, entry: syscallByNr(arch, withBit) };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`resolve: ${(err as Error).message}`);
+  }
+}
+
+function describeNr(arch: ArchName, nr: number): string {
+  const { nrBase } = ARCHES[arch];
+  if (nrBase === 0) return String(nr);
+  return `${nr} (${hex(nr)} = x32 bit ${hex(nrBase)} + ${nr - nrBase})`;
+}
+
+export const resolveCommand: Command = {
+  name: 'resolve',
+  summary: 'syscall name to number, or number to name, for x86_64, i386 or x32',
+  usage: [
+    'usage: seccomp-ts resolve NAME|NUMBER... [--arch ARCH] [--json]',
+    '',
+    'Prints the number of each syscall NAME, or the name of each NUMBER (decimal or 0x hex), as a seccomp',
+    'filter sees it in seccomp_data.nr. x32 numbers carry the x32 bit 0x40000000; a number given without it',
+    'is read as the x32 table lists it.',
+    '',
+    'options:',
+    '  --arch ARCH  x86_64 (default; also amd64), i386 (x86, i686) or x32; SCMP_ARCH_* names work too',
+    '  --json       one JSON array of {"query", "name", "nr", "minKernel"} objects',
+    '',
+    'examples:',
+    '  seccomp-ts resolve getcwd --arch i386     # 183',
+    '  seccomp-ts resolve 79                     # getcwd',
+    '  seccomp-ts resolve 0x4f openat',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      arch: { type: 'string' },
+      json: { type: 'boolean' },
+    }, 'resolve');
+    const arch = archOption(values.arch, 'resolve');
+    if (positionals.length === 0) throw new CliError("resolve: name a syscall or give a number (see 'seccomp-ts resolve --help')");
+    const answers = positionals.map((query) => resolveOne(arch, query));
+    if (values.json) {
+      const out = answers.map(({ query, entry }) => ({ query, arch, name: entry.name, nr: entry.nr, minKernel: entry.minKernel }));
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
+    }
+    const lines = answers.map(({ query, entry }) =>
+      parseNumberArg(query) === undefined ? describeNr(arch, entry.nr) : entry.name);
+    io.stdout(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,53 @@
+/** `seccomp-ts syscalls`: lists an ABI's syscall table. */
+import { parseFlags, CliError, type Command } from '../command.js';
+import { ARCHES, SYSCALL_DATA_SOURCE, syscallTable } from '../../syscalls/index.js';
+import { archOption } from './resolve.js';
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+export const syscallsCommand: Command = {
+  name: 'syscalls',
+  summary: "list an ABI's syscalls with their numbers",
+  usage: [
+    'usage: seccomp-ts syscalls [--arch ARCH] [--json]',
+    '',
+    'Lists every syscall of the ABI, sorted by number as a seccomp filter sees it in seccomp_data.nr',
+    '(x32 numbers include the x32 bit 0x40000000), with the kernel version that introduced it when known.',
+    '',
+    'options:',
+    '  --arch ARCH  x86_64 (default; also amd64), i386 (x86, i686) or x32; SCMP_ARCH_* names work too',
+    '  --json       {"arch", "auditArch", "source", "syscalls": [{"nr", "name", "minKernel"}]}',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      arch: { type: 'string' },
+      json: { type: 'boolean' },
+    }, 'syscalls');
+    if (positionals.length > 0) throw new CliError(`syscalls: unexpected argument "${positionals[0]}"`);
+    const arch = archOption(values.arch, 'syscalls');
+    const descriptor = ARCHES[arch];
+    const table = syscallTable(arch);
+    if (values.json) {
+      io.stdout(`${JSON.stringify({
+        arch,
+        auditArch: hex(descriptor.auditArch),
+        source: SYSCALL_DATA_SOURCE,
+        syscalls: table.map((e) => ({ nr: e.nr, name: e.name, minKernel: e.minKernel })),
+      }, null, 2)}\n`);
+      return 0;
+    }
+    const nrWidth = Math.max(...table.map((e) => String(e.nr).length), 2);
+    const hexWidth = Math.max(...table.map((e) => hex(e.nr).length), 3);
+    const nameWidth = Math.max(...table.map((e) => e.name.length), 4);
+    const lines = [
+      `# ${arch}: ${table.length} syscalls, AUDIT_ARCH ${hex(descriptor.auditArch)}` +
+        (descriptor.nrBase !== 0 ? `, numbers include the x32 bit ${hex(descriptor.nrBase)}` : ''),
+      `# ${SYSCALL_DATA_SOURCE}`,
+      `${'NR'.padStart(nrWidth)}  ${'HEX'.padEnd(hexWidth)}  ${'NAME'.padEnd(nameWidth)}  SINCE`,
+      ...table.map((e) =>
+        `${String(e.nr).padStart(nrWidth)}  ${hex(e.nr).padEnd(hexWidth)}  ${e.name.padEnd(nameWidth)}  ${e.minKernel ?? '-'}`),
+    ];
+    io.stdout(`${lines.map((l) => l.trimEnd()).join('\n')}\n`);
+    return 0;
+  },
+};
