@@ -1,0 +1,96 @@
+/**
+ * A program as a flow graph: one node per instruction, edges as absolute node ids.
+ *
+ * Unconditional jumps (`ja`) and conditional jumps whose two targets coincide are not nodes of their own:
+ * they are resolved into the edges that reach them, so every edge points at a node that does work.
+ * Classic BPF only jumps forward, so node ids in ascending order are a topological order.
+ */
+import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
+
+/** No successor (a return). */
+export const NONE = -1;
+
+export interface FlowNode {
+  readonly ins: Instruction;
+  /** Successor of a straight-line instruction; NONE for returns and branches. */
+  next: number;
+  /** Successors of a conditional jump; NONE otherwise. */
+  t: number;
+  f: number;
+  /** For a straight-line instruction, the successor it had in the source program. */
+  readonly fallthrough: number;
+}
+
+export interface FlowGraph {
+  /** Indexed by the instruction's position in the source program; `undefined` for resolved jumps. */
+  readonly nodes: (FlowNode | undefined)[];
+  entry: number;
+}
+
+export const isBranch = (ins: Instruction): ins is JumpIf => ins.kind === 'jmp';
+export const isReturn = (ins: Instruction): boolean => ins.kind === 'ret';
+
+/**
+ * Builds the graph of a program, or returns `undefined` when the program is not one the optimizer can
+ * safely rewrite (a jump out of bounds, an unknown opcode, a path that runs off the end).
+ */
+export function toGraph(program: Program): FlowGraph | undefined {
+  const n = program.length;
+  if (n === 0) return undefined;
+  const alias: number[] = new Array<number>(n).fill(NONE);
+  // Resolve from the end so that every alias already points at a real node.
+  const target = (i: number): number => {
+    if (i >= n) return NONE;
+    return alias[i] === NONE ? i : (alias[i] as number);
+  };
+  const nodes: (FlowNode | undefined)[] = new Array<FlowNode | undefined>(n).fill(undefined);
+  for (let i = n - 1; i >= 0; i--) {
+    const ins = program[i] as Instruction;
+    switch (ins.kind) {
+      case 'unknown':
+        return undefined;
+      case 'ret':
+        nodes[i] = { ins, next: NONE, t: NONE, f: NONE, fallthrough: NONE };
+        break;
+      case 'ja': {
+        const to = target(i + 1 + ins.offset);
+        if (ins.offset < 0 || to === NONE) return undefined;
+        alias[i] = to;
+        break;
+      }
+      case 'jmp': {
+        const t = target(i + 1 + ins.jt);
+        const f = target(i + 1 + ins.jf);
+        if (t === NONE || f === NONE) return undefined;
+        if (t === f) alias[i] = t;
+        else nodes[i] = { ins, next: NONE, t, f, fallthrough: NONE };
+        break;
+      }
+      default: {
+        const next = target(i + 1);
+        if (next === NONE) return undefined;
+        nodes[i] = { ins, next, t: NONE, f: NONE, fallthrough: next };
+      }
+    }
+  }
+  return { nodes, entry: target(0) };
+}
+
+/** The successors of a node. */
+export function successors(node: FlowNode): number[] {
+  if (node.next !== NONE) return [node.next];
+  if (node.t !== NONE) return [node.t, node.f];
+  return [];
+}
+
+/** Marks the nodes reachable from the entry. */
+export function reachable(graph: FlowGraph): boolean[] {
+  const seen = new Array<boolean>(graph.nodes.length).fill(false);
+  seen[graph.entry] = true;
+  for (let i = graph.entry; i < graph.nodes.length; i++) {
+    const node = graph.nodes[i];
+    if (!seen[i] || node === undefined) continue;
+    for (const s of successors(node)) seen[s] = true;
+  }
+  return seen;
+}

@@ -1,0 +1,56 @@
+/**
+ * Program-level optimizer: pure `Program → Program` rewrites that keep every verdict and never make a path
+ * longer. Each pass can be switched off; with every pass off the program comes back unchanged.
+ */
+import type { Program } from '../../bpf/instructions.js';
+import { BPF_MAXINSNS } from '../../bpf/opcodes.js';
+import { reachable, toGraph } from './graph.js';
+import { layout } from './layout.js';
+import { mergeTails } from './tails.js';
+import { threadGraph } from './thread.js';
+
+/** Which optimizer passes run (all on by default). */
+export interface OptimizeOptions {
+  /** Move jumps past branches already decided by the tests on the way (jump threading). */
+  readonly threadJumps?: boolean;
+  /** Skip loads of a word the accumulator already holds. */
+  readonly removeRedundantLoads?: boolean;
+  /** Emit identical instructions with identical continuations once (one return per verdict, shared blocks). */
+  readonly mergeTails?: boolean;
+  /** Drop instructions no path reaches. */
+  readonly removeDeadCode?: boolean;
+}
+
+export const ALL_OPTIMIZATIONS: Required<OptimizeOptions> = {
+  threadJumps: true,
+  removeRedundantLoads: true,
+  mergeTails: true,
+  removeDeadCode: true,
+};
+
+export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
+  threadJumps: false,
+  removeRedundantLoads: false,
+  mergeTails: false,
+  removeDeadCode: false,
+};
+
+/**
+ * Optimizes a classic-BPF program. The result returns the same value as the input for every input;
+ * jumps longer than 255 instructions are re-expressed with `ja` or copied returns only where needed.
+ * A program the optimizer cannot analyse (unknown opcodes, jumps out of bounds) comes back unchanged.
+ */
+export function optimizeProgram(program: Program, options: OptimizeOptions = {}): Program {
+  const o = { ...ALL_OPTIMIZATIONS, ...options };
+  if (!o.threadJumps && !o.removeRedundantLoads && !o.mergeTails && !o.removeDeadCode) return program;
+  const graph = toGraph(program);
+  if (graph === undefined) return program;
+  if (o.threadJumps || o.removeRedundantLoads) {
+    threadGraph(graph, { decideBranches: o.threadJumps, skipRedundantLoads: o.removeRedundantLoads });
+  }
+  const everything = graph.nodes.map(() => true);
+  mergeTails(graph, o.removeDeadCode ? reachable(graph) : everything, { merge: o.mergeTails, dropDeadLoads: o.removeDeadCode });
+  const result = layout(graph, o.removeDeadCode ? reachable(graph) : everything);
+  // Long-jump stubs could in principle push a program that fitted over the kernel's limit: keep the one that fits.
+  return result.length > BPF_MAXINSNS && program.length <= BPF_MAXINSNS ? program : result;
+}

@@ -1,0 +1,72 @@
+/**
+ * Lays a flow graph out as a program. Nodes keep their relative order (so every jump stays forward);
+ * a conditional jump farther than 255 instructions gets a stub right after it: a copy of the return when the
+ * target is a return (no extra instruction executed), a `ja` otherwise. Only the jumps that need one get one.
+ */
+import { ins, type Instruction, type Program } from '../../bpf/instructions.js';
+import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+
+const MAX_SHORT = 255;
+
+export function layout(graph: FlowGraph, emit: readonly boolean[]): Program {
+  const { nodes } = graph;
+  const order: number[] = [];
+  for (let i = graph.entry; i < nodes.length; i++) if (nodes[i] !== undefined && emit[i]) order.push(i);
+  const stubs = new Map<number, number[]>();
+  const addStub = (at: number, target: number): void => {
+    const list = stubs.get(at);
+    if (list === undefined) stubs.set(at, [target]);
+    else if (!list.includes(target)) list.push(target);
+  };
+  order.forEach((id, k) => {
+    const node = nodes[id] as FlowNode;
+    if (node.next === NONE || order[k + 1] === node.next) return;
+    // A threaded edge that would need a stub costs as much as the instructions it skips: fall through instead.
+    if (order[k + 1] === node.fallthrough) node.next = node.fallthrough;
+    else addStub(id, node.next);
+  });
+
+  const pos = new Array<number>(nodes.length).fill(-1);
+  let size = 0;
+  for (;;) {
+    size = 0;
+    for (const id of order) {
+      pos[id] = size;
+      size += 1 + (stubs.get(id)?.length ?? 0);
+    }
+    let changed = false;
+    for (const id of order) {
+      const node = nodes[id] as FlowNode;
+      if (!isBranch(node.ins)) continue;
+      for (const target of [node.t, node.f]) {
+        if ((pos[target] as number) - (pos[id] as number) - 1 > MAX_SHORT && !stubs.get(id)?.includes(target)) {
+          addStub(id, target);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+
+  const out: Instruction[] = [];
+  const stubFor = (target: number, at: number): Instruction => {
+    const t = nodes[target] as FlowNode;
+    return t.ins.kind === 'ret' ? t.ins : ins.ja((pos[target] as number) - at - 1);
+  };
+  for (const id of order) {
+    const node = nodes[id] as FlowNode;
+    const here = pos[id] as number;
+    const list = stubs.get(id) ?? [];
+    if (isBranch(node.ins)) {
+      const offset = (target: number): number => {
+        const direct = (pos[target] as number) - here - 1;
+        return direct > MAX_SHORT ? list.indexOf(target) : direct;
+      };
+      out.push({ ...node.ins, jt: offset(node.t), jf: offset(node.f) });
+    } else {
+      out.push(node.ins);
+    }
+    list.forEach((target, k) => out.push(stubFor(target, here + 1 + k)));
+  }
+  return out;
+}

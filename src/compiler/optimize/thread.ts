@@ -1,0 +1,66 @@
+/**
+ * Jump threading and redundant-load removal, in one forward pass over the flow graph.
+ *
+ * Every edge carries the facts known when it is taken. An edge that enters a branch its facts decide is moved
+ * to the branch's outcome; an edge that enters a load of what the accumulator already holds is moved past the
+ * load. Edges only move forward and only skip instructions, so no path gets longer and no node is added.
+ */
+import { decide, isRedundantLoad, join, refine, transfer, TOP, type Facts } from './facts.js';
+import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+
+export interface ThreadOptions {
+  /** Move edges past branches their facts decide. */
+  readonly decideBranches: boolean;
+  /** Move edges past loads of what the accumulator already holds. */
+  readonly skipRedundantLoads: boolean;
+}
+
+export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
+  const { nodes } = graph;
+  const incoming: (Facts | undefined)[] = new Array<Facts | undefined>(nodes.length).fill(undefined);
+
+  const follow = (start: number, facts: Facts): [number, Facts] => {
+    let at = start;
+    let f = facts;
+    for (;;) {
+      const node = nodes[at] as FlowNode;
+      if (options.decideBranches && isBranch(node.ins)) {
+        const outcome = decide(f, node.ins);
+        if (outcome === undefined) return [at, f];
+        f = refine(f, node.ins, outcome) ?? f;
+        at = outcome ? node.t : node.f;
+      } else if (options.skipRedundantLoads && node.next !== NONE && isRedundantLoad(f, node.ins)) {
+        at = node.next;
+      } else {
+        return [at, f];
+      }
+    }
+  };
+  const send = (from: Facts, to: number): number => {
+    const [target, facts] = follow(to, from);
+    incoming[target] = join(incoming[target], facts);
+    return target;
+  };
+
+  const [entry, entryFacts] = follow(graph.entry, TOP);
+  graph.entry = entry;
+  incoming[entry] = entryFacts;
+  for (let i = graph.entry; i < nodes.length; i++) {
+    const node = nodes[i];
+    const facts = incoming[i];
+    if (node === undefined || facts === undefined) continue;
+    if (node.next !== NONE) {
+      node.next = send(transfer(facts, node.ins), node.next);
+    } else if (isBranch(node.ins)) {
+      const ft = refine(facts, node.ins, true);
+      const ff = refine(facts, node.ins, false);
+      // An infeasible edge may point anywhere; pointing it at the other target lets the branch disappear.
+      if (ft === undefined && ff !== undefined) node.t = node.f = send(ff, node.f);
+      else if (ff === undefined && ft !== undefined) node.t = node.f = send(ft, node.t);
+      else {
+        node.t = send(ft ?? facts, node.t);
+        node.f = send(ff ?? facts, node.f);
+      }
+    }
+  }
+}
