@@ -1,0 +1,98 @@
+/**
+ * The reference evaluator: the meaning of a policy, written as plainly as possible. The compiler is tested
+ * against it; it never looks at compiled code.
+ */
+import type { Action } from '../syscalls/actions.js';
+import { compareVerdicts } from './precedence.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { resolvePolicy, type ResolvedPolicy } from './resolve.js';
+import type { ArgCondition, Policy } from './types.js';
+
+export { compareVerdicts };
+
+/** ERRNO value of the ENOSYS guard. */
+export const ENOSYS = 38;
+
+/**
+ * A system call as a filter sees it. `arch` is the ABI name or any `AUDIT_ARCH_*` number; as in the kernel,
+ * `x86_64` and `x32` both mean `AUDIT_ARCH_X86_64`, and the number decides: `nr >= 0x40000000` is an x32 call.
+ * `args` are up to six unsigned 64-bit values (missing ones are 0).
+ */
+export interface PolicyCall {
+  readonly arch: ArchName | number;
+  readonly nr: number;
+  readonly args?: readonly bigint[];
+}
+
+const U32 = 0xffffffffn;
+
+/** The ABI a call belongs to, or undefined for a foreign one. */
+export function callAbi(arch: ArchName | number, nr: number): ArchName | undefined {
+  const audit = typeof arch === 'number' ? arch >>> 0 : arch === 'i386' ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  if (audit === AUDIT_ARCH_I386) return 'i386';
+  if (audit === AUDIT_ARCH_X86_64) return nr >>> 0 >= X32_SYSCALL_BIT ? 'x32' : 'x86_64';
+  return undefined;
+}
+
+/**
+ * The argument value a condition sees: 64 bits, except on i386, where an argument is a 32-bit register and
+ * only its low half exists (a filter compiled by seccomp-ts never reads the upper half of an i386 argument).
+ */
+export function argumentValue(abi: ArchName, raw: bigint | undefined): bigint {
+  const v = BigInt.asUintN(64, raw ?? 0n);
+  return abi === 'i386' ? v & U32 : v;
+}
+
+/** Whether one condition holds for a call's arguments. */
+export function conditionHolds(cond: ArgCondition, abi: ArchName, args: readonly bigint[]): boolean {
+  let a = argumentValue(abi, args[cond.arg]);
+  if (cond.width === 32) a &= U32;
+  switch (cond.op) {
+    case 'eq': return a === cond.value;
+    case 'ne': return a !== cond.value;
+    case 'lt': return a < cond.value;
+    case 'le': return a <= cond.value;
+    case 'gt': return a > cond.value;
+    case 'ge': return a >= cond.value;
+    case 'masked_eq': return (a & cond.mask) === cond.value;
+  }
+}
+
+const cache = new WeakMap<Policy, ResolvedPolicy>();
+
+function resolved(policy: Policy): ResolvedPolicy {
+  let r = cache.get(policy);
+  if (r === undefined) {
+    r = resolvePolicy(policy);
+    cache.set(policy, r);
+  }
+  return r;
+}
+
+/**
+ * The verdict of a policy for a call: for a call of a covered ABI, the highest-precedence action (see {@link compareVerdicts}) among
+ * the rules that name the syscall and whose conditions all hold; else ERRNO(ENOSYS) when the ENOSYS guard is on
+ * and the number is above the highest the tables know; else the default action. A call of any other ABI gets
+ * `badArchAction`. Throws `PolicyError` for an invalid policy.
+ */
+export function evaluatePolicy(policy: Policy, call: PolicyCall): Action {
+  const r = resolved(policy);
+  const nr = call.nr >>> 0;
+  const abiName = callAbi(call.arch, nr);
+  const abi = r.abis.find((a) => a.arch === abiName);
+  if (abi === undefined) return r.badArchAction;
+  const args = call.args ?? [];
+  let verdict: Action | undefined;
+  for (const rule of abi.rules.get(nr) ?? []) {
+    if (!rule.conditions.every((c) => conditionHolds(c, abi.arch, args))) continue;
+    if (verdict === undefined || compareVerdicts(rule.action, verdict) < 0) verdict = rule.action;
+  }
+  if (verdict !== undefined) return verdict;
+  if (r.enosysGuard && nr > abi.maxKnownNr) return { kind: 'ERRNO', data: ENOSYS };
+  return r.defaultAction;
+}
+
+/** Warnings the policy produces when resolved (names skipped on some ABI, the i386 socketcall hole). */
+export function policyWarnings(policy: Policy): readonly string[] {
+  return resolved(policy).warnings;
+}

@@ -1,0 +1,247 @@
+/**
+ * The plain JSON form of a policy. It round-trips: `policyFromJson(policyToJson(p))` equals `p`.
+ *
+ * ```json
+ * { "defaultAction": "ALLOW", "arches": ["x86_64"], "badArchAction": "KILL_PROCESS",
+ *   "rules": [ { "syscalls": ["socket"], "action": "ERRNO(EAFNOSUPPORT)",
+ *                "conditions": [ { "arg": 0, "op": "gt", "value": 16, "width": 32 } ] } ] }
+ * ```
+ * Values are JSON numbers (safe integers only) or strings holding a decimal or `0x` hexadecimal integer
+ * (needed past 2^53). Actions are text (`ERRNO(EPERM)`, `TRAP(5)`, `SCMP_ACT_ALLOW`, ...). Operators are
+ * `eq ne lt le gt ge masked_eq`, or `== != < <= > >=`. Every error names its JSON path.
+ */
+import type { Action } from '../syscalls/actions.js';
+import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
+import type { ArgIndex } from '../bpf/seccomp-data.js';
+import { at, PolicyError } from './errors.js';
+import { checkCondition } from './resolve.js';
+import { formatAction, parseAction } from './syscalls.js';
+import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from './types.js';
+
+/** A value in JSON: a safe integer or a decimal / `0x` string. */
+export type JsonValue = number | string;
+
+export interface ConditionJson {
+  arg: number;
+  op: string;
+  value: JsonValue;
+  mask?: JsonValue;
+  width?: 32 | 64;
+}
+
+export interface RuleJson {
+  syscalls: (string | { arch: string; nr: number })[];
+  action: string;
+  conditions?: ConditionJson[];
+  comment?: string;
+}
+
+export interface PolicyJson {
+  defaultAction: string;
+  arches: string[];
+  badArchAction?: string;
+  enosysGuard?: boolean;
+  allowSocketcallHole?: boolean;
+  rules: RuleJson[];
+}
+
+const OP_ALIASES: Readonly<Record<string, CompareOp | 'masked_eq'>> = {
+  eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', masked_eq: 'masked_eq',
+  '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new PolicyError(at(path, k), `unknown field (expected ${allowed.join(', ')})`);
+  }
+}
+
+/** Reads a JSON value (number or decimal / 0x string) as an unsigned bigint. */
+export function parseJsonValue(v: unknown, path: string): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) {
+      throw new PolicyError(path, `${v} is not an exact integer; write values past 2^53 as strings ("0x...")`);
+    }
+    if (v < 0) throw new PolicyError(path, `values are unsigned: ${v} is negative`);
+    return BigInt(v);
+  }
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (/^[0-9]+$/.test(t) || /^0x[0-9a-f]+$/i.test(t)) {
+      const b = BigInt(t);
+      if (b >= 1n << 64n) throw new PolicyError(path, `${t} does not fit in 64 bits`);
+      return b;
+    }
+    throw new PolicyError(path, `${JSON.stringify(v)} is not a decimal or 0x-hexadecimal integer`);
+  }
+  throw new PolicyError(path, `expected a number or a string, got ${v === null ? 'null' : typeof v}`);
+}
+
+/** Writes a value as a JSON number when exact, else as a 0x string. */
+export function jsonValue(v: bigint): JsonValue {
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`;
+}
+
+function parseActionAt(v: unknown, path: string): Action {
+  if (typeof v !== 'string') throw new PolicyError(path, `an action is a string such as "ERRNO(EPERM)", got ${typeof v}`);
+  try {
+    return parseAction(v);
+  } catch (err) {
+    throw new PolicyError(path, err instanceof Error ? err.message : String(err));
+  }
+}
+
+function parseBoolean(v: unknown, path: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new PolicyError(path, `expected true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseCondition(v: unknown, path: string): ArgCondition {
+  if (!isObject(v)) throw new PolicyError(path, 'a condition is an object {"arg", "op", "value"}');
+  checkKeys(v, ['arg', 'op', 'value', 'mask', 'width'], path);
+  const arg = v.arg;
+  if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0 || arg > 5) {
+    throw new PolicyError(at(path, 'arg'), `argument index must be 0..5, got ${JSON.stringify(arg)}`);
+  }
+  if (typeof v.op !== 'string' || OP_ALIASES[v.op] === undefined) {
+    throw new PolicyError(at(path, 'op'), `unknown operator ${JSON.stringify(v.op)} (one of ${Object.keys(OP_ALIASES).join(' ')})`);
+  }
+  const op = OP_ALIASES[v.op] as CompareOp | 'masked_eq';
+  if (v.width !== undefined && v.width !== 32 && v.width !== 64) {
+    throw new PolicyError(at(path, 'width'), `width must be 32 or 64, got ${JSON.stringify(v.width)}`);
+  }
+  const width = v.width as 32 | 64 | undefined;
+  if (v.value === undefined) throw new PolicyError(at(path, 'value'), 'missing');
+  const value = parseJsonValue(v.value, at(path, 'value'));
+  let cond: ArgCondition;
+  if (op === 'masked_eq') {
+    if (v.mask === undefined) throw new PolicyError(at(path, 'mask'), 'masked_eq needs a mask');
+    const mask = parseJsonValue(v.mask, at(path, 'mask'));
+    cond = { arg: arg as ArgIndex, op, mask, value, ...(width !== undefined && { width }) };
+  } else {
+    if (v.mask !== undefined) throw new PolicyError(at(path, 'mask'), `only masked_eq takes a mask, not ${op}`);
+    cond = { arg: arg as ArgIndex, op, value, ...(width !== undefined && { width }) };
+  }
+  checkCondition(cond, path);
+  return cond;
+}
+
+function parseSyscallRef(v: unknown, path: string): SyscallRef {
+  if (typeof v === 'string') {
+    if (v.trim() === '') throw new PolicyError(path, 'empty syscall name');
+    return v;
+  }
+  if (isObject(v)) {
+    checkKeys(v, ['arch', 'nr'], path);
+    if (typeof v.arch !== 'string' || !ARCH_NAMES.includes(v.arch as ArchName)) {
+      throw new PolicyError(at(path, 'arch'), `unknown ABI ${JSON.stringify(v.arch)} (one of ${ARCH_NAMES.join(', ')})`);
+    }
+    const nr = v.nr;
+    if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) {
+      throw new PolicyError(at(path, 'nr'), `a syscall number is an integer 0..0xffffffff, got ${JSON.stringify(nr)}`);
+    }
+    return { arch: v.arch as ArchName, nr };
+  }
+  throw new PolicyError(path, 'a syscall is a name or {"arch", "nr"}');
+}
+
+function parseRule(v: unknown, path: string): Rule {
+  if (!isObject(v)) throw new PolicyError(path, 'a rule is an object {"syscalls", "action", "conditions"}');
+  checkKeys(v, ['syscalls', 'action', 'conditions', 'comment'], path);
+  const sp = at(path, 'syscalls');
+  if (!Array.isArray(v.syscalls)) throw new PolicyError(sp, 'a list of syscall names is required');
+  if (v.syscalls.length === 0) throw new PolicyError(sp, 'a rule must name at least one syscall');
+  const syscalls = v.syscalls.map((s, i) => parseSyscallRef(s, at(sp, i)));
+  if (v.action === undefined) throw new PolicyError(at(path, 'action'), 'missing');
+  const action = parseActionAt(v.action, at(path, 'action'));
+  let conditions: ArgCondition[] | undefined;
+  if (v.conditions !== undefined) {
+    const cp = at(path, 'conditions');
+    if (!Array.isArray(v.conditions)) throw new PolicyError(cp, 'must be a list');
+    conditions = v.conditions.map((c, i) => parseCondition(c, at(cp, i)));
+  }
+  if (v.comment !== undefined && typeof v.comment !== 'string') throw new PolicyError(at(path, 'comment'), 'must be a string');
+  return {
+    syscalls,
+    action,
+    ...(conditions !== undefined && { conditions }),
+    ...(v.comment !== undefined && { comment: v.comment as string }),
+  };
+}
+
+/**
+ * Reads a policy from its JSON form (a parsed value or JSON text). Checks the shape and every value;
+ * syscall names are checked against the tables when the policy is resolved (compiled or evaluated).
+ * Throws `PolicyError` naming the JSON path.
+ */
+export function policyFromJson(input: unknown): Policy {
+  let v = input;
+  if (typeof input === 'string') {
+    try {
+      v = JSON.parse(input) as unknown;
+    } catch (err) {
+      throw new PolicyError('', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (!isObject(v)) throw new PolicyError('', 'a policy is a JSON object {"defaultAction", "arches", "rules"}');
+  checkKeys(v, ['defaultAction', 'arches', 'badArchAction', 'enosysGuard', 'allowSocketcallHole', 'rules'], '');
+  if (v.defaultAction === undefined) throw new PolicyError('defaultAction', 'missing');
+  const defaultAction = parseActionAt(v.defaultAction, 'defaultAction');
+  if (!Array.isArray(v.arches)) throw new PolicyError('arches', 'a list of ABIs (x86_64, i386, x32) is required');
+  const arches = v.arches.map((a, i) => {
+    if (typeof a !== 'string' || !ARCH_NAMES.includes(a as ArchName)) {
+      throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${ARCH_NAMES.join(', ')})`);
+    }
+    return a as ArchName;
+  });
+  const badArchAction = v.badArchAction === undefined ? undefined : parseActionAt(v.badArchAction, 'badArchAction');
+  const enosysGuard = parseBoolean(v.enosysGuard, 'enosysGuard');
+  const allowSocketcallHole = parseBoolean(v.allowSocketcallHole, 'allowSocketcallHole');
+  if (!Array.isArray(v.rules)) throw new PolicyError('rules', 'a list of rules is required (it may be empty)');
+  const rules = v.rules.map((r, i) => parseRule(r, at('rules', i)));
+  return {
+    defaultAction,
+    arches,
+    ...(badArchAction !== undefined && { badArchAction }),
+    ...(enosysGuard !== undefined && { enosysGuard }),
+    ...(allowSocketcallHole !== undefined && { allowSocketcallHole }),
+    rules,
+  };
+}
+
+function conditionToJson(c: ArgCondition): ConditionJson {
+  const base: ConditionJson = { arg: c.arg, op: c.op, value: jsonValue(c.value) };
+  if (c.op === 'masked_eq') base.mask = jsonValue(c.mask);
+  if (c.width !== undefined) base.width = c.width;
+  return base;
+}
+
+/** The JSON form of a policy (a plain object; `JSON.stringify` it to write it). */
+export function policyToJson(policy: Policy): PolicyJson {
+  const out: PolicyJson = {
+    defaultAction: formatAction(policy.defaultAction),
+    arches: [...policy.arches],
+    rules: [],
+  };
+  if (policy.badArchAction !== undefined) out.badArchAction = formatAction(policy.badArchAction);
+  if (policy.enosysGuard !== undefined) out.enosysGuard = policy.enosysGuard;
+  if (policy.allowSocketcallHole !== undefined) out.allowSocketcallHole = policy.allowSocketcallHole;
+  out.rules = policy.rules.map((r) => {
+    const rule: RuleJson = {
+      syscalls: r.syscalls.map((s) => (typeof s === 'string' ? s : { arch: s.arch, nr: s.nr })),
+      action: formatAction(r.action),
+    };
+    if (r.conditions !== undefined) rule.conditions = r.conditions.map(conditionToJson);
+    if (r.comment !== undefined) rule.comment = r.comment;
+    return rule;
+  });
+  return out;
+}
+
+/** The JSON text of a policy, indented. */
+export function formatPolicyJson(policy: Policy): string {
+  return `${JSON.stringify(policyToJson(policy), null, 2)}\n`;
+}

@@ -1,0 +1,237 @@
+/**
+ * Validation and resolution of a policy: every syscall name resolved on every ABI the policy covers,
+ * every value checked, the implicit i386 `socketcall` rule added. The reference evaluator and the compiler
+ * both work from this resolved form, so they cannot disagree about what a policy names.
+ */
+import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../syscalls/actions.js';
+import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { at, PolicyError } from './errors.js';
+import { compareVerdicts } from './precedence.js';
+import { formatAction, lookupSyscall, maxSyscallNr, resolveSyscall } from './syscalls.js';
+import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
+
+const U64_MAX = (1n << 64n) - 1n;
+const U32_MAX = 0xffffffffn;
+
+/** A rule as it applies to one syscall number on one ABI. */
+export interface ResolvedRule {
+  readonly action: Action;
+  readonly conditions: readonly ArgCondition[];
+  /** Index of the rule in `policy.rules`, or -1 for the implicit `socketcall` rule. */
+  readonly source: number;
+}
+
+/** The rules of one covered ABI, by syscall number (as `seccomp_data.nr` holds it). */
+export interface ResolvedAbi {
+  readonly arch: ArchName;
+  readonly rules: ReadonlyMap<number, readonly ResolvedRule[]>;
+  /** Highest syscall number the tables know for this ABI (x32: including the x32 bit). */
+  readonly maxKnownNr: number;
+}
+
+export interface ResolvedPolicy {
+  readonly defaultAction: Action;
+  readonly badArchAction: Action;
+  readonly enosysGuard: boolean;
+  /** Covered ABIs, in the policy's order. */
+  readonly abis: readonly ResolvedAbi[];
+  /** Things the policy does that its author should know about (skipped names, the socketcall hole). */
+  readonly warnings: readonly string[];
+}
+
+export const DEFAULT_BAD_ARCH_ACTION: Action = { kind: 'KILL_PROCESS' };
+
+const OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq']);
+
+function checkAction(action: unknown, path: string): Action {
+  if (typeof action !== 'object' || action === null || !('kind' in action)) {
+    throw new PolicyError(path, 'not an action');
+  }
+  const a = action as { kind: unknown; data?: unknown };
+  if (typeof a.kind !== 'string' || !(ACTION_PRECEDENCE as readonly string[]).includes(a.kind)) {
+    throw new PolicyError(path, `unknown action kind ${JSON.stringify(a.kind)} (one of ${ACTION_PRECEDENCE.join(', ')})`);
+  }
+  if (hasData(a.kind as Action['kind'])) {
+    if (typeof a.data !== 'number' || !Number.isInteger(a.data) || a.data < 0 || a.data > 0xffff) {
+      throw new PolicyError(path, `${a.kind} needs data between 0 and 65535, got ${String(a.data)}`);
+    }
+  } else if (a.data !== undefined) {
+    throw new PolicyError(path, `${a.kind} carries no data`);
+  }
+  return action as Action;
+}
+
+function checkValue(value: unknown, width: 32 | 64, path: string): void {
+  if (typeof value !== 'bigint') throw new PolicyError(path, `must be a bigint, got ${typeof value}`);
+  if (value < 0n) throw new PolicyError(path, `values are unsigned: ${value} is negative`);
+  const max = width === 32 ? U32_MAX : U64_MAX;
+  if (value > max) {
+    throw new PolicyError(path, `0x${value.toString(16)} does not fit in ${width} bits` +
+      (width === 32 ? ' (the condition has width 32)' : ''));
+  }
+}
+
+/** Checks one condition; throws a `PolicyError` naming the field. */
+export function checkCondition(cond: ArgCondition, path: string): void {
+  if (typeof cond !== 'object' || cond === null) throw new PolicyError(path, 'not a condition');
+  if (!Number.isInteger(cond.arg) || cond.arg < 0 || cond.arg > 5) {
+    throw new PolicyError(at(path, 'arg'), `argument index must be 0..5, got ${String(cond.arg)}`);
+  }
+  if (!OPS.has(cond.op)) {
+    throw new PolicyError(at(path, 'op'), `unknown operator ${JSON.stringify(cond.op)} (one of ${[...OPS].join(', ')})`);
+  }
+  const width = cond.width ?? 64;
+  if (width !== 32 && width !== 64) throw new PolicyError(at(path, 'width'), `width must be 32 or 64, got ${String(width)}`);
+  checkValue(cond.value, width, at(path, 'value'));
+  if (cond.op === 'masked_eq') {
+    checkValue(cond.mask, width, at(path, 'mask'));
+    if ((cond.value & ~cond.mask) !== 0n) {
+      throw new PolicyError(at(path, 'value'),
+        `0x${cond.value.toString(16)} has bits outside the mask 0x${cond.mask.toString(16)}, so the condition could never hold`);
+    }
+  } else if ('mask' in cond && (cond as { mask?: unknown }).mask !== undefined) {
+    throw new PolicyError(at(path, 'mask'), `only masked_eq takes a mask, not ${cond.op}`);
+  }
+}
+
+function refLabel(ref: SyscallRef): string {
+  return typeof ref === 'string' ? ref : `${ref.arch}:${ref.nr}`;
+}
+
+/** Normalises an x32 number to carry the x32 bit (numbers without it never reach the x32 section). */
+function numericNr(arch: ArchName, nr: number): number {
+  return arch === 'x32' ? (nr | X32_SYSCALL_BIT) >>> 0 : nr >>> 0;
+}
+
+/**
+ * The verdict of the implicit i386 `socketcall` rule: the strongest verdict the restricting socket rules or the
+ * default give, but at least ERRNO(EPERM) (a socketcall must never get through where socket would be refused).
+ */
+function socketRestrictionAction(socketActions: readonly Action[], defaultAction: Action): Action {
+  let best = defaultAction;
+  for (const a of socketActions) if (compareVerdicts(a, best) < 0) best = a;
+  const floor: Action = { kind: 'ERRNO', data: 1 };
+  return compareActions(best, floor) <= 0 ? best : floor;
+}
+
+/**
+ * Validates a policy and resolves it against the syscall tables.
+ *
+ * A syscall name that exists on no covered ABI is an error (with suggestions when it is unknown everywhere).
+ * A name that exists on some covered ABIs but not others applies where it exists and yields a warning naming
+ * the ABIs that lack it: such a call cannot be made there, so nothing is lost.
+ */
+export function resolvePolicy(policy: Policy): ResolvedPolicy {
+  if (typeof policy !== 'object' || policy === null) throw new PolicyError('', 'a policy must be an object');
+  const warnings: string[] = [];
+  const defaultAction = checkAction(policy.defaultAction, 'defaultAction');
+  const badArchAction = policy.badArchAction === undefined
+    ? DEFAULT_BAD_ARCH_ACTION
+    : checkAction(policy.badArchAction, 'badArchAction');
+  if (!Array.isArray(policy.arches) || policy.arches.length === 0) {
+    throw new PolicyError('arches', 'a policy must cover at least one ABI (x86_64, i386, x32)');
+  }
+  const arches: ArchName[] = [];
+  policy.arches.forEach((a, i) => {
+    if (!ARCH_NAMES.includes(a)) throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${ARCH_NAMES.join(', ')})`);
+    if (arches.includes(a)) throw new PolicyError(at('arches', i), `${a} is listed twice`);
+    arches.push(a);
+  });
+  if (!Array.isArray(policy.rules)) throw new PolicyError('rules', 'must be a list');
+
+  const perAbi = new Map<ArchName, Map<number, ResolvedRule[]>>(arches.map((a) => [a, new Map()]));
+  const add = (arch: ArchName, nr: number, rule: ResolvedRule): void => {
+    const m = perAbi.get(arch);
+    if (m === undefined) return;
+    const list = m.get(nr);
+    if (list) list.push(rule); else m.set(nr, [rule]);
+  };
+  /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
+  const socketRestrictions: Action[] = [];
+  const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
+
+  policy.rules.forEach((rule: Rule, ri) => {
+    const rpath = at('rules', ri);
+    if (typeof rule !== 'object' || rule === null) throw new PolicyError(rpath, 'a rule must be an object');
+    const action = checkAction(rule.action, at(rpath, 'action'));
+    const conditions = rule.conditions ?? [];
+    if (!Array.isArray(conditions)) throw new PolicyError(at(rpath, 'conditions'), 'must be a list');
+    conditions.forEach((c, ci) => checkCondition(c, at(at(rpath, 'conditions'), ci)));
+    if (!Array.isArray(rule.syscalls) || rule.syscalls.length === 0) {
+      throw new PolicyError(at(rpath, 'syscalls'), 'a rule must name at least one syscall');
+    }
+    const resolved: ResolvedRule = { action, conditions, source: ri };
+    rule.syscalls.forEach((ref, si) => {
+      const spath = at(at(rpath, 'syscalls'), si);
+      if (typeof ref === 'string') {
+        if (ref === '') throw new PolicyError(spath, 'empty syscall name');
+        const found: ArchName[] = [];
+        for (const arch of arches) {
+          const nr = lookupSyscall(arch, ref)?.nr;
+          if (nr === undefined) continue;
+          found.push(arch);
+          add(arch, nr, resolved);
+          if (arch === 'i386' && nr === i386Socket && conditions.length > 0) socketRestrictions.push(action);
+        }
+        if (found.length === 0) {
+          const elsewhere = ARCH_NAMES.filter((a) => !arches.includes(a) && lookupSyscall(a, ref) !== undefined);
+          if (elsewhere.length > 0) {
+            throw new PolicyError(spath, `syscall '${ref}' does not exist on ${arches.join(', ')} ` +
+              `(the ABIs this policy covers); it exists on ${elsewhere.join(', ')}`);
+          }
+          try {
+            resolveSyscall(arches[0] as ArchName, ref);
+          } catch (err) {
+            throw new PolicyError(spath, err instanceof Error ? err.message : String(err));
+          }
+          throw new PolicyError(spath, `unknown syscall '${ref}'`);
+        }
+        const missing = arches.filter((a) => !found.includes(a));
+        if (missing.length > 0) {
+          warnings.push(`${spath}: syscall '${ref}' does not exist on ${missing.join(', ')}; the rule applies on ${found.join(', ')} only`);
+        }
+      } else if (typeof ref === 'object' && ref !== null) {
+        if (!ARCH_NAMES.includes(ref.arch)) {
+          throw new PolicyError(at(spath, 'arch'), `unknown ABI ${JSON.stringify(ref.arch)} (one of ${ARCH_NAMES.join(', ')})`);
+        }
+        if (!Number.isInteger(ref.nr) || ref.nr < 0 || ref.nr > 0xffffffff) {
+          throw new PolicyError(at(spath, 'nr'), `a syscall number is an integer 0..0xffffffff, got ${String(ref.nr)}`);
+        }
+        if (!arches.includes(ref.arch)) {
+          warnings.push(`${spath}: ${refLabel(ref)} names ${ref.arch}, which this policy does not cover; ignored`);
+          return;
+        }
+        const nr = numericNr(ref.arch, ref.nr);
+        if (ref.arch === 'x86_64' && nr >= X32_SYSCALL_BIT) {
+          throw new PolicyError(at(spath, 'nr'), `x86_64 numbers are below 0x40000000 (numbers with the x32 bit are x32 calls)`);
+        }
+        add(ref.arch, nr, resolved);
+        if (ref.arch === 'i386' && nr === i386Socket && conditions.length > 0) socketRestrictions.push(action);
+      } else {
+        throw new PolicyError(spath, 'a syscall is a name or {"arch", "nr"}');
+      }
+    });
+  });
+
+  if (socketRestrictions.length > 0) {
+    const socketcall = lookupSyscall('i386', 'socketcall')?.nr;
+    if (policy.allowSocketcallHole === true) {
+      warnings.push('i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
+        'in user memory that no filter can read; allowSocketcallHole is set, so socketcall is left as the policy says ' +
+        'and the restriction can be bypassed');
+    } else if (socketcall !== undefined) {
+      const action = socketRestrictionAction(socketRestrictions, defaultAction);
+      add('i386', socketcall, { action, conditions: [], source: -1 });
+      warnings.push('i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
+        `in user memory that no filter can read; socketcall is denied with ${formatAction(action)} ` +
+        '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)');
+    }
+  }
+
+  const abis: ResolvedAbi[] = arches.map((arch) => ({
+    arch,
+    rules: perAbi.get(arch) as Map<number, ResolvedRule[]>,
+    maxKnownNr: maxSyscallNr(arch),
+  }));
+  return { defaultAction, badArchAction, enosysGuard: policy.enosysGuard === true, abis, warnings };
+}
