@@ -1,0 +1,153 @@
+/**
+ * Constraints on the 32-bit words of `seccomp_data` a filter can load, and a solver for them.
+ *
+ * A word constraint is a conjunction: the word lies in an interval set, and for each mask `m` in `atoms`,
+ * `word & m` lies in that atom's interval set. This is exactly what the comparisons of a classic-BPF
+ * filter can express about a loaded word (JEQ/JGT/JGE give intervals, JSET and `AND k` give masks).
+ */
+import {
+  FULL_SET, U32_MAX, complement, contains, intersect, isFull, meets, normalize, setsEqual, type IntervalSet,
+} from './intervals.js';
+import { ARG_COUNT } from '../bpf/seccomp-data.js';
+
+/** `(word & mask) ∈ set`. */
+export interface MaskAtom {
+  readonly mask: number;
+  readonly set: IntervalSet;
+}
+
+export interface WordConstraint {
+  readonly range: IntervalSet;
+  readonly atoms: readonly MaskAtom[];
+}
+
+export const ANY_WORD: WordConstraint = { range: FULL_SET, atoms: [] };
+
+/** Index of a loadable 32-bit word: its byte offset divided by 4 (0 nr, 1 arch, 2-3 ip, 4+2i / 5+2i arg i). */
+export type WordIndex = number;
+export const WORD_COUNT = 16;
+export const WORD_NR = 0;
+export const WORD_ARCH = 1;
+
+/** Human name of a word: `nr`, `arch`, `ip.lo`, `arg2.hi`. */
+export function wordName(w: WordIndex): string {
+  if (w === WORD_NR) return 'nr';
+  if (w === WORD_ARCH) return 'arch';
+  if (w === 2 || w === 3) return `ip.${w === 2 ? 'lo' : 'hi'}`;
+  const arg = Math.floor((w - 4) / 2);
+  return `arg${arg}.${w % 2 === 0 ? 'lo' : 'hi'}`;
+}
+
+export const argWords = (index: number): readonly [WordIndex, WordIndex] => [4 + 2 * index, 5 + 2 * index];
+export const ARG_WORD_PAIRS = Array.from({ length: ARG_COUNT }, (_, i) => argWords(i));
+
+export const isUnconstrained = (c: WordConstraint): boolean => c.atoms.length === 0 && isFull(c.range);
+
+/** Adds `(word & mask) ∈ set` to a constraint. */
+export function withAtom(c: WordConstraint, mask: number, set: IntervalSet): WordConstraint {
+  const m = mask >>> 0;
+  if (m === U32_MAX) return { range: intersect(c.range, set), atoms: c.atoms };
+  // word & 0 is 0: the atom is either always true or never.
+  if (m === 0) return contains(set, 0) ? c : { range: [], atoms: c.atoms };
+  const existing = c.atoms.find((a) => a.mask === m);
+  if (existing) {
+    const merged = intersect(existing.set, set);
+    return { range: c.range, atoms: c.atoms.map((a) => (a === existing ? { mask: m, set: merged } : a)) };
+  }
+  if (isFull(set)) return c;
+  return { range: c.range, atoms: [...c.atoms, { mask: m, set }] };
+}
+
+export function conjoin(a: WordConstraint, b: WordConstraint): WordConstraint {
+  let out: WordConstraint = { range: intersect(a.range, b.range), atoms: a.atoms };
+  for (const atom of b.atoms) out = withAtom(out, atom.mask, atom.set);
+  return out;
+}
+
+export function admits(c: WordConstraint, v: number): boolean {
+  if (!contains(c.range, v >>> 0)) return false;
+  return c.atoms.every((a) => contains(a.set, (v & a.mask) >>> 0));
+}
+
+/** Outcome of a search: a value, none, or "gave up" (the search budget ran out). */
+export type Solution = { readonly value: number } | 'none' | 'unknown';
+
+const DEFAULT_BUDGET = 50_000;
+
+/**
+ * Finds a value satisfying `c` (the smallest one the search meets, usually the smallest overall), or proves
+ * there is none. A depth-first search from the top bit down, pruning every prefix for which some part of the
+ * constraint cannot be met whatever the remaining bits are.
+ */
+export function solve(c: WordConstraint, budget = DEFAULT_BUDGET): Solution {
+  if (c.range.length === 0 || c.atoms.some((a) => a.set.length === 0)) return 'none';
+  if (c.atoms.length === 0) return { value: (c.range[0] as readonly [number, number])[0] };
+  let steps = 0;
+  let gaveUp = false;
+  const feasible = (prefix: number, bit: number): boolean => {
+    // Bits below `bit` are still free.
+    const low = 2 ** bit - 1;
+    if (!meets(c.range, prefix, prefix + low)) return false;
+    for (const a of c.atoms) {
+      const known = (prefix & a.mask) >>> 0;
+      const free = (a.mask & low) >>> 0;
+      if (!meets(a.set, known, known + free)) return false;
+    }
+    return true;
+  };
+  const search = (prefix: number, bit: number): number | undefined => {
+    if (++steps > budget) {
+      gaveUp = true;
+      return undefined;
+    }
+    if (!feasible(prefix, bit)) return undefined;
+    if (bit === 0) return admits(c, prefix) ? prefix : undefined;
+    const b = bit - 1;
+    const zero = search(prefix, b);
+    if (zero !== undefined || gaveUp) return zero;
+    return search(prefix + 2 ** b, b);
+  };
+  const found = search(0, 32);
+  if (found !== undefined) return { value: found >>> 0 };
+  return gaveUp ? 'unknown' : 'none';
+}
+
+/** Like `solve`, but treats "gave up" as satisfiable (an over-approximation: never loses a feasible path). */
+export function maybeSatisfiable(c: WordConstraint): boolean {
+  return solve(c) !== 'none';
+}
+
+export function constraintsEqual(a: WordConstraint, b: WordConstraint): boolean {
+  if (!setsEqual(a.range, b.range) || a.atoms.length !== b.atoms.length) return false;
+  return a.atoms.every((x) => b.atoms.some((y) => y.mask === x.mask && setsEqual(x.set, y.set)));
+}
+
+/** The set of `A` values for which a conditional jump with constant `k` is taken (`truth`) or not. */
+export function jumpSet(cond: 'jeq' | 'jgt' | 'jge', k: number, truth: boolean): IntervalSet {
+  const v = k >>> 0;
+  let taken: IntervalSet;
+  if (cond === 'jeq') taken = [[v, v]];
+  else if (cond === 'jgt') taken = v === U32_MAX ? [] : [[v + 1, U32_MAX]];
+  else taken = [[v, U32_MAX]];
+  return truth ? taken : complement(taken);
+}
+
+/** The set of `A` values with `k OP A` true, for a constant on the left (X-register compares). */
+export function reversedJumpSet(cond: 'jeq' | 'jgt' | 'jge', k: number, truth: boolean): IntervalSet {
+  const v = k >>> 0;
+  let taken: IntervalSet;
+  if (cond === 'jeq') taken = [[v, v]];
+  else if (cond === 'jgt') taken = v === 0 ? [] : [[0, v - 1]];
+  else taken = [[0, v]];
+  return truth ? taken : complement(taken);
+}
+
+export const NONZERO: IntervalSet = [[1, U32_MAX]];
+export const ZERO: IntervalSet = [[0, 0]];
+
+/** The interval set of a constraint with no atoms, or undefined when masks take part. */
+export function plainRange(c: WordConstraint): IntervalSet | undefined {
+  return c.atoms.length === 0 ? c.range : undefined;
+}
+
+export { normalize };
