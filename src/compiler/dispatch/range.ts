@@ -1,0 +1,232 @@
+/**
+ * Range-tree dispatch: the numbers of a section are cut into maximal runs that decide alike (neighbouring
+ * syscalls with the same body, or with bodies that return the same constant), and the runs are searched with a
+ * tree of `JGE` tests. The tree is optimal for the expected cost of a lookup: each run weighs as many
+ * syscalls of the ABI's table as it holds, so common regions sit near the root. Only `nr` is ever tested, so
+ * constant-verdict syscalls stay on paths the kernel's action cache understands.
+ */
+import type { DispatchCase, DispatchEmitter, DispatchSection, DispatchStrategy } from '../dispatch.js';
+import { syscallTable } from '../../syscalls/resolve.js';
+import type { ArchName } from '../../syscalls/arch.js';
+
+export interface RangeDispatchOptions {
+  /**
+   * Tree shape: `weighted` (default) minimizes the mean number of tests over the ABI's syscall table;
+   * `balanced` minimizes the depth over runs regardless of their weight.
+   */
+  readonly shape?: 'weighted' | 'balanced';
+  /** Syscall numbers tested first, one `JEQ` each, in this order (for hot syscalls of a known workload). */
+  readonly hot?: readonly number[];
+  /**
+   * Numbers inside the ABI's table range that name no syscall (holes in the numbering) may take whichever
+   * neighbouring verdict makes the tree smaller: the kernel answers ENOSYS for them whatever the filter says
+   * it allows. Off by default; never applied above the highest known number, nor under an ENOSYS guard.
+   */
+  readonly freeHoles?: boolean;
+}
+
+/** A run of numbers searched as one leaf; `out` undefined while the run may still join either neighbour. */
+interface Run<L> {
+  lo: number;
+  hi: number;
+  out: Outcome<L> | undefined;
+}
+
+interface Outcome<L> {
+  /** Equal ids decide identically. */
+  readonly id: string;
+  readonly target: L;
+}
+
+/** Leaves are runs; an inner node tests `A >= split` (the first number of its right subtree). */
+type Tree = { readonly leaf: number } | { readonly split: number; readonly left: Tree; readonly right: Tree };
+
+/** Above this many runs the cubic-free optimal search is still quadratic in memory: fall back to halving weights. */
+const MAX_OPTIMAL_RUNS = 2048;
+
+const tableNumbers = new Map<ArchName, Uint32Array>();
+function knownNumbers(arch: ArchName): Uint32Array {
+  let t = tableNumbers.get(arch);
+  if (t === undefined) {
+    t = Uint32Array.from(syscallTable(arch).map((e) => e.nr)).sort();
+    tableNumbers.set(arch, t);
+  }
+  return t;
+}
+
+/** Index of the first element of sorted `a` that is >= v. */
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const outcomeOf = <L>(c: DispatchCase<L>): Outcome<L> =>
+  ({ id: c.constant !== undefined ? `ret:${c.constant >>> 0}` : `key:${c.key}`, target: c.target });
+
+/** Cuts the section's domain into runs of numbers that decide alike, in ascending order. */
+export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispatchOptions = {}): Run<L>[] {
+  const { domain, enosys } = section;
+  const known = knownNumbers(section.arch);
+  const maxKnown = known.length > 0 ? (known[known.length - 1] as number) : -1;
+  const hot = new Set(options.hot ?? []);
+  const freeHoles = options.freeHoles === true && enosys === undefined;
+  const byDefault: Outcome<L> = { id: `ret:${section.defaultConstant >>> 0}`, target: section.defaultTarget };
+  const byEnosys: Outcome<L> | undefined = enosys && { id: `ret:${enosys.constant >>> 0}`, target: enosys.target };
+
+  const pieces: Run<L>[] = [];
+  const push = (lo: number, hi: number, out: Outcome<L> | undefined): void => {
+    const last = pieces[pieces.length - 1];
+    if (last !== undefined && last.hi + 1 === lo && last.out?.id === out?.id && (out !== undefined || last.out === undefined)) {
+      last.hi = hi;
+    } else {
+      pieces.push({ lo, hi, out });
+    }
+  };
+  const gap = (lo: number, hi: number): void => {
+    if (lo > hi) return;
+    if (byEnosys !== undefined && enosys !== undefined && hi > enosys.above) {
+      if (lo <= enosys.above) gap(lo, enosys.above);
+      push(Math.max(lo, enosys.above + 1), hi, byEnosys);
+      return;
+    }
+    if (!freeHoles || lo > maxKnown) {
+      push(lo, hi, byDefault);
+      return;
+    }
+    // Inside the table's range: known numbers keep the default, holes are free.
+    let at = lo;
+    const end = Math.min(hi, maxKnown);
+    for (let i = lowerBound(known, lo); at <= end; i++) {
+      const next = i < known.length ? Math.min(known[i] as number, end + 1) : end + 1;
+      if (next > at) push(at, next - 1, undefined);
+      if (next <= end) push(next, next, byDefault);
+      at = next + 1;
+    }
+    if (hi > maxKnown) push(maxKnown + 1, hi, byDefault);
+  };
+
+  let cur = domain.min;
+  for (const c of section.cases) {
+    gap(cur, c.nr - 1);
+    push(c.nr, c.nr, hot.has(c.nr) ? undefined : outcomeOf(c));
+    cur = c.nr + 1;
+  }
+  if (cur <= domain.max) gap(cur, domain.max);
+
+  // Free pieces join a neighbour: both when the neighbours agree, else the left one.
+  const runs: Run<L>[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i] as Run<L>;
+    const last = runs[runs.length - 1];
+    if (p.out === undefined) {
+      if (last !== undefined) last.hi = p.hi;
+      else {
+        const next = pieces.slice(i + 1).find((q) => q.out !== undefined);
+        runs.push({ lo: p.lo, hi: p.hi, out: next?.out ?? byDefault });
+      }
+    } else if (last !== undefined && last.out?.id === p.out.id) {
+      last.hi = p.hi;
+    } else {
+      runs.push({ ...p });
+    }
+  }
+  return runs;
+}
+
+/** The number of table syscalls in each run (plus a little, so that no run is weightless). */
+function runWeights<L>(arch: ArchName, runs: readonly Run<L>[]): Float64Array {
+  const known = knownNumbers(arch);
+  return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
+}
+
+/** Optimal alphabetic tree by dynamic programming with Knuth's bound on the root: O(n²). */
+function optimalTree(weights: Float64Array): Tree {
+  const n = weights.length;
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
+  const cost = new Float64Array(n * n);
+  const root = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) root[i * n + i] = i;
+  for (let len = 2; len <= n; len++) {
+    for (let i = 0; i + len - 1 < n; i++) {
+      const j = i + len - 1;
+      const lo = Math.max(i + 1, root[i * n + j - 1] as number);
+      const hi = Math.min(j, len === 2 ? j : (root[(i + 1) * n + j] as number));
+      let best = Infinity;
+      let bestM = lo;
+      for (let m = lo; m <= hi; m++) {
+        const c = (cost[i * n + m - 1] as number) + (cost[m * n + j] as number);
+        if (c < best) {
+          best = c;
+          bestM = m;
+        }
+      }
+      cost[i * n + j] = best + (prefix[j + 1] as number) - (prefix[i] as number);
+      root[i * n + j] = bestM;
+    }
+  }
+  const build = (i: number, j: number): Tree => {
+    if (i === j) return { leaf: i };
+    const m = root[i * n + j] as number;
+    return { split: m, left: build(i, m - 1), right: build(m, j) };
+  };
+  return build(0, n - 1);
+}
+
+/** Splits where the weights on both sides are closest to equal (or at the middle run, for `balanced`). */
+function halvingTree(weights: Float64Array, byCount: boolean): Tree {
+  const prefix = new Float64Array(weights.length + 1);
+  for (let i = 0; i < weights.length; i++) prefix[i + 1] = (prefix[i] as number) + (byCount ? 1 : (weights[i] as number));
+  const build = (i: number, j: number): Tree => {
+    if (i === j) return { leaf: i };
+    const half = ((prefix[i] as number) + (prefix[j + 1] as number)) / 2;
+    let m = i + 1;
+    while (m < j && Math.abs((prefix[m + 1] as number) - half) < Math.abs((prefix[m] as number) - half)) m++;
+    return { split: m, left: build(i, m - 1), right: build(m, j) };
+  };
+  return build(0, weights.length - 1);
+}
+
+/** Builds a range-tree dispatch strategy. */
+export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrategy {
+  return {
+    name: options.hot?.length ? 'range+hot' : 'range',
+    emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void {
+      const runs = dispatchRuns(section, options);
+      for (const nr of options.hot ?? []) {
+        const c = section.cases.find((x) => x.nr === nr);
+        if (c === undefined) continue;
+        const next = out.newLabel();
+        out.jumpIf('jeq', nr, c.target, next);
+        out.bind(next);
+      }
+      const weights = runWeights(section.arch, runs);
+      const tree = options.shape === 'balanced' ? halvingTree(weights, true)
+        : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(weights) : halvingTree(weights, false);
+      const targetOf = (leaf: number): L => ((runs[leaf] as Run<L>).out as Outcome<L>).target;
+      const emitTree = (t: Tree, here: L | undefined): void => {
+        if ('leaf' in t) {
+          out.jump(targetOf(t.leaf));
+          return;
+        }
+        if (here !== undefined) out.bind(here);
+        const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
+        const right = labelFor(t.right);
+        const left = labelFor(t.left);
+        out.jumpIf('jge', (runs[t.split] as Run<L>).lo >>> 0, right, left);
+        if (!('leaf' in t.left)) emitTree(t.left, left);
+        if (!('leaf' in t.right)) emitTree(t.right, right);
+      };
+      emitTree(tree, undefined);
+    },
+  };
+}
+
+/** The range tree with default options: weighted, no hot list, exact meaning for every number. */
+export const rangeTreeDispatch: DispatchStrategy = rangeDispatch();
