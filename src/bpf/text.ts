@@ -9,7 +9,7 @@
  *   X = 4 * (data8[K] & 0xf)                                                 MSH
  *   A = len | X = len | A = K | X = K | A = mem[i] | X = mem[i] | mem[i] = A | mem[i] = X
  *   A += K (-= *= /= |= &= <<= >>= %= ^=), A += X, A = -A, X = A, A = X
- *   goto L | if (A == K) goto L [else goto L] (also != > <= >= < & !&) | return ACTION | return A
+ *   goto L | if (A == K) goto L [else goto L] (also != > <= >= < & and !(A & K)) | return ACTION | return A
  *   .insn 0xCODE 0xJT 0xJF 0xK                                               any code classic BPF lacks
  * Raw fields the kernel ignores follow in braces, `{jt=1 jf=2 k=0x5}`, so the text keeps every bit.
  */
@@ -35,6 +35,12 @@ export const COND_SYMBOL: Readonly<Record<JumpCond, { readonly pos: string; read
   jge: { pos: '>=', neg: '<' },
   jset: { pos: '&', neg: '!&' },
 };
+
+/** `A == K`, or for a negated JSET `!(A & K)`. */
+export function comparisonText(cond: JumpCond, negated: boolean, rhs: string): string {
+  if (cond === 'jset' && negated) return `!(A & ${rhs})`;
+  return `A ${negated ? COND_SYMBOL[cond].neg : COND_SYMBOL[cond].pos} ${rhs}`;
+}
 
 export const hex = (n: number, width = 0): string => `0x${(n >>> 0).toString(16).padStart(width, '0')}`;
 
@@ -71,13 +77,12 @@ function ignoredText(ins: Instruction): string {
 }
 
 function jumpText(ins: JumpIf, index: number, ctx: NamingContext, target: (i: number) => string): string {
-  const sym = COND_SYMBOL[ins.cond];
   const rhs = ins.src === 'x' ? 'X' : (ctx.jumpConstant?.(ins.value, index) ?? hex(ins.value));
   const t = target(index + 1 + ins.jt);
   const f = target(index + 1 + ins.jf);
-  if (ins.jf === 0) return `if (A ${sym.pos} ${rhs}) goto ${t}`;
-  if (ins.jt === 0) return `if (A ${sym.neg} ${rhs}) goto ${f}`;
-  return `if (A ${sym.pos} ${rhs}) goto ${t} else goto ${f}`;
+  if (ins.jf === 0) return `if (${comparisonText(ins.cond, false, rhs)}) goto ${t}`;
+  if (ins.jt === 0) return `if (${comparisonText(ins.cond, true, rhs)}) goto ${f}`;
+  return `if (${comparisonText(ins.cond, false, rhs)}) goto ${t} else goto ${f}`;
 }
 
 /**

@@ -1,0 +1,96 @@
+/**
+ * What each instruction of a program can rely on, by forward data flow over its jumps: which `seccomp_data`
+ * word A (and X, and each scratch slot) holds, and which architecture every path reaching it has checked.
+ * The disassembler names syscall numbers with it; the assembler runs the same analysis to read those names back.
+ */
+import type { Instruction, Program } from './instructions.js';
+import { OFFSET_ARCH, OFFSET_NR } from './seccomp-data.js';
+
+/** What a register or scratch slot holds. */
+export type Holds = 'nr' | 'arch' | 'unknown';
+
+export interface FlowFacts {
+  /** False when no path from the first instruction reaches this one. */
+  readonly reachable: boolean;
+  readonly a: Holds;
+  readonly x: Holds;
+  /** `seccomp_data.arch` as established by a `JEQ` on every path reaching here, or undefined. */
+  readonly arch: number | undefined;
+}
+
+interface State {
+  a: Holds;
+  x: Holds;
+  mem: Holds[];
+  arch: number | undefined;
+}
+
+const UNREACHABLE: FlowFacts = { reachable: false, a: 'unknown', x: 'unknown', arch: undefined };
+
+function join(s: State | undefined, t: State): State {
+  if (s === undefined) return { ...t, mem: [...t.mem] };
+  return {
+    a: s.a === t.a ? s.a : 'unknown',
+    x: s.x === t.x ? s.x : 'unknown',
+    mem: s.mem.map((m, i) => (m === t.mem[i] ? m : 'unknown')),
+    arch: s.arch === t.arch ? s.arch : undefined,
+  };
+}
+
+function loaded(ins: Instruction): Holds {
+  if (ins.kind !== 'ld_abs' || ins.size !== 4) return 'unknown';
+  return ins.offset === OFFSET_NR ? 'nr' : ins.offset === OFFSET_ARCH ? 'arch' : 'unknown';
+}
+
+/** Facts for every instruction, in order. Edges that leave the program are ignored, so any program works. */
+export function analyzeFlow(program: Program): FlowFacts[] {
+  const n = program.length;
+  const incoming: (State | undefined)[] = new Array<State | undefined>(n);
+  if (n > 0) incoming[0] = { a: 'unknown', x: 'unknown', mem: new Array<Holds>(16).fill('unknown'), arch: undefined };
+  const facts: FlowFacts[] = [];
+  const flow = (to: number, s: State): void => {
+    if (to < n) incoming[to] = join(incoming[to], s);
+  };
+  for (let i = 0; i < n; i++) {
+    const s = incoming[i];
+    const ins = program[i] as Instruction;
+    if (s === undefined) {
+      facts.push(UNREACHABLE);
+      continue;
+    }
+    facts.push({ reachable: true, a: s.a, x: s.x, arch: s.arch });
+    const next: State = { ...s, mem: [...s.mem] };
+    switch (ins.kind) {
+      case 'ret':
+        continue;
+      case 'ja':
+        flow(i + 1 + (ins.offset >>> 0), next);
+        continue;
+      case 'jmp': {
+        const onTrue = ins.cond === 'jeq' && ins.src === 'k' && s.a === 'arch' ? { ...next, arch: ins.value >>> 0 } : next;
+        flow(i + 1 + ins.jt, onTrue);
+        flow(i + 1 + ins.jf, next);
+        continue;
+      }
+      case 'ld_abs': next.a = loaded(ins); break;
+      case 'tax': next.x = s.a; break;
+      case 'txa': next.a = s.x; break;
+      case 'st': if (ins.slot < 16) next.mem[ins.slot] = ins.src === 'A' ? s.a : s.x; break;
+      case 'ld_mem': {
+        const held = ins.slot < 16 ? (s.mem[ins.slot] as Holds) : 'unknown';
+        if (ins.dst === 'A') next.a = held;
+        else next.x = held;
+        break;
+      }
+      case 'ld_imm':
+      case 'ld_len':
+        if (ins.dst === 'A') next.a = 'unknown';
+        else next.x = 'unknown';
+        break;
+      case 'ldx_msh': next.x = 'unknown'; break;
+      default: next.a = 'unknown';
+    }
+    flow(i + 1, next);
+  }
+  return facts;
+}
