@@ -170,7 +170,7 @@ function statement(
       const cond = insn.cond === 'jset' ? `(A & ${v}) !== 0` : `A ${COND_OP[insn.cond]} ${v}`;
       const t = goto(pc, pc + 1 + insn.jt);
       const f = goto(pc, pc + 1 + insn.jf);
-      if (t === f) return '';
+      if (t === f) return t;
       if (t === '') return `if (!(${cond})) ${f}`;
       if (f === '') return `if (${cond}) ${t}`;
       return `if (${cond}) ${t} else ${f}`;

@@ -22,3 +22,4 @@ export {
   type ExecutionMode,
 } from './executor.js';
 export { combineVerdicts, evaluateStack } from './stack.js';
+export { bypassesFilters, UNFILTERED_X86_64_SYSCALLS } from './exemptions.js';

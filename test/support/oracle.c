@@ -11,7 +11,8 @@
  *                  arguments. First prints "ip X Y": the instruction pointers the filter sees for a `syscall`
  *                  and for an `int $0x80` probe (the address after each instruction). Then, per job, loads the
  *                  program in a forked child, issues every probe there and prints one line: "ok R1 R2 ..." with
- *                  each probe's raw return value (signed, decimal), or "refused errno N" when the kernel
+ *                  each probe's raw return value (signed, decimal) or "killed" for a probe the filter killed (the
+ *                  child then goes on from the next probe in a new child), or "refused errno N" when the kernel
  *                  refuses the program. The caller makes sure every return of the program is an ERRNO, so
  *                  that no probed syscall ever runs.
  *
@@ -20,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
@@ -156,7 +158,8 @@ struct probe_results {
   volatile int32_t loaded;
   volatile int32_t err;
   volatile int32_t done;
-  int32_t pad;
+  /* Index of the probe in flight: when the filter kills the child, that probe is the one it killed. */
+  volatile int32_t next;
   volatile int64_t ret[MAX_PROBES];
 };
 
@@ -181,36 +184,53 @@ static int probe_main(void) {
       fprintf(stderr, "oracle: truncated input\n");
       return 3;
     }
-    res->loaded = 0;
-    res->err = -1;
-    res->done = 0;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) { perror("fork"); return 3; }
-    if (pid == 0) {
-      struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
-      if (count > 0xffff) { res->err = EINVAL; _exit(0); }
-      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { res->err = 1000 + errno; _exit(0); }
-      long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-      if (r != 0) { res->err = errno; _exit(0); }
-      res->err = 0;
-      res->loaded = 1;
-      for (uint32_t i = 0; i < nprobes; i++) {
-        const struct probe *p = &probes[i];
-        res->ret[i] = p->abi == 1 ? probe_int80(p->nr, p->args) : probe_syscall(p->nr, p->args);
+    static char killed[MAX_PROBES];
+    memset(killed, 0, nprobes);
+    uint32_t first = 0;
+    int refused = 0;
+    for (;;) {
+      res->loaded = 0;
+      res->err = -1;
+      res->done = 0;
+      res->next = (int32_t)first;
+      fflush(stdout);
+      pid_t pid = fork();
+      if (pid < 0) { perror("fork"); return 3; }
+      if (pid == 0) {
+        struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
+        if (count > 0xffff) { res->err = EINVAL; _exit(0); }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { res->err = 1000 + errno; _exit(0); }
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+        if (r != 0) { res->err = errno; _exit(0); }
+        res->err = 0;
+        res->loaded = 1;
+        for (uint32_t i = first; i < nprobes; i++) {
+          const struct probe *p = &probes[i];
+          res->next = (int32_t)i;
+          res->ret[i] = p->abi == 1 ? probe_int80(p->nr, p->args) : probe_syscall(p->nr, p->args);
+        }
+        res->done = 1;
+        die_quietly();
       }
-      res->done = 1;
-      die_quietly();
+      int status;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      if (res->err > 0) { refused = res->err; break; }
+      if (!res->loaded) { fprintf(stderr, "oracle: probing child ended before loading (status 0x%x)\n", status); return 3; }
+      if (res->done) break;
+      /* A filter that returns a KILL action (a division by a zero X returns 0) ends the child with SIGSYS. */
+      if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS) {
+        fprintf(stderr, "oracle: probing child ended at probe %d (status 0x%x)\n", res->next, status);
+        return 3;
+      }
+      killed[res->next] = 1;
+      first = (uint32_t)res->next + 1;
+      if (first >= nprobes) break;
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (res->err > 0) { printf("refused errno %d\n", res->err); continue; }
-    if (!res->loaded || !res->done) {
-      fprintf(stderr, "oracle: probing child ended early (status 0x%x)\n", status);
-      return 3;
-    }
+    if (refused) { printf("refused errno %d\n", refused); continue; }
     printf("ok");
-    for (uint32_t i = 0; i < nprobes; i++) printf(" %lld", (long long)res->ret[i]);
+    for (uint32_t i = 0; i < nprobes; i++) {
+      if (killed[i]) printf(" killed"); else printf(" %lld", (long long)res->ret[i]);
+    }
     printf("\n");
   }
   fflush(stdout);

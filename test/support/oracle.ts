@@ -76,3 +76,79 @@ export function kernelAccepts(programs: readonly (readonly RawInstruction[])[]):
   if (lines.length !== programs.length) throw new Error(`oracle answered ${lines.length} of ${programs.length}`);
   return lines.map((l) => (l === 'accepted' ? { accepted: true } : { accepted: false, errno: Number(l.split(' ')[1]) }));
 }
+
+/** How a probe enters the kernel: `syscall` (x86_64 and x32 numbers) or `int $0x80` (i386). */
+export type ProbeEntry = 'syscall' | 'int80';
+
+export interface OracleProbe {
+  readonly entry: ProbeEntry;
+  /** The 32-bit value put in eax. */
+  readonly nr: number;
+  /** Six unsigned 64-bit values, loaded in full into the argument registers. */
+  readonly args: readonly bigint[];
+}
+
+export interface ProbeJob {
+  /** A program whose every return is an ERRNO, so that no probe ever runs a syscall. */
+  readonly program: readonly RawInstruction[];
+  readonly probes: readonly OracleProbe[];
+}
+
+export type ProbeAnswer =
+  | {
+      readonly loaded: true;
+      /** Each probe's return value as the register holds it, or 'killed' when the filter's verdict killed it. */
+      readonly returns: (bigint | 'killed')[];
+    }
+  | { readonly loaded: false; readonly errno: number };
+
+export interface ProbeRun {
+  /** What `seccomp_data.instruction_pointer` holds for each entry during this run of the oracle. */
+  readonly instructionPointers: Readonly<Record<ProbeEntry, bigint>>;
+  readonly answers: ProbeAnswer[];
+}
+
+/** Most probes one job may carry (the oracle's shared result area). */
+export const MAX_PROBES_PER_JOB = 65536;
+
+function encodeProbeJobs(jobs: readonly ProbeJob[]): Buffer {
+  const size = jobs.reduce((n, j) => n + 8 + 8 * j.program.length + 56 * j.probes.length, 0);
+  const buf = Buffer.alloc(size);
+  let o = 0;
+  for (const job of jobs) {
+    if (job.probes.length > MAX_PROBES_PER_JOB) throw new Error(`a probe job holds at most ${MAX_PROBES_PER_JOB} probes`);
+    const program = encodeBatch([job.program]);
+    program.copy(buf, o); o += program.length;
+    buf.writeUInt32LE(job.probes.length, o); o += 4;
+    for (const p of job.probes) {
+      buf.writeUInt32LE(p.entry === 'int80' ? 1 : 0, o);
+      buf.writeUInt32LE(p.nr >>> 0, o + 4);
+      for (let i = 0; i < 6; i++) buf.writeBigUInt64LE(BigInt.asUintN(64, p.args[i] ?? 0n), o + 8 + 8 * i);
+      o += 56;
+    }
+  }
+  return buf;
+}
+
+/**
+ * Loads each job's program in a fresh child of one oracle process and issues its probes there; returns what
+ * every probe returned. The caller rewrites programs so that they only return ERRNO values.
+ */
+export function kernelProbe(jobs: readonly ProbeJob[]): ProbeRun {
+  const out = spawnSync(oraclePath(), ['probe'], { input: encodeProbeJobs(jobs), maxBuffer: 1 << 30 });
+  if (out.status !== 0) throw new Error(`oracle failed (status ${out.status}): ${out.stderr.toString()}`);
+  const [header, ...lines] = out.stdout.toString().trim().split('\n');
+  const ip = /^ip (\d+) (\d+)$/.exec(header ?? '');
+  if (!ip) throw new Error(`oracle printed no instruction pointers: ${header}`);
+  if (lines.length !== jobs.length) throw new Error(`oracle answered ${lines.length} of ${jobs.length} jobs`);
+  const answers = lines.map((line, i): ProbeAnswer => {
+    const refused = /^refused errno (\d+)$/.exec(line);
+    if (refused) return { loaded: false, errno: Number(refused[1]) };
+    const [tag, ...values] = line.split(' ');
+    if (tag !== 'ok' || values.length !== (jobs[i] as ProbeJob).probes.length) {
+      throw new Error(`oracle answer ${i} is malformed: ${line.slice(0, 80)}`);
+    }
+    return { loaded: true, returns: values.map((v) => (v === 'killed' ? 'killed' : BigInt(v))) };
+  });
+  return { instructionPointers: { syscall: BigInt(ip[1] as string), int80: BigInt(ip[2] as string) }, answers };
+}
