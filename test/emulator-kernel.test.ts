@@ -4,9 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { ins, type Program } from '../src/bpf/instructions.js';
+import { ins, toRaw, type Instruction, type Program } from '../src/bpf/instructions.js';
 import { instructionText } from '../src/bpf/text.js';
-import { compileFilter, interpret } from '../src/emulator/index.js';
+import { bypassesFilters, compileFilter, interpret } from '../src/emulator/index.js';
+import { kernelProbe } from './support/oracle.js';
 import { kernelVerdicts, kernelVerdictsBatch, oracleMissing, probeData, type KernelCase, type Probe } from './support/kernel-verdicts.js';
 import { randomProbe, validProgram } from './support/random-programs.js';
 import { itWhen } from './support/require.js';
@@ -18,10 +19,29 @@ function listing(program: Program): string {
   return program.map((insn, i) => `  ${String(i).padStart(4, '0')}: ${instructionText(insn, i)}`).join('\n');
 }
 
+/** Every instruction form `seccomp_check_filter` admits, named as {@link shapeOf} names them. */
+const ADMITTED_FORMS = new Set([
+  'ld_abs', 'ld_len A', 'ld_len X', 'ld_imm A', 'ld_imm X', 'ld_mem A', 'ld_mem X', 'st A', 'st X', 'neg', 'tax', 'txa',
+  'ja', 'ret k', 'ret a',
+  ...['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'xor'].flatMap((o) => [`alu ${o} k`, `alu ${o} x`]),
+  ...['jeq', 'jgt', 'jge', 'jset'].flatMap((c) => [`jmp ${c} k`, `jmp ${c} x`]),
+]);
+
+function shapeOf(insn: Instruction): string {
+  switch (insn.kind) {
+    case 'ld_len': case 'ld_imm': case 'ld_mem': return `${insn.kind} ${insn.dst}`;
+    case 'st': return `st ${insn.src}`;
+    case 'alu': return `alu ${insn.op} ${insn.src}`;
+    case 'jmp': return `jmp ${insn.cond} ${insn.src}`;
+    case 'ret': return `ret ${insn.src}`;
+    default: return insn.kind;
+  }
+}
+
 describe('emulator against the kernel', () => {
   itWhen(missing, 'agrees with the kernel on at least 20,000 random probes of random valid programs', () => {
     const short = fc.sample(validProgram({ minLength: 2, maxLength: 40 }), { numRuns: 200, seed });
-    const long = fc.sample(validProgram({ minLength: 260, maxLength: 700 }), { numRuns: 30, seed: seed + 1 });
+    const long = fc.sample(validProgram({ minLength: 260, maxLength: 700, farJumps: true }), { numRuns: 30, seed: seed + 1 });
     const probes = fc.sample(randomProbe(), { numRuns: 100 * (short.length + long.length), seed: seed + 2 });
     const cases: KernelCase[] = [...short, ...long].map((program, i) => ({
       program,
@@ -32,13 +52,28 @@ describe('emulator against the kernel', () => {
     let retA = 0;
     const perArch: Record<string, number> = { x86_64: 0, i386: 0, x32: 0 };
     const disagreements: string[] = [];
+    const shapes = new Set<string>();
+    const endings = { retK: 0, retA: 0, divisionByZero: 0 };
+    let longestJump = 0;
     cases.forEach((c, ci) => {
       const filter = compileFilter(c.program);
       if (c.program.some((i) => i.kind === 'ret' && i.src === 'a')) retA++;
       c.probes.forEach((probe, pi) => {
         const data = probeData(probe, run.instructionPointers);
         const kernel = (run.verdicts[ci] as number[])[pi] as number;
-        const emulated = interpret(c.program, data).raw;
+        const traced = interpret(c.program, data, { trace: c.program.length < 100 || pi < 5 });
+        const emulated = traced.raw;
+        for (const step of traced.trace ?? []) {
+          shapes.add(shapeOf(step.instruction));
+          const t = step.instruction;
+          if (t.kind === 'ja') longestJump = Math.max(longestJump, t.offset);
+          if (t.kind === 'jmp') longestJump = Math.max(longestJump, t.jt, t.jf);
+        }
+        const last = traced.trace?.[traced.trace.length - 1]?.instruction;
+        if (last) {
+          if (last.kind === 'ret') endings[last.src === 'a' ? 'retA' : 'retK']++;
+          else endings.divisionByZero++;
+        }
         const executed = filter.run(data);
         compared++;
         perArch[probe.arch] = (perArch[probe.arch] ?? 0) + 1;
@@ -53,8 +88,13 @@ describe('emulator against the kernel', () => {
     console.log(
       `[emulator-kernel] seed ${seed}: ${compared} probes compared with the kernel over ${cases.length} programs ` +
         `(${retA} ending in RET A somewhere; x86_64 ${perArch.x86_64}, i386 ${perArch.i386}, x32 ${perArch.x32}): ` +
-        `${disagreements.length} disagreements`,
+        `${disagreements.length} disagreements; traced endings ${JSON.stringify(endings)}, ` +
+        `${shapes.size} instruction forms executed, longest jump taken ${longestJump}`,
     );
+    expect([...ADMITTED_FORMS].filter((f) => !shapes.has(f))).toEqual([]);
+    expect(longestJump).toBeGreaterThan(255);
+    expect(endings.divisionByZero).toBeGreaterThan(0);
+    expect(endings.retA).toBeGreaterThan(0);
     expect(disagreements.slice(0, 3)).toEqual([]);
     expect(compared).toBeGreaterThanOrEqual(20_000);
   });
@@ -78,5 +118,28 @@ describe('emulator against the kernel', () => {
     const probes: Probe[] = [{ arch: 'x86_64', nr: 0, args: [0] }, { arch: 'x86_64', nr: 0, args: [3] }];
     expect(kernelVerdicts(program, probes)).toEqual([0, 0x7fff0000]);
     expect(probes.map((p) => interpret(program, probeData(p, { syscall: 0n, int80: 0n })).raw)).toEqual([0, 0x7fff0000]);
+  });
+
+  itWhen(missing, 'the kernel runs no filter for x86_64 uprobe (336), but does for its i386 and x32 numbers', () => {
+    const errnoOne = [toRaw(ins.ret(0x00050001))];
+    const args = [0n, 0n, 0n, 0n, 0n, 0n];
+    const run = kernelProbe([{
+      program: errnoOne,
+      probes: [
+        { entry: 'syscall', nr: 336, args },
+        { entry: 'int80', nr: 336, args },
+        { entry: 'syscall', nr: 336 | 0x40000000, args },
+      ],
+    }]);
+    const answer = run.answers[0];
+    expect(answer?.loaded).toBe(true);
+    const returns = answer?.loaded ? answer.returns : [];
+    expect(returns[0]).not.toBe(-1n); // the filter's ERRNO(1) never applied
+    expect(returns.slice(1).map((r) => (typeof r === 'bigint' ? BigInt.asIntN(32, r) : r))).toEqual([-1n, -1n]);
+    expect([
+      bypassesFilters({ arch: 'x86_64', nr: 336 }),
+      bypassesFilters({ arch: 'i386', nr: 336 }),
+      bypassesFilters({ arch: 'x32', nr: 336 | 0x40000000 }),
+    ]).toEqual([true, false, false]);
   });
 });

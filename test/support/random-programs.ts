@@ -42,6 +42,8 @@ export interface ProgramShape {
   /** Body length range (the prologue that fills scratch memory comes on top). */
   readonly minLength?: number;
   readonly maxLength?: number;
+  /** Make most returns far forward jumps instead, so that long programs run long and take jumps over 255. */
+  readonly farJumps?: boolean;
 }
 
 /**
@@ -65,7 +67,7 @@ export function validProgram(shape: ProgramShape = {}): fc.Arbitrary<Program> {
     const n = g(fc.integer, { min: minLength, max: maxLength });
     for (let i = 0; i < n - 1; i++) {
       const left = n - i - 2; // instructions between this one and the last
-      out.push(bodyInstruction(g, slots, left));
+      out.push(bodyInstruction(g, slots, left, shape.farJumps ?? false));
     }
     out.push(g(fc.boolean) ? ins.ret(g(retValue)) : ins.retA());
     return out;
@@ -74,7 +76,7 @@ export function validProgram(shape: ProgramShape = {}): fc.Arbitrary<Program> {
 
 type Gen = fc.GeneratorValue;
 
-function bodyInstruction(g: Gen, slots: readonly number[], left: number): Instruction {
+function bodyInstruction(g: Gen, slots: readonly number[], left: number, farJumps: boolean): Instruction {
   const reg = (): 'A' | 'X' => (g(fc.boolean) ? 'A' : 'X');
   const jumpLength = (max: number): number =>
     (g(fc.boolean) ? g(fc.integer, { min: 0, max: Math.min(max, 4) }) : g(fc.integer, { min: 0, max }));
@@ -103,6 +105,7 @@ function bodyInstruction(g: Gen, slots: readonly number[], left: number): Instru
     const jf = jumpLength(max);
     return g(fc.integer, { min: 0, max: 3 }) === 0 ? ins.jumpX(cond, jt, jf) : ins.jump(cond, g(u32), jt, jf);
   }
+  if (farJumps && kind < 97) return ins.ja(g(fc.integer, { min: Math.min(256, left), max: left }));
   if (kind < 94) return ins.ret(g(retValue));
   return ins.retA();
 }
