@@ -1,0 +1,182 @@
+/**
+ * The libseccomp side of the Docker/OCI differential tests: `libseccomp.py` builds a profile's filter the way
+ * Docker + runc do (Debian's libseccomp 2.5.4 via its Python bindings), and the helpers here run that filter and
+ * seccomp-ts's verdicts side by side on every syscall number of every x86 ABI and on random argument vectors.
+ * Every libseccomp run has a timeout: Debian's 2.5.4 can loop forever on some rule pairs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeProgram } from '../../src/bpf/encode.js';
+import type { Instruction } from '../../src/bpf/instructions.js';
+import { compileFilter } from '../../src/emulator/executor.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../../src/syscalls/arch.js';
+import { maxSyscallNr } from '../../src/syscalls/index.js';
+import type { Missing } from './require.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+/** Per libseccomp run. */
+export const LIBSECCOMP_TIMEOUT_MS = 60_000;
+
+let missing: Missing | null = null;
+
+/** Why the libseccomp harness cannot run here, or undefined when it can. */
+export function libseccompMissing(): Missing {
+  if (missing !== null) return missing;
+  if (!existsSync(PYTHON)) {
+    missing = `${PYTHON} not found (Debian's python3-seccomp bindings import only under it)`;
+    return missing;
+  }
+  const r = spawnSync(PYTHON, ['-c', 'import seccomp; print(seccomp.__name__)'], { encoding: 'utf8', timeout: 20_000 });
+  missing = r.status === 0 ? undefined
+    : `libseccomp Python bindings unavailable (apt-get install python3-seccomp libseccomp-dev): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
+  return missing;
+}
+
+export interface LibseccompRequest {
+  /** The profile as JSON text (kept verbatim so 64-bit values stay exact). */
+  readonly profileText: string;
+  readonly target?: 'amd64' | '386';
+  readonly caps: readonly string[];
+  readonly kernel?: string;
+}
+
+export type LibseccompResult =
+  | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number }
+  | { readonly ok: false; readonly error: string };
+
+/** Builds the profile with libseccomp as runc does; throws when the run fails or times out. */
+export function buildWithLibseccomp(req: LibseccompRequest): LibseccompResult {
+  const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-libseccomp-'));
+  const file = join(dir, 'request.json');
+  writeFileSync(file, `{"profile": ${req.profileText}, "target": ${JSON.stringify(req.target ?? 'amd64')}, ` +
+    `"caps": ${JSON.stringify(req.caps)}, "kernel": ${JSON.stringify(req.kernel ?? null)}}`);
+  const r = spawnSync(PYTHON, [join(here, 'libseccomp.py'), file], {
+    encoding: 'utf8', timeout: LIBSECCOMP_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
+  });
+  if (r.error !== undefined) throw new Error(`libseccomp run failed: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`libseccomp run exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { bpf?: string; unknown?: string[]; optimize?: number; error?: string };
+  if (out.error !== undefined) return { ok: false, error: out.error };
+  const bytes = Uint8Array.from(Buffer.from(out.bpf ?? '', 'hex'));
+  return { ok: true, program: decodeProgram(bytes), bytes, unknown: out.unknown ?? [], optimize: out.optimize ?? 0 };
+}
+
+/** A call as the comparison feeds it: raw audit arch, nr as `seccomp_data.nr` holds it, six 64-bit args. */
+export interface RawCall {
+  readonly arch: number;
+  readonly nr: number;
+  readonly args: readonly bigint[];
+}
+
+/** The 16 words of `seccomp_data` for a call (instruction pointer 0). */
+export function callWords(call: RawCall): Uint32Array {
+  const w = new Uint32Array(16);
+  w[0] = call.nr >>> 0;
+  w[1] = call.arch >>> 0;
+  for (let i = 0; i < 6; i++) {
+    const v = BigInt.asUintN(64, call.args[i] ?? 0n);
+    w[4 + 2 * i] = Number(v & 0xffffffffn);
+    w[5 + 2 * i] = Number(v >> 32n);
+  }
+  return w;
+}
+
+export const ABI_AUDIT: Readonly<Record<ArchName, number>> = {
+  x86_64: AUDIT_ARCH_X86_64, i386: AUDIT_ARCH_I386, x32: AUDIT_ARCH_X86_64,
+};
+
+/**
+ * Every syscall number worth asking about on each ABI: the whole table range and 64 past it, plus the edges
+ * of the number space (the x32 bit, -1, huge values).
+ */
+export function everySyscallNumber(): RawCall[] {
+  const calls: RawCall[] = [];
+  const zero = [0n, 0n, 0n, 0n, 0n, 0n];
+  const edges = [0x3fffffff, 0x40000000 - 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 4095, 65535];
+  for (const abi of ['x86_64', 'i386', 'x32'] as const) {
+    const base = abi === 'x32' ? X32_SYSCALL_BIT : 0;
+    const top = (maxSyscallNr(abi) - base) + 64;
+    for (let n = 0; n <= top; n++) calls.push({ arch: ABI_AUDIT[abi], nr: (base + n) >>> 0, args: zero });
+    for (const e of edges) calls.push({ arch: ABI_AUDIT[abi], nr: e, args: zero });
+  }
+  // Foreign ABIs (aarch64, arm, and nonsense) must get the bad-arch verdict on both sides.
+  for (const arch of [0xc00000b7, 0x40000028, 0, 0xffffffff]) calls.push({ arch, nr: 0, args: zero });
+  return calls;
+}
+
+/** A small deterministic PRNG (xorshift128+), so failures reproduce from the seed. */
+export function prng(seed: number): () => bigint {
+  let s0 = BigInt.asUintN(64, BigInt(seed) * 0x9e3779b97f4a7c15n + 1n);
+  let s1 = BigInt.asUintN(64, s0 ^ 0xd1b54a32d192ed03n);
+  return () => {
+    let x = s0;
+    const y = s1;
+    s0 = y;
+    x = BigInt.asUintN(64, x ^ (x << 23n));
+    s1 = x ^ y ^ (x >> 17n) ^ (y >> 26n);
+    return BigInt.asUintN(64, s1 + y);
+  };
+}
+
+/**
+ * Random calls biased toward a profile: mostly the syscalls its conditional rules test (and the i386
+ * multiplexers), with argument values drawn from its constants, their neighbours, their halves and random
+ * upper halves, else uniformly random.
+ */
+export function biasedCalls(count: number, seed: number, focus: readonly RawCall[], constants: readonly bigint[]): RawCall[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Number(rnd() % BigInt(xs.length))] as T;
+  const pool = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, (1n << 64n) - 1n, 1n << 63n, 0x80000000n]);
+  for (const c of constants) {
+    for (const v of [c, c - 1n, c + 1n, c & 0xffffffffn, c >> 32n, (c & 0xffffffffn) | (0xffffffffn << 32n)]) pool.add(BigInt.asUintN(64, v));
+  }
+  const values = [...pool];
+  const all = everySyscallNumber();
+  const calls: RawCall[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = rnd() % 10n < 8n && focus.length > 0 ? pick(focus) : pick(all);
+    const args: bigint[] = [];
+    for (let a = 0; a < 6; a++) {
+      const r = rnd() % 10n;
+      let v = r < 6n ? pick(values) : rnd();
+      if (r === 6n) v = (v & 0xffffffffn) | (rnd() << 32n); // junk upper half over a meaningful low half
+      args.push(BigInt.asUintN(64, v));
+    }
+    calls.push({ arch: base.arch, nr: base.nr, args });
+  }
+  return calls;
+}
+
+export interface Disagreement {
+  readonly call: RawCall;
+  readonly ours: number;
+  readonly theirs: number;
+}
+
+/** Runs libseccomp's program and `ours` on every call; returns the disagreements (raw return values). */
+export function compareVerdicts(theirs: readonly Instruction[], ours: (call: RawCall, words: Uint32Array) => number, calls: readonly RawCall[]): Disagreement[] {
+  const filter = compileFilter(theirs);
+  const out: Disagreement[] = [];
+  for (const call of calls) {
+    const words = callWords(call);
+    const t = filter.runWords(words) >>> 0;
+    const o = ours(call, words) >>> 0;
+    if (t !== o) out.push({ call, ours: o, theirs: t });
+  }
+  return out;
+}
+
+/** The ABI a raw call belongs to on x86, or undefined. */
+export function rawAbi(call: RawCall): ArchName | undefined {
+  if (call.arch === AUDIT_ARCH_I386) return 'i386';
+  if (call.arch === AUDIT_ARCH_X86_64) return call.nr >>> 0 >= X32_SYSCALL_BIT ? 'x32' : 'x86_64';
+  return undefined;
+}
+
+export function describeCall(call: RawCall): string {
+  return `${rawAbi(call) ?? `arch 0x${call.arch.toString(16)}`} nr ${call.nr} args [${call.args.map((a) => `0x${a.toString(16)}`).join(', ')}]`;
+}
