@@ -41,6 +41,11 @@ export interface ResolvedPolicy {
 
 export const DEFAULT_BAD_ARCH_ACTION: Action = { kind: 'KILL_PROCESS' };
 
+/**
+ * x86_64 calls Linux never shows to a seccomp filter (`seccomp_uprobe_exception`): rules on them decide nothing.
+ */
+const UNFILTERED_X86_64: ReadonlyMap<number, string> = new Map([[335, 'uretprobe'], [336, 'uprobe']]);
+
 const OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq']);
 
 function checkAction(action: unknown, path: string): Action {
@@ -225,6 +230,13 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
       warnings.push('i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
         `in user memory that no filter can read; socketcall is denied with ${formatAction(action)} ` +
         '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)');
+    }
+  }
+
+  const x64 = perAbi.get('x86_64');
+  for (const [nr, name] of UNFILTERED_X86_64) {
+    if (x64?.has(nr) === true) {
+      warnings.push(`x86_64: the kernel runs no seccomp filter for ${name} (${nr}), so rules naming it have no effect there`);
     }
   }
 
