@@ -1,9 +1,15 @@
 /** Every CLI command, in the order `seccomp-ts --help` lists them. */
 import type { Command } from '../command.js';
+import { asmCommand } from './asm.js';
+import { checkCommand } from './check.js';
+import { disasmCommand } from './disasm.js';
 import { resolveCommand } from './resolve.js';
 import { syscallsCommand } from './syscalls.js';
 
 export const commands: readonly Command[] = [
   resolveCommand,
   syscallsCommand,
+  disasmCommand,
+  asmCommand,
+  checkCommand,
 ];

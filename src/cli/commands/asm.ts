@@ -1,0 +1,59 @@
+/** `seccomp-ts asm`: assemble text (the disassembler's, or hand-written with labels) into a filter. */
+import { CliError, parseFlags, type Command } from '../command.js';
+import { writeProgram } from '../../bpf/formats.js';
+import { validate } from '../../bpf/validator.js';
+import { fileArgument, formatOption, loadProgram } from './check.js';
+
+export const asmCommand: Command = {
+  name: 'asm',
+  summary: 'assemble filter text (with labels) into raw bytes, C, hex or JSON',
+  usage: `usage: seccomp-ts asm FILE|- [-o OUT] [--format raw|c|hex|json] [--input-format F] [--allow-invalid]
+
+Reads the text 'seccomp-ts disasm' prints, or hand-written text with labels:
+
+    A = arch
+    if (A != ARCH_X86_64) goto kill
+    A = sys_number
+    if (A == getcwd) goto deny
+    return ALLOW
+  deny: return ERRNO(EPERM)
+  kill: return KILL_PROCESS
+
+and writes the program. The default output is raw struct sock_filter bytes, which are not
+written to a terminal: use -o OUT or a pipe. The program is checked like 'seccomp-ts check'
+and an invalid one is refused unless --allow-invalid.
+
+  -o, --output OUT      write to OUT instead of stdout
+  --format F            output format: raw (default), c, hex, json
+  --input-format F      input format when it is not assembler text: raw, c, hex, json, asm
+  --allow-invalid       write programs the kernel would refuse`,
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      'input-format': { type: 'string' },
+      'allow-invalid': { type: 'boolean' },
+    }, 'asm');
+    const path = fileArgument(positionals, 'asm');
+    const format = formatOption(values.format, 'asm', ['raw', 'c', 'hex', 'json']) ?? 'raw';
+    const program = await loadProgram(path, formatOption(values['input-format'], 'asm') ?? 'asm', io);
+    const result = validate(program);
+    if (!result.ok && !values['allow-invalid']) {
+      throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`, 1);
+    }
+    const out = writeProgram(program, format);
+    if (values.output !== undefined) {
+      await io.writeFile(values.output, out);
+      return 0;
+    }
+    if (typeof out === 'string') {
+      io.stdout(out);
+      return 0;
+    }
+    if (io.stdoutIsTTY) {
+      throw new CliError('asm: refusing to write raw BPF bytes to a terminal; use -o OUT, a pipe, or --format c|hex|json');
+    }
+    io.stdoutBytes(out);
+    return 0;
+  },
+};
