@@ -38,8 +38,20 @@ interface Outcome<L> {
   readonly target: L;
 }
 
-/** Leaves are runs; an inner node tests `A >= split` (the first number of its right subtree). */
-type Tree = { readonly leaf: number } | { readonly split: number; readonly left: Tree; readonly right: Tree };
+/**
+ * Leaves are runs; an inner node tests `A >= split` (the first number of its right subtree). A chain covers
+ * runs `A b1 A b2 A …` where every `b` is one number and every `A` decides alike: one `JEQ` per `b`, in
+ * order, then `A` (so the `A` runs need no boundaries of their own).
+ */
+type Tree =
+  | { readonly leaf: number }
+  | { readonly split: number; readonly left: Tree; readonly right: Tree }
+  | { readonly chain: readonly number[]; readonly rest: number };
+
+/** Longest `JEQ` chain considered: beyond it a split is always at least as good. */
+const MAX_CHAIN = 4;
+/** Up to this many runs the search tries every root; above, Knuth's bound keeps it quadratic. */
+const EXHAUSTIVE_RUNS = 256;
 
 /** Above this many runs the cubic-free optimal search is still quadratic in memory: fall back to halving weights. */
 const MAX_OPTIMAL_RUNS = 2048;
@@ -145,9 +157,42 @@ function runWeights<L>(arch: ArchName, runs: readonly Run<L>[]): Float64Array {
   return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
 }
 
-/** Optimal alphabetic tree by dynamic programming with Knuth's bound on the root: O(n²). */
-function optimalTree(weights: Float64Array): Tree {
+/**
+ * For every run i and chain length k, the expected cost of resolving runs i..i+2k with a `JEQ` chain, or
+ * Infinity when those runs do not alternate between one outcome and single numbers.
+ */
+function chainCosts<L>(runs: readonly Run<L>[], weights: Float64Array): { cost: Float64Array; order: number[][] } {
+  const n = runs.length;
+  const cost = new Float64Array(n * (MAX_CHAIN + 1)).fill(Infinity);
+  const order: number[][] = new Array<number[]>(n * (MAX_CHAIN + 1));
+  for (let i = 0; i < n; i++) {
+    const id = runs[i]?.out?.id;
+    let restWeight = weights[i] as number;
+    const singles: number[] = [];
+    for (let k = 1; k <= MAX_CHAIN && i + 2 * k < n; k++) {
+      const b = runs[i + 2 * k - 1] as Run<L>;
+      const a = runs[i + 2 * k] as Run<L>;
+      if (b.lo !== b.hi || a.out?.id !== id) break;
+      singles.push(i + 2 * k - 1);
+      restWeight += weights[i + 2 * k] as number;
+      const sorted = [...singles].sort((x, y) => (weights[y] as number) - (weights[x] as number));
+      let c = restWeight * k;
+      sorted.forEach((r, t) => { c += (t + 1) * (weights[r] as number); });
+      cost[i * (MAX_CHAIN + 1) + k] = c;
+      order[i * (MAX_CHAIN + 1) + k] = sorted;
+    }
+  }
+  return { cost, order };
+}
+
+/**
+ * Optimal alphabetic tree (with `JEQ` chains as extra leaves) by dynamic programming: every root is tried up
+ * to {@link EXHAUSTIVE_RUNS} runs, Knuth's bound on the root keeps larger sections quadratic.
+ */
+function optimalTree<L>(runs: readonly Run<L>[], weights: Float64Array): Tree {
   const n = weights.length;
+  const chains = chainCosts(runs, weights);
+  const exhaustive = n <= EXHAUSTIVE_RUNS;
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
   const cost = new Float64Array(n * n);
@@ -156,8 +201,8 @@ function optimalTree(weights: Float64Array): Tree {
   for (let len = 2; len <= n; len++) {
     for (let i = 0; i + len - 1 < n; i++) {
       const j = i + len - 1;
-      const lo = Math.max(i + 1, root[i * n + j - 1] as number);
-      const hi = Math.min(j, len === 2 ? j : (root[(i + 1) * n + j] as number));
+      const lo = exhaustive ? i + 1 : Math.max(i + 1, root[i * n + j - 1] as number);
+      const hi = exhaustive ? j : Math.min(j, len === 2 ? j : Math.max(root[(i + 1) * n + j] as number, lo));
       let best = Infinity;
       let bestM = lo;
       for (let m = lo; m <= hi; m++) {
@@ -167,13 +212,23 @@ function optimalTree(weights: Float64Array): Tree {
           bestM = m;
         }
       }
-      cost[i * n + j] = best + (prefix[j + 1] as number) - (prefix[i] as number);
+      best += (prefix[j + 1] as number) - (prefix[i] as number);
+      const k = (len - 1) / 2;
+      if (Number.isInteger(k) && k <= MAX_CHAIN) {
+        const c = chains.cost[i * (MAX_CHAIN + 1) + k] as number;
+        if (c < best) {
+          best = c;
+          bestM = -k;
+        }
+      }
+      cost[i * n + j] = best;
       root[i * n + j] = bestM;
     }
   }
   const build = (i: number, j: number): Tree => {
     if (i === j) return { leaf: i };
     const m = root[i * n + j] as number;
+    if (m <= 0) return { chain: chains.order[i * (MAX_CHAIN + 1) - m] as number[], rest: i };
     return { split: m, left: build(i, m - 1), right: build(m, j) };
   };
   return build(0, n - 1);
@@ -208,7 +263,7 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
       }
       const weights = runWeights(section.arch, runs);
       const tree = options.shape === 'balanced' ? halvingTree(weights, true)
-        : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(weights) : halvingTree(weights, false);
+        : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(runs, weights) : halvingTree(weights, false);
       const targetOf = (leaf: number): L => ((runs[leaf] as Run<L>).out as Outcome<L>).target;
       const emitTree = (t: Tree, here: L | undefined): void => {
         if ('leaf' in t) {
@@ -216,6 +271,15 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
           return;
         }
         if (here !== undefined) out.bind(here);
+        if ('chain' in t) {
+          t.chain.forEach((single, k) => {
+            const last = k === t.chain.length - 1;
+            const next = last ? targetOf(t.rest) : out.newLabel();
+            out.jumpIf('jeq', (runs[single] as Run<L>).lo >>> 0, targetOf(single), next);
+            if (!last) out.bind(next);
+          });
+          return;
+        }
         const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
         const right = labelFor(t.right);
         const left = labelFor(t.left);

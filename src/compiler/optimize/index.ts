@@ -4,6 +4,8 @@
  */
 import type { Program } from '../../bpf/instructions.js';
 import { BPF_MAXINSNS } from '../../bpf/opcodes.js';
+import type { CompileOptions, ProgramPass } from '../compile.js';
+import { rangeDispatch, type RangeDispatchOptions } from '../dispatch/range.js';
 import { reachable, toGraph } from './graph.js';
 import { layout } from './layout.js';
 import { mergeTails } from './tails.js';
@@ -53,4 +55,19 @@ export function optimizeProgram(program: Program, options: OptimizeOptions = {})
   const result = layout(graph, o.removeDeadCode ? reachable(graph) : everything);
   // Long-jump stubs could in principle push a program that fitted over the kernel's limit: keep the one that fits.
   return result.length > BPF_MAXINSNS && program.length <= BPF_MAXINSNS ? program : result;
+}
+
+/** The optimizer as a compiler pass (`compilePolicy(policy, { passes: [optimizerPass()] })`). */
+export function optimizerPass(options: OptimizeOptions = {}): ProgramPass {
+  return (program) => [...optimizeProgram(program, options)];
+}
+
+/**
+ * Compile options for the smallest and fastest filters: range-tree dispatch and every optimizer pass.
+ * `compilePolicy(policy, performanceCompileOptions())`.
+ */
+export function performanceCompileOptions(
+  options: { readonly dispatch?: RangeDispatchOptions; readonly optimize?: OptimizeOptions } = {},
+): CompileOptions {
+  return { dispatch: rangeDispatch(options.dispatch), passes: [optimizerPass(options.optimize)] };
 }
