@@ -2,14 +2,18 @@
 import type { Command } from '../command.js';
 import { asmCommand } from './asm.js';
 import { checkCommand } from './check.js';
+import { compileCommand } from './compile.js';
 import { disasmCommand } from './disasm.js';
+import { emuCommand } from './emu.js';
 import { resolveCommand } from './resolve.js';
 import { syscallsCommand } from './syscalls.js';
 
 export const commands: readonly Command[] = [
+  compileCommand,
   resolveCommand,
   syscallsCommand,
   disasmCommand,
   asmCommand,
   checkCommand,
+  emuCommand,
 ];

@@ -1,0 +1,171 @@
+/** `seccomp-ts compile`: a policy (our JSON, a Docker/OCI profile, or a built-in profile) → a seccomp filter. */
+import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
+import { compilePolicy, CompileError, type CompileOptions } from '../../compiler/compile.js';
+import { performanceCompileOptions } from '../../compiler/optimize/index.js';
+import { PolicyError } from '../../policy/errors.js';
+import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
+import { importProfile } from '../../policy/oci/import.js';
+import { getProfile } from '../../policy/profiles.js';
+import { tunePolicy } from '../../policy/tune.js';
+import type { Policy } from '../../policy/types.js';
+import { parseArch, type ArchName } from '../../syscalls/index.js';
+import { CliError, parseFlags, readInput, type Command, type CliIO } from '../command.js';
+
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy'] as const;
+type OutputFormat = (typeof FORMATS)[number];
+
+/** A Docker/OCI profile names SCMP_ACT_* actions or carries `syscalls`; our form carries `rules`. */
+function looksLikeOciProfile(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const o = json as Record<string, unknown>;
+  if ('rules' in o) return false;
+  return 'syscalls' in o || (typeof o.defaultAction === 'string' && /^SCMP_ACT_/i.test(o.defaultAction));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function loadPolicy(source: string, io: CliIO): Promise<{ policy: Policy; warnings: readonly string[] }> {
+  const bytes = await readInput(source, io);
+  const name = source === '-' ? '<stdin>' : source;
+  const text = new TextDecoder().decode(bytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new CliError(`${name}: not valid JSON (${describe(err)})`);
+  }
+  try {
+    if (looksLikeOciProfile(json)) {
+      const imported = importProfile(text);
+      return { policy: imported.policy, warnings: imported.warnings };
+    }
+    return { policy: policyFromJson(json), warnings: [] };
+  } catch (err) {
+    throw new CliError(`${name}: ${describe(err)}`);
+  }
+}
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'compile a policy, a Docker/OCI profile or a built-in profile into a seccomp filter',
+  usage: [
+    'usage: seccomp-ts compile POLICY.json|-|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
+    '                          [--format raw|c|hex|asm|json|policy] [-o FILE] [--unoptimized]',
+    '',
+    'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
+    'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
+    "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
+    '',
+    'options:',
+    '  --profile NAME   a built-in profile: hardened',
+    '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
+    '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
+    '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
+    '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as JSON)',
+    '  -o, --output F   write to F',
+    '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
+    '',
+    'examples:',
+    '  seccomp-ts compile --profile hardened --format asm',
+    '  seccomp-ts compile --profile hardened --tune allow:clock_adjtime -o hardened.bpf',
+    '  seccomp-ts compile policy.json --arch x86_64 --arch i386 --enosys --format c',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseFlags(argv, {
+      profile: { type: 'string' },
+      tune: { type: 'string', multiple: true },
+      arch: { type: 'string', multiple: true },
+      enosys: { type: 'boolean' },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      unoptimized: { type: 'boolean' },
+    }, 'compile');
+    const format = (values.format ?? 'raw') as OutputFormat;
+    if (!FORMATS.includes(format)) {
+      throw new CliError(`compile: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`);
+    }
+    if (positionals.length > 1) throw new CliError(`compile: one policy at a time (got ${positionals.join(', ')})`);
+    const source = positionals[0];
+    if (source !== undefined && values.profile !== undefined) {
+      throw new CliError(`compile: give either a policy file (${source}) or --profile ${values.profile}, not both`);
+    }
+    if (source === undefined && values.profile === undefined) {
+      throw new CliError("compile: name a policy file, '-' for stdin, or --profile NAME (see 'seccomp-ts compile --help')");
+    }
+
+    let policy: Policy;
+    const warnings: string[] = [];
+    if (values.profile !== undefined) {
+      try {
+        policy = getProfile(values.profile);
+      } catch (err) {
+        throw new CliError(`compile: --profile: ${describe(err)}`);
+      }
+    } else {
+      const loaded = await loadPolicy(source as string, io);
+      policy = loaded.policy;
+      warnings.push(...loaded.warnings);
+    }
+
+    const tune = values.tune ?? [];
+    try {
+      policy = tunePolicy(policy, tune);
+    } catch (err) {
+      const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
+      const detail = err instanceof PolicyError ? err.detail : describe(err);
+      throw new CliError(`compile: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
+    }
+    if (values.arch !== undefined) {
+      const arches: ArchName[] = [];
+      for (const a of values.arch) {
+        let abi: ArchName;
+        try {
+          abi = parseArch(a);
+        } catch (err) {
+          throw new CliError(`compile: --arch: ${describe(err)}`);
+        }
+        if (!arches.includes(abi)) arches.push(abi);
+      }
+      policy = { ...policy, arches };
+    }
+    if (values.enosys === true) policy = { ...policy, enosysGuard: true };
+
+    const where = values.profile !== undefined ? `profile ${values.profile}` : source === '-' ? '<stdin>' : (source as string);
+    let output: Uint8Array | string;
+    if (format === 'policy') {
+      try {
+        output = formatPolicyJson(policy);
+      } catch (err) {
+        throw new CliError(`${where}: ${describe(err)}`);
+      }
+    } else {
+      const options: CompileOptions = values.unoptimized === true ? {} : performanceCompileOptions();
+      let result;
+      try {
+        result = compilePolicy(policy, options);
+      } catch (err) {
+        if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(`${where}: ${describe(err)}`);
+        throw err;
+      }
+      warnings.push(...result.warnings);
+      output = writeProgram(result.program, format as ProgramFormat);
+    }
+    for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
+
+    if (values.output !== undefined) {
+      await io.writeFile(values.output, output);
+      return 0;
+    }
+    if (typeof output === 'string') {
+      io.stdout(output);
+      return 0;
+    }
+    if (io.stdoutIsTTY) {
+      throw new CliError('compile: refusing to write raw filter bytes to a terminal; use -o FILE or --format asm|c|hex|json');
+    }
+    io.stdoutBytes(output);
+    return 0;
+  },
+};

@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeProgram } from '../src/bpf/encode.js';
+import { disassemble } from '../src/bpf/disasm.js';
+import { compilePolicy } from '../src/compiler/index.js';
+import { interpret, seccompData } from '../src/emulator/index.js';
+import { arg, arg32, evaluatePolicy, getProfile, policy, policyFromJson, formatPolicyJson } from '../src/policy/index.js';
+import { encodeAction } from '../src/syscalls/actions.js';
+import { resolveSyscall } from '../src/syscalls/index.js';
+import { cli } from './support/cli.js';
+
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden/compiler');
+const UPDATE = process.env.SECCOMP_TS_UPDATE_GOLDEN === '1';
+
+function expectGolden(name: string, actual: string): void {
+  const path = join(GOLDEN_DIR, name);
+  if (UPDATE || !existsSync(path)) {
+    if (!UPDATE) throw new Error(`golden file ${path} missing (run with SECCOMP_TS_UPDATE_GOLDEN=1 to create it)`);
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  expect(actual === readFileSync(path, 'utf8'), `output differs from ${path}`).toBe(true);
+}
+
+/** A small policy touching every part of the compiler: three ABIs, 64- and 32-bit conditions, masked_eq. */
+const small = policy('x86_64', 'i386', 'x32')
+  .defaultAction('ERRNO(EPERM)')
+  .enosysGuard()
+  .allow(['read', 'write', 'exit_group'])
+  .allow('mmap', arg(2).maskedEq(0x4, 0))
+  .errno('EAFNOSUPPORT', 'socket', arg32(0).gt(16))
+  .allow('socket')
+  .kill('kill', arg(1).eq(0x100000009n))
+  .build();
+
+const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-compile-'));
+
+describe('golden disassembly of compiled policies (linear dispatch, no optimizer)', () => {
+  it('small policy', () => {
+    const { program, warnings } = compilePolicy(small);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/i386: .*socketcall is denied with ERRNO\(EPERM\)/);
+    expectGolden('small.asm', disassemble(program));
+  });
+  it('hardened', () => expectGolden('hardened.asm', disassemble(compilePolicy(getProfile('hardened')).program)));
+  it('small policy in JSON form', () => expectGolden('small.policy.json', formatPolicyJson(small)));
+  it('the JSON golden reads back to the same policy', () => {
+    expect(policyFromJson(readFileSync(join(GOLDEN_DIR, 'small.policy.json'), 'utf8'))).toEqual(small);
+  });
+});
+
+describe('seccomp-ts compile', () => {
+  it('--profile hardened --format asm prints the optimized disassembly', async () => {
+    const r = await cli(['compile', '--profile', 'hardened', '--format', 'asm']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/return ERRNO\(EAFNOSUPPORT\)/);
+  });
+  it('raw bytes by default, refused on a terminal unless -o', async () => {
+    const piped = await cli(['compile', '--profile', 'hardened']);
+    expect(piped.code).toBe(0);
+    const program = decodeProgram(piped.stdoutBytes);
+    const h = getProfile('hardened');
+    for (const [name, args] of [['socket', [40n]], ['socket', [2n]], ['kcmp', []], ['getpid', []]] as const) {
+      const call = { arch: 'x86_64' as const, nr: resolveSyscall('x86_64', name), args: [...args] };
+      expect(interpret(program, seccompData(call)).raw).toBe(encodeAction(evaluatePolicy(h, call)));
+    }
+    const tty = await cli(['compile', '--profile', 'hardened'], '', true);
+    expect(tty.code).toBe(2);
+    expect(tty.stderr).toMatch(/refusing to write raw filter bytes to a terminal/);
+    const out = join(dir, 'h.bpf');
+    const file = await cli(['compile', '--profile', 'hardened', '-o', out], '', true);
+    expect(file.code).toBe(0);
+    expect(new Uint8Array(readFileSync(out))).toEqual(piped.stdoutBytes);
+  });
+  it('--tune, --arch and --enosys change the filter as documented', async () => {
+    const r = await cli(['compile', '--profile', 'hardened', '--tune', 'allow:clock_adjtime', '--tune', 'seccomp:deny:getpid',
+      '--arch', 'x86_64', '--arch', 'x86', '--enosys', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: i386: socket\(\) is restricted/);
+    const program = JSON.parse(r.stdout);
+    const { readProgram } = await import('../src/bpf/formats.js');
+    const prog = readProgram(new TextEncoder().encode(r.stdout), 'json');
+    expect(Array.isArray(program)).toBe(true);
+    const run = (arch: 'x86_64' | 'i386', nr: number) => interpret(prog, seccompData({ arch, nr })).raw;
+    expect(run('x86_64', resolveSyscall('x86_64', 'clock_adjtime'))).toBe(encodeAction({ kind: 'ALLOW' }));
+    expect(run('x86_64', resolveSyscall('x86_64', 'getpid'))).toBe(encodeAction({ kind: 'ERRNO', data: 1 }));
+    expect(run('i386', resolveSyscall('i386', 'getpid'))).toBe(encodeAction({ kind: 'ERRNO', data: 1 }));
+    expect(run('i386', resolveSyscall('i386', 'read'))).toBe(encodeAction({ kind: 'ALLOW' }));
+    expect(run('x86_64', 1000)).toBe(encodeAction({ kind: 'ERRNO', data: 38 }));
+  });
+  it('reads a policy file and stdin; --format policy prints the tuned policy', async () => {
+    const path = join(dir, 'small.json');
+    writeFileSync(path, formatPolicyJson(small));
+    const a = await cli(['compile', path, '--format', 'hex']);
+    const b = await cli(['compile', '-', '--format', 'hex'], formatPolicyJson(small));
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const p = await cli(['compile', path, '--tune', 'deny:all', '--tune', 'allow:read', '--format', 'policy']);
+    expect(JSON.parse(p.stdout)).toEqual({ defaultAction: 'ERRNO(EPERM)', arches: ['x86_64', 'i386', 'x32'], enosysGuard: true,
+      rules: [{ syscalls: ['read'], action: 'ALLOW', comment: 'allow:read' }] });
+  });
+  it('--unoptimized gives the plain compiler output', async () => {
+    const r = await cli(['compile', '--profile', 'hardened', '--format', 'asm', '--unoptimized']);
+    expect(r.stdout).toBe(disassemble(compilePolicy(getProfile('hardened')).program));
+  });
+  it.each([
+    [['compile'], /name a policy file/],
+    [['compile', 'x.json', '--profile', 'hardened'], /not both/],
+    [['compile', '--profile', 'nope'], /unknown profile 'nope'/],
+    [['compile', '--profile', 'hardened', '--tune', 'allow:clock_adjtme'], /--tune allow:clock_adjtme: .*clock_adjtime/],
+    [['compile', '--profile', 'hardened', '--arch', 'arm'], /--arch: /],
+    [['compile', '--profile', 'hardened', '--format', 'elf'], /unknown format 'elf'/],
+    [['compile', '/nonexistent/p.json'], /\/nonexistent\/p\.json: cannot read file/],
+  ])('%j fails with one clear line and exit 2', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+  it('a bad policy file names the file and the JSON path', async () => {
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ defaultAction: 'ALLOW', arches: ['x86_64'], rules: [{ syscalls: ['read', 'reed'], action: 'ALLOW' }] }));
+    const r = await cli(['compile', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${path}: rules\\[0\\]\\.syscalls\\[1\\]: .*read`));
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    writeFileSync(path, '{"defaultAction": "ALLOW", ');
+    const j = await cli(['compile', path]);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/not valid JSON/);
+  });
+  it('a Docker/OCI profile is imported', async () => {
+    const path = join(dir, 'oci.json');
+    writeFileSync(path, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }));
+    const r = await cli(['compile', path, '--format', 'json']);
+    expect(r.code).toBe(0);
+  });
+});
