@@ -18,4 +18,18 @@ export { disassemble, disassembleLines, type DisassembleOptions, type Disassembl
 export { assemble } from './bpf/asm.js';
 export { analyzeFlow, type FlowFacts, type Holds } from './bpf/flow.js';
 export * from './syscalls/index.js';
+export * from './emulator/index.js';
 export type * from './policy/types.js';
+export {
+  PolicyError, policy, PolicyBuilder, arg, arg32, evaluatePolicy, policyWarnings, callAbi, compareVerdicts, resolvePolicy,
+  policyFromJson, policyToJson, formatPolicyJson, tunePolicy, parseTuning, getProfile, registerProfile, listProfiles,
+  HARDENED_EPERM_SYSCALLS, DEFAULT_DENY_ACTION,
+  type PolicyCall, type ArgConditions, type ActionInput, type SyscallsInput, type PolicyJson, type RuleJson,
+  type ConditionJson, type Tuning, type TuneOptions, type ProfileInfo, type ResolvedPolicy, type ResolvedAbi,
+  type ResolvedRule,
+} from './policy/index.js';
+export {
+  compilePolicy, CompileError, linearDispatch,
+  type CompileOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
+  type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
+} from './compiler/index.js';

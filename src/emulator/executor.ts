@@ -14,7 +14,7 @@ import { aluExpression } from './semantics.js';
 /** How a compiled filter runs: generated code, or the interpreter when code generation is unavailable. */
 export type ExecutionMode = 'generated' | 'interpreter';
 
-export interface CompileOptions {
+export interface ExecutorOptions {
   /** Set to false to never generate code (as if forbidden by a Content-Security-Policy). Default true. */
   readonly codeGeneration?: boolean;
 }
@@ -46,7 +46,7 @@ type WordsFn = (w: Uint32Array) => number;
 type CountingFn = (w: Uint32Array, out: Int32Array) => number;
 
 /** Compiles `program` (refusing, like the interpreter, any program the kernel would refuse). */
-export function compileFilter(program: Program, options: CompileOptions = {}): CompiledFilter {
+export function compileFilter(program: Program, options: ExecutorOptions = {}): CompiledFilter {
   admit(program);
   let fast: WordsFn | undefined;
   let fallbackReason: string | undefined;

@@ -17,7 +17,7 @@ export {
 export {
   compileFilter,
   type CompiledFilter,
-  type CompileOptions,
+  type ExecutorOptions,
   type CountedRun,
   type ExecutionMode,
 } from './executor.js';
