@@ -124,8 +124,11 @@ function wordTerms(w: WordIndex, c: WordConstraint): Term[] {
 }
 
 /** Turns a leaf's constraints on the data words (not nr/arch) into terms. */
-function termsOf(words: readonly WordConstraint[]): Term[] {
-  const terms: Term[] = [];
+export function termsOf(words: readonly WordConstraint[], withSelectors = false): Term[] {
+  // Masked tests on nr/arch that a segment does not decide on its own (see `Segment.uniform`).
+  const terms: Term[] = withSelectors
+    ? [WORD_NR, WORD_ARCH].flatMap((w) => (words[w] as WordConstraint).atoms.map((a): Term => ({ kind: 'word', word: w, mask: a.mask, in: a.set })))
+    : [];
   for (let pair = 0; pair < 7; pair++) {
     const loW = 2 + 2 * pair;
     const hiW = loW + 1;
@@ -216,9 +219,9 @@ function normalizeIntervals(list: Interval[]): IntervalSet {
 }
 
 /** Summarises the leaves that apply to one segment. */
-function behaviourOf(leaves: readonly Leaf[], segmentExact: boolean): Behaviour {
-  let items: Item[] = leaves.map((l) => ({ terms: termsOf(l.words), verdict: l.verdict, exact: l.exact }));
-  const exact = segmentExact && items.length > 0 && items.every((i) => i.exact && i.verdict !== undefined);
+function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
+  let items: Item[] = leaves.map((l) => ({ terms: termsOf(l.words, !uniform), verdict: l.verdict, exact: l.exact }));
+  const exact = items.length > 0 && items.every((i) => i.exact && i.verdict !== undefined);
   if (!exact) return { outcomes: [], exact: false };
   items = mergeItems(items);
   const byVerdict = new Map<number, Item[]>();
@@ -265,7 +268,7 @@ function termText(t: Term): string {
   return `${name} in ${formatSet(t.in)}`;
 }
 
-function conjunctionText(c: Conjunction, several: boolean): string {
+export function conjunctionText(c: Conjunction, several: boolean): string {
   if (c.length === 0) return 'always';
   const text = c.map(termText).join(' and ');
   return several && c.length > 1 ? `(${text})` : text;
@@ -292,7 +295,7 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   const groups = new Map<string, { abi: AbiName; segments: Segment[]; behaviour: Behaviour }>();
   let sampleIndex = 0;
   for (const seg of segments) {
-    let behaviour = behaviourOf(seg.leaves, seg.exact);
+    let behaviour = behaviourOf(seg.leaves, seg.uniform);
     let key = `${seg.abi}|${JSON.stringify(behaviour, bigintReplacer)}`;
     if (!behaviour.exact) {
       behaviour = {

@@ -3,7 +3,7 @@
  * cut into segments on which the same leaves apply, so that every number of a segment behaves alike.
  */
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
-import { WORD_ARCH, WORD_NR, admits, type WordConstraint } from './constraints.js';
+import { WORD_ARCH, WORD_NR, admits, solve, withAtom, type WordConstraint } from './constraints.js';
 import { U32_MAX, complement, intersect, normalize, type Interval, type IntervalSet } from './intervals.js';
 import type { Leaf } from './symbolic.js';
 
@@ -30,13 +30,17 @@ export interface Segment {
   readonly archRange?: Interval;
   readonly lo: number;
   readonly hi: number;
-  /** Leaves that admit (arch, nr) for every nr of the segment. */
+  /**
+   * Leaves that admit some (arch, nr) of the segment. When `uniform`, each of them admits every (arch, nr) of
+   * the segment; otherwise masked tests on `nr` or `arch` still decide between them (and are part of their
+   * conditions).
+   */
   readonly leaves: readonly Leaf[];
-  /** False when the segment could not be cut finely enough for masked tests on `nr`. */
-  readonly exact: boolean;
+  /** True when every leaf's `nr` and `arch` tests hold alike on the whole segment. */
+  readonly uniform: boolean;
 }
 
-const MAX_SPLIT = 200_000;
+const MAX_SPLIT = 4096;
 
 /** Lowest set bit of a mask, as a power of two (the granularity at which `nr & mask` can change). */
 const granule = (mask: number): number => {
@@ -45,7 +49,7 @@ const granule = (mask: number): number => {
 };
 
 /** Cuts `domain` into segments on which each leaf's `nr` constraint is uniform. */
-function nrSegments(leaves: readonly Leaf[], domain: IntervalSet): { cuts: Interval[]; exact: boolean } {
+function nrSegments(leaves: readonly Leaf[], domain: IntervalSet): { cuts: Interval[]; uniform: boolean } {
   const points = new Set<number>();
   let step = 2 ** 32;
   for (const leaf of leaves) {
@@ -62,24 +66,24 @@ function nrSegments(leaves: readonly Leaf[], domain: IntervalSet): { cuts: Inter
   }
   const sorted = [...points].sort((a, b) => a - b);
   const cuts: Interval[] = [];
-  let exact = true;
+  // Cut at the granularity of masked tests only when that stays small; otherwise the masks stay in conditions.
+  let pieces = 0;
+  if (step < 2 ** 32) {
+    for (const [dlo, dhi] of domain) pieces += Math.floor(dhi / step) - Math.floor(dlo / step) + 1;
+    if (pieces + sorted.length > MAX_SPLIT) step = 2 ** 32;
+  }
+  const uniform = step === 2 ** 32 ? !leaves.some((l) => (l.words[WORD_NR] as WordConstraint).atoms.length > 0) : true;
   for (const [dlo, dhi] of domain) {
     const inside = sorted.filter((p) => p > dlo && p <= dhi);
     let start = dlo;
     for (const p of [...inside, dhi + 1]) {
       const end = p - 1;
       if (step < 2 ** 32) {
-        const pieces = Math.floor(end / step) - Math.floor(start / step) + 1;
-        if (pieces + cuts.length > MAX_SPLIT) {
-          cuts.push([start, end]);
-          exact = false;
-        } else {
-          let s = start;
-          while (s <= end) {
-            const blockEnd = Math.min(end, (Math.floor(s / step) + 1) * step - 1);
-            cuts.push([s, blockEnd]);
-            s = blockEnd + 1;
-          }
+        let s = start;
+        while (s <= end) {
+          const blockEnd = Math.min(end, (Math.floor(s / step) + 1) * step - 1);
+          cuts.push([s, blockEnd]);
+          s = blockEnd + 1;
         }
       } else {
         cuts.push([start, end]);
@@ -87,19 +91,20 @@ function nrSegments(leaves: readonly Leaf[], domain: IntervalSet): { cuts: Inter
       start = p;
     }
   }
-  return { cuts, exact };
+  return { cuts, uniform };
 }
 
 /** The segments of one ABI slice, for a fixed `arch` value. */
 function slice(leaves: readonly Leaf[], abi: AbiName, arch: number, domain: IntervalSet, archRange?: Interval): Segment[] {
-  const relevant = leaves.filter((l) => admits(l.words[WORD_ARCH] as WordConstraint, arch));
+  const range = archRange ?? [arch, arch];
+  const relevant = leaves.filter((l) => solve(withAtom(l.words[WORD_ARCH] as WordConstraint, U32_MAX, [range])) !== 'none');
   const nr = nrSegments(relevant, domain);
-  // Masked tests on `arch` are not cut exactly for the catch-all slice of unknown arch values.
-  const exact = nr.exact && !(archRange && leaves.some((l) => (l.words[WORD_ARCH] as WordConstraint).atoms.length > 0));
-  const { cuts } = nr;
-  return cuts.map(([lo, hi]) => ({
-    abi, arch, lo, hi, exact,
-    leaves: relevant.filter((l) => admits(l.words[WORD_NR] as WordConstraint, lo)),
+  const uniform = nr.uniform && !(archRange && relevant.some((l) => (l.words[WORD_ARCH] as WordConstraint).atoms.length > 0));
+  return nr.cuts.map(([lo, hi]) => ({
+    abi, arch, lo, hi, uniform,
+    leaves: uniform
+      ? relevant.filter((l) => admits(l.words[WORD_NR] as WordConstraint, lo))
+      : relevant.filter((l) => solve(withAtom(l.words[WORD_NR] as WordConstraint, U32_MAX, [[lo, hi]])) !== 'none'),
     ...(archRange && { archRange }),
   }));
 }

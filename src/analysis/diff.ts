@@ -1,0 +1,225 @@
+/**
+ * Semantic diff of two filters: every class of inputs on which they return different values, each with a
+ * concrete witness input. Built on the product of the two programs' symbolic path sets: two filters are reported
+ * equivalent only when every pair of paths that can meet returns the same value.
+ */
+import type { Program } from '../bpf/instructions.js';
+import { compileFilter } from '../emulator/executor.js';
+import { syscallTable } from '../syscalls/resolve.js';
+import type { ArchName } from '../syscalls/arch.js';
+import { boundaryValues, biasedWord, programConstants, seededRandom } from './constants.js';
+import {
+  WORD_ARCH, WORD_COUNT, WORD_NR, conjoin, solve, withAtom, type WordConstraint,
+} from './constraints.js';
+import { conjunctionText, termsOf, type Conjunction, type SyscallRef } from './explain.js';
+import { formatSet, type Interval } from './intervals.js';
+import { ABI_NAMES, partition, type AbiName, type Segment } from './partition.js';
+import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
+import { actionText } from './verdict-text.js';
+
+/** A concrete input on which two filters disagree. */
+export interface Witness {
+  readonly abi: AbiName;
+  /** `seccomp_data.arch`. */
+  readonly arch: number;
+  /** `seccomp_data.nr`. */
+  readonly nr: number;
+  readonly args: readonly bigint[];
+  readonly instructionPointer: bigint;
+  /** The same input as the 16 words a filter loads. */
+  readonly words: Uint32Array;
+}
+
+/** One class of inputs on which the filters disagree. */
+export interface Difference {
+  readonly abi: AbiName;
+  /** Named syscalls in the class. */
+  readonly syscalls: readonly SyscallRef[];
+  /** Syscall numbers in the class (named ones included), as ranges. */
+  readonly numbers: readonly Interval[];
+  /** The condition on arguments / instruction pointer (empty: every call of these numbers). */
+  readonly when: Conjunction;
+  /** Raw verdicts of the two filters on this class (undefined where a filter's verdict is not exact). */
+  readonly verdictA: number;
+  readonly verdictB: number;
+  readonly actionA: string;
+  readonly actionB: string;
+  readonly witness: Witness;
+  /** False when the class was found by sampling rather than derived. */
+  readonly exact: boolean;
+}
+
+export interface DiffResult {
+  /** True only when the filters were shown to agree on every input. */
+  readonly equivalent: boolean;
+  /** True when the comparison was exhaustive (no sampling). */
+  readonly exhaustive: boolean;
+  readonly differences: readonly Difference[];
+  /** Why the comparison is not exhaustive. */
+  readonly reasons: readonly string[];
+}
+
+export interface DiffOptions extends SymbolicOptions {
+  /** ABIs to compare (default: x86_64, x32, i386 and foreign arch values). */
+  readonly abis?: readonly AbiName[];
+  /** Samples per segment where a filter is not summarised exactly (default 256). */
+  readonly samples?: number;
+}
+
+function wordsToWitness(abi: AbiName, words: Uint32Array): Witness {
+  const u64 = (i: number) => (BigInt(words[i + 1] as number) << 32n) | BigInt(words[i] as number);
+  return {
+    abi, arch: words[WORD_ARCH] as number, nr: words[WORD_NR] as number,
+    args: Array.from({ length: 6 }, (_, i) => u64(4 + 2 * i)), instructionPointer: u64(2), words,
+  };
+}
+
+/** A concrete input satisfying every word constraint, or 'none' / 'unknown'. */
+function witnessWords(words: readonly WordConstraint[]): Uint32Array | 'none' | 'unknown' {
+  const out = new Uint32Array(WORD_COUNT);
+  for (let w = 0; w < WORD_COUNT; w++) {
+    const s = solve(words[w] as WordConstraint);
+    if (s === 'none' || s === 'unknown') return s;
+    out[w] = s.value;
+  }
+  return out;
+}
+
+/** The words constraint shared by two leaves inside one segment. */
+function meet(x: Leaf, y: Leaf, seg: Segment): WordConstraint[] {
+  const words = x.words.map((c, i) => conjoin(c, y.words[i] as WordConstraint));
+  words[WORD_NR] = withAtom(words[WORD_NR] as WordConstraint, 0xffffffff, [[seg.lo, seg.hi]]);
+  const archRange: Interval = seg.archRange ?? [seg.arch, seg.arch];
+  words[WORD_ARCH] = withAtom(words[WORD_ARCH] as WordConstraint, 0xffffffff, [archRange]);
+  return words;
+}
+
+/** Compares two filters. Throws `AnalysisError` when either is not a valid filter. */
+export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}): DiffResult {
+  const sa = symbolicExecute(a, options);
+  const sb = symbolicExecute(b, options);
+  const fromA = new Set<Leaf>(sa.leaves);
+  const segments = partition([...sa.leaves, ...sb.leaves], options.abis ?? ABI_NAMES);
+  const reasons = new Set<string>([...sa.reasons, ...sb.reasons]);
+  const found: Difference[] = [];
+  let exhaustive = sa.exact && sb.exact;
+  let sampleSeed = 1;
+  for (const seg of segments) {
+    const la = seg.leaves.filter((l) => fromA.has(l));
+    const lb = seg.leaves.filter((l) => !fromA.has(l));
+    const segmentExact = la.every((l) => l.exact && l.verdict !== undefined)
+      && lb.every((l) => l.exact && l.verdict !== undefined);
+    if (!segmentExact) {
+      exhaustive = false;
+      const d = sampleDifference(a, b, seg, options.samples ?? 256, sampleSeed++);
+      if (d) found.push(d);
+      continue;
+    }
+    for (const x of la) {
+      for (const y of lb) {
+        if (x.verdict === y.verdict) continue;
+        const words = meet(x, y, seg);
+        const w = witnessWords(words);
+        if (w === 'none') continue;
+        if (w === 'unknown') {
+          exhaustive = false;
+          reasons.add('a constraint was too complex to decide exactly');
+          continue;
+        }
+        found.push(difference(seg, words, x.verdict as number, y.verdict as number, wordsToWitness(seg.abi, w), true));
+      }
+    }
+  }
+  const differences = mergeDifferences(found);
+  return {
+    equivalent: differences.length === 0 && exhaustive,
+    exhaustive,
+    differences,
+    reasons: exhaustive ? [] : [...reasons],
+  };
+}
+
+function difference(seg: Segment, words: readonly WordConstraint[], va: number, vb: number, witness: Witness, exact: boolean): Difference {
+  return {
+    abi: seg.abi, syscalls: [], numbers: [[seg.lo, seg.hi]], when: exact ? termsOf(words, !seg.uniform) : [],
+    verdictA: va, verdictB: vb, actionA: actionText(va), actionB: actionText(vb), witness, exact,
+  };
+}
+
+/** Looks for a disagreement by running both filters on inputs of one segment. */
+function sampleDifference(a: Program, b: Program, seg: Segment, samples: number, seed: number): Difference | undefined {
+  const fa = compileFilter(a);
+  const fb = compileFilter(b);
+  const boundaries = boundaryValues([...programConstants(a), ...programConstants(b)]);
+  const random = seededRandom(seed);
+  const words = new Uint32Array(WORD_COUNT);
+  for (let i = 0; i < samples; i++) {
+    words[WORD_ARCH] = seg.archRange ? seg.archRange[0] + Math.floor(random() * (seg.archRange[1] - seg.archRange[0] + 1)) : seg.arch;
+    words[WORD_NR] = i === 0 ? seg.lo : (seg.lo + Math.floor(random() * (seg.hi - seg.lo + 1))) >>> 0;
+    for (let w = 2; w < WORD_COUNT; w++) words[w] = biasedWord(random, boundaries);
+    const ra = fa.runWords(words) >>> 0;
+    const rb = fb.runWords(words) >>> 0;
+    if (ra !== rb) {
+      return difference(seg, [], ra, rb, wordsToWitness(seg.abi, words.slice()), false);
+    }
+  }
+  return undefined;
+}
+
+/** Joins classes of the same ABI, verdict pair and condition, and names their syscalls. */
+function mergeDifferences(list: readonly Difference[]): Difference[] {
+  const groups = new Map<string, { first: Difference; numbers: Interval[] }>();
+  for (const d of list) {
+    const key = `${d.abi}|${d.verdictA}|${d.verdictB}|${d.exact}|${conjunctionText(d.when, false)}`;
+    const g = groups.get(key);
+    if (g) g.numbers.push(...d.numbers);
+    else groups.set(key, { first: d, numbers: [...d.numbers] });
+  }
+  const out: Difference[] = [];
+  for (const { first, numbers } of groups.values()) {
+    const merged = mergeIntervals(numbers);
+    const syscalls = first.abi === 'other' ? [] : syscallTable(first.abi as ArchName)
+      .filter((e) => merged.some(([lo, hi]) => e.nr >= lo && e.nr <= hi)).map((e) => ({ name: e.name, nr: e.nr as number }));
+    out.push({ ...first, numbers: merged, syscalls });
+  }
+  return out.sort((x, y) => ABI_NAMES.indexOf(x.abi) - ABI_NAMES.indexOf(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0));
+}
+
+function mergeIntervals(list: readonly Interval[]): Interval[] {
+  const sorted = list.slice().sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out[out.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+const hex = (v: number | bigint): string => (BigInt(v) < 10n ? String(v) : `0x${BigInt(v).toString(16)}`);
+
+/** A witness as text: `x86_64 nr=41 args=[0x10, 0, 0, 0, 0, 0] ip=0`. */
+export function witnessText(w: Witness): string {
+  const arch = w.abi === 'other' ? `arch=${hex(w.arch)} ` : `${w.abi} `;
+  return `${arch}nr=${hex(w.nr)} args=[${w.args.map(hex).join(', ')}] ip=${hex(w.instructionPointer)}`;
+}
+
+/** The diff as text: one line per class of inputs, plus a witness. */
+export function diffText(d: DiffResult, labels: readonly [string, string] = ['A', 'B']): string {
+  if (d.equivalent) return 'equivalent: the filters return the same value for every input\n';
+  const lines: string[] = [];
+  for (const x of d.differences) {
+    const names = x.syscalls.map((s) => s.name);
+    const namedCount = x.syscalls.length;
+    const total = x.numbers.reduce((n, [lo, hi]) => n + (hi - lo + 1), 0);
+    let what = names.length > 0 && names.length <= 12 ? names.join(', ') : names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : '';
+    if (total > namedCount) what += `${what ? '; ' : ''}numbers ${formatSet(x.numbers.length > 8 ? x.numbers.slice(0, 8) : x.numbers)}${x.numbers.length > 8 ? '…' : ''}`;
+    const cond = x.exact ? (x.when.length === 0 ? '' : ` when ${conjunctionText(x.when, false)}`) : ' (found by sampling)';
+    lines.push(`${x.abi} ${what}: ${labels[0]} ${x.actionA}, ${labels[1]} ${x.actionB}${cond}`);
+    lines.push(`    witness: ${witnessText(x.witness)}`);
+  }
+  if (!d.exhaustive) {
+    lines.push(`note: the comparison is not exhaustive (${d.reasons.join('; ')})${d.differences.length === 0 ? ': no difference found, but equivalence is not shown' : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

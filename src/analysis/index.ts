@@ -1,0 +1,18 @@
+/**
+ * Filter analysis: explain any filter as per-syscall conditions, compare two filters semantically, and report
+ * what the kernel's action cache will do with a filter.
+ */
+export {
+  explain, explanationText, explanationJson, predictVerdict, behaviourText,
+  type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
+  type ArgField, type SyscallRef, type DataWords,
+} from './explain.js';
+export { diffPrograms, diffText, witnessText, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
+export {
+  cacheReport, cacheReportText, constAllow,
+  type CacheReport, type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss,
+} from './cache.js';
+export { symbolicExecute, AnalysisError, type Leaf, type SymbolicResult, type SymbolicOptions } from './symbolic.js';
+export { abiOf, type AbiName } from './partition.js';
+export type { SampleSummary } from './sampling.js';
+export { actionText } from './verdict-text.js';
