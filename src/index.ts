@@ -30,6 +30,6 @@ export {
 } from './policy/index.js';
 export {
   compilePolicy, CompileError, linearDispatch,
-  type CompileOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
+  type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
 } from './compiler/index.js';
