@@ -62,7 +62,9 @@ def kernel_at_least(have, want):
 
 
 def docker_resolve(profile, go_arch, caps, kernel):
-    """The OCI LinuxSeccomp Docker hands to runc."""
+    """The OCI LinuxSeccomp Docker hands to runc (an OCI config.json: its linux.seccomp as is)."""
+    if "defaultAction" not in profile and "linux" in profile:
+        profile = profile["linux"]["seccomp"]
     native = GO_ARCH_NATIVE[go_arch]
     arches = list(profile.get("architectures") or [])
     for m in profile.get("archMap") or []:
