@@ -77,7 +77,7 @@ function ignoredText(ins: Instruction): string {
 }
 
 function jumpText(ins: JumpIf, index: number, ctx: NamingContext, target: (i: number) => string): string {
-  const rhs = ins.src === 'x' ? 'X' : (ctx.jumpConstant?.(ins.value, index) ?? hex(ins.value));
+  const rhs = ins.src === 'x' ? 'X' : (ctx.jumpConstant?.(ins.value, index) ?? (ins.cond === 'jset' ? hex(ins.value) : num(ins.value)));
   const t = target(index + 1 + ins.jt);
   const f = target(index + 1 + ins.jf);
   if (ins.jf === 0) return `if (${comparisonText(ins.cond, false, rhs)}) goto ${t}`;
@@ -102,15 +102,18 @@ function body(ins: Instruction, index: number, ctx: NamingContext, target: (i: n
   switch (ins.kind) {
     case 'ld_abs': {
       const field = ins.size === 4 ? dataFieldText(ins.offset) : undefined;
-      return `A = ${field ?? `${sizeName(ins.size)}[${num(ins.offset)}]`}`;
+      return `A = ${field ?? `${sizeName(ins.size)}[${ins.offset >>> 0}]`}`;
     }
-    case 'ld_ind': return `A = ${sizeName(ins.size)}[X + ${num(ins.offset)}]`;
+    case 'ld_ind': return `A = ${sizeName(ins.size)}[X + ${ins.offset >>> 0}]`;
     case 'ld_len': return `${ins.dst} = len`;
     case 'ld_imm': return `${ins.dst} = ${num(ins.value)}`;
     case 'ld_mem': return `${ins.dst} = mem[${ins.slot >>> 0}]`;
-    case 'ldx_msh': return `X = 4 * (data8[${num(ins.offset)}] & 0xf)`;
+    case 'ldx_msh': return `X = 4 * (data8[${ins.offset >>> 0}] & 0xf)`;
     case 'st': return `mem[${ins.slot >>> 0}] = ${ins.src}`;
-    case 'alu': return `A ${ALU_SYMBOL[ins.op]} ${ins.src === 'x' ? 'X' : num(ins.value)}`;
+    case 'alu': {
+      const shift = ins.op === 'lsh' || ins.op === 'rsh';
+      return `A ${ALU_SYMBOL[ins.op]} ${ins.src === 'x' ? 'X' : shift ? String(ins.value >>> 0) : num(ins.value)}`;
+    }
     case 'neg': return 'A = -A';
     case 'ja': return `goto ${target(index + 1 + (ins.offset >>> 0))}`;
     case 'jmp': return jumpText(ins, index, ctx, target);

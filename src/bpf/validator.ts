@@ -111,7 +111,9 @@ function checkClassic(r: RawInstruction, pc: number, flen: number): [ValidationR
     case op.BPF_JMP | op.BPF_JA:
       // The kernel compares k unsigned against the instructions left, so a "negative" k is far out of range.
       return k >= flen - pc - 1
-        ? ['jump-out-of-range', `jump by ${k} past the end of the program (at most ${flen - pc - 2} here)`]
+        ? ['jump-out-of-range', flen - pc - 2 < 0
+          ? `jump by ${k} from the last instruction`
+          : `jump by ${k} past the end of the program (at most ${flen - pc - 2} here)`]
         : undefined;
     case op.BPF_LD | op.BPF_W | op.BPF_ABS:
     case op.BPF_LD | op.BPF_H | op.BPF_ABS:
