@@ -74,29 +74,32 @@ export function jumpTaken(cond: JumpCond, a: number, v: number): boolean {
  */
 export function interpret(program: Program, data: DataLike, options: InterpretOptions = {}): Interpretation {
   admit(program);
-  const words = dataWords(data);
-  const mem = new Array<number>(BPF_MEMWORDS).fill(0);
   const trace: Step[] | undefined = options.trace ? [] : undefined;
+  const end = execute(program, dataWords(data), trace);
+  const raw = end.raw >>> 0;
+  const action = decodeAction(raw);
+  return trace ? { raw, action, executed: end.executed, trace } : { raw, action, executed: end.executed };
+}
+
+/** The run itself, on an admitted program. No closures here: this loop is the interpreter's hot path. */
+function execute(program: Program, words: Uint32Array, trace: Step[] | undefined): { raw: number; executed: number } {
+  const mem = new Uint32Array(BPF_MEMWORDS);
   let a = 0;
   let x = 0;
   let pc = 0;
   let executed = 0;
-  const finish = (raw: number): Interpretation => {
-    const v = verdictOf(raw);
-    return trace ? { ...v, executed, trace } : { ...v, executed };
-  };
   for (;;) {
     const insn = program[pc];
     if (insn === undefined) throw new Error(`instruction ${pc}: ran past the end of the program`);
     executed++;
     let next = pc + 1;
-    let ret: number | undefined;
+    let ret = -1;
     switch (insn.kind) {
       case 'ld_abs':
         if (insn.size !== 4 || insn.offset % 4 !== 0 || insn.offset >= SECCOMP_DATA_SIZE) {
           throw new Error(`instruction ${pc}: load of ${insn.size} bytes at offset ${insn.offset} is not admitted`);
         }
-        a = words[insn.offset / 4] as number;
+        a = words[insn.offset >>> 2] as number;
         break;
       case 'ld_len':
         if (insn.dst === 'A') a = SECCOMP_DATA_SIZE; else x = SECCOMP_DATA_SIZE;
@@ -105,8 +108,8 @@ export function interpret(program: Program, data: DataLike, options: InterpretOp
         if (insn.dst === 'A') a = insn.value >>> 0; else x = insn.value >>> 0;
         break;
       case 'ld_mem': {
-        const v = mem[insn.slot];
-        if (v === undefined) throw new Error(`instruction ${pc}: scratch slot ${insn.slot} does not exist`);
+        if (insn.slot < 0 || insn.slot >= BPF_MEMWORDS) throw new Error(`instruction ${pc}: scratch slot ${insn.slot} does not exist`);
+        const v = mem[insn.slot] as number;
         if (insn.dst === 'A') a = v; else x = v;
         break;
       }
@@ -143,8 +146,8 @@ export function interpret(program: Program, data: DataLike, options: InterpretOp
       case 'unknown':
         throw new Error(`instruction ${pc}: '${insn.kind}' is not admitted in a seccomp filter`);
     }
-    if (trace) trace.push({ pc, instruction: insn, a, x, mem: [...mem] });
-    if (ret !== undefined) return finish(ret);
+    if (trace) trace.push({ pc, instruction: insn, a, x, mem: Array.from(mem) });
+    if (ret >= 0) return { raw: ret, executed };
     pc = next;
   }
 }
