@@ -51,7 +51,7 @@ type Tree =
 /** Longest `JEQ` chain considered: beyond it a split is always at least as good. */
 const MAX_CHAIN = 4;
 /** Up to this many runs the search tries every root; above, Knuth's bound keeps it quadratic. */
-const EXHAUSTIVE_RUNS = 256;
+const EXHAUSTIVE_RUNS = 48;
 
 /** Above this many runs the cubic-free optimal search is still quadratic in memory: fall back to halving weights. */
 const MAX_OPTIMAL_RUNS = 2048;

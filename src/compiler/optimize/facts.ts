@@ -139,6 +139,10 @@ export function refine(f: Facts, j: JumpIf, outcome: boolean): Facts | undefined
 }
 
 function joinRange(x: Range, y: Range): Range {
+  if (x === y) return x;
+  if (x.excl.length === 0 && y.excl.length === 0 && (x.hi + 1 < y.lo || y.hi + 1 < x.lo) === false) {
+    return { lo: Math.min(x.lo, y.lo), hi: Math.max(x.hi, y.hi), excl: [] };
+  }
   const lo = Math.min(x.lo, y.lo);
   const hi = Math.max(x.hi, y.hi);
   // A value stays excluded only if neither side can hold it.
@@ -152,7 +156,7 @@ function joinRange(x: Range, y: Range): Range {
 
 /** What holds on both of two edges entering the same node. */
 export function join(x: Facts | undefined, y: Facts): Facts {
-  if (x === undefined) return y;
+  if (x === undefined || x === y) return y;
   const ranges = new Map<number, Range>();
   for (const [key, rx] of x.ranges) {
     if (key === ANON) continue;

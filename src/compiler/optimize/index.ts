@@ -45,6 +45,19 @@ export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
 export function optimizeProgram(program: Program, options: OptimizeOptions = {}): Program {
   const o = { ...ALL_OPTIMIZATIONS, ...options };
   if (!o.threadJumps && !o.removeRedundantLoads && !o.mergeTails && !o.removeDeadCode) return program;
+  // A load dropped as dead can make the next one redundant: repeat while the program keeps shrinking.
+  let best = optimizeOnce(program, o);
+  for (let round = 1; round < MAX_ROUNDS && best.length < program.length; round++) {
+    const next = optimizeOnce(best, o);
+    if (next.length >= best.length) break;
+    best = next;
+  }
+  return best;
+}
+
+const MAX_ROUNDS = 3;
+
+function optimizeOnce(program: Program, o: Required<OptimizeOptions>): Program {
   const graph = toGraph(program);
   if (graph === undefined) return program;
   if (o.threadJumps || o.removeRedundantLoads) {
