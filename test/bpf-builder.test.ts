@@ -81,6 +81,29 @@ describe('ProgramBuilder', () => {
     expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 0));
   });
 
+  it('shares trampolines between many far jumps to the same target, and reaches across ~4000 instructions', () => {
+    const b = new ProgramBuilder();
+    const far = b.newLabel('far');
+    b.emit(ins.loadWord(0));
+    for (let i = 0; i < 600; i++) {
+      const next = b.newLabel();
+      b.jumpIf('jeq', i, far, next);
+      b.bind(next);
+    }
+    for (let i = 0; i < 3300; i++) b.emit(ins.loadConst(i, 'X'));
+    b.emit(ins.ret(ALLOW));
+    b.bind(far);
+    b.emit(ins.txa());
+    b.emit(ins.ret(KILL));
+    const p = b.build();
+    expect(validate(p)).toEqual({ ok: true });
+    const trampolines = p.length - b.length;
+    expect(trampolines).toBeGreaterThan(0);
+    expect(trampolines).toBeLessThan(20); // shared, not one per jump
+    for (const nr of [0, 1, 299, 599]) expect(run(p, nr)).toBe(KILL);
+    expect(run(p, 600)).toBe(ALLOW);
+  });
+
   it('refuses unbound, twice-bound, backward and past-the-end labels, and jumps given to emit()', () => {
     const unbound = new ProgramBuilder();
     unbound.jump(unbound.newLabel('nowhere'));

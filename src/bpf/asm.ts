@@ -11,7 +11,7 @@
  */
 import { analyzeFlow } from './flow.js';
 import { textError, type ProgramFormatError } from './format-error.js';
-import { fromRaw, toRaw, type AluOp, type Instruction, type JumpCond, type RawInstruction } from './instructions.js';
+import { fromRaw, type AluOp, type Instruction, type JumpCond, type RawInstruction } from './instructions.js';
 import * as op from './opcodes.js';
 import { actionValue, archConstantValue, syscallNumberIn } from './names.js';
 import { ALU_SYMBOL, dataFieldText } from './text.js';
@@ -407,6 +407,3 @@ export function assemble(text: string): Instruction[] {
   }
   return parsed.map((p) => fromRaw(p.raw));
 }
-
-/** Re-encodes each instruction (used by tests and the CLI to compare programs by bytes). */
-export const rawProgram = (program: readonly Instruction[]): RawInstruction[] => program.map(toRaw);
