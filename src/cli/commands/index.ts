@@ -6,6 +6,7 @@ import { compileCommand } from './compile.js';
 import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
 import { resolveCommand } from './resolve.js';
+import { statsCommand } from './stats.js';
 import { syscallsCommand } from './syscalls.js';
 
 export const commands: readonly Command[] = [
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   asmCommand,
   checkCommand,
   emuCommand,
+  statsCommand,
 ];
