@@ -5,7 +5,8 @@ BPF libseccomp exports. The differential tests compare seccomp-ts against this p
 Input (a JSON file named on the command line):
   {"profile": <profile object>, "target": "amd64", "caps": [...], "kernel": "6.1" | null}
 Output (stdout, JSON):
-  {"bpf": "<hex of struct sock_filter[]>", "unknown": [names libseccomp cannot resolve], "optimize": 0|2}
+  {"bpf": "<hex of struct sock_filter[]>", "unknown": [names libseccomp cannot resolve], "optimize": 0|2,
+   "unresolved": {"SCMP_ARCH_X32": [names without a number on that ABI], ...}}
   or {"error": "..."} when runc would refuse the profile.
 
 Pipeline reproduced:
@@ -151,7 +152,12 @@ def main():
         f.export_bpf(t)
         t.seek(0)
         data = t.read()
-    print(json.dumps({"bpf": data.hex(), "unknown": unknown, "optimize": optimize}))
+    names = sorted({n for call in oci["syscalls"] for n in call["names"]})
+    unresolved = {}
+    for a in oci["architectures"] + [GO_ARCH_NATIVE[req.get("target", "amd64")]]:
+        if a in ARCHES:
+            unresolved[a] = [n for n in names if S.resolve_syscall(ARCHES[a], n) < 0]
+    print(json.dumps({"bpf": data.hex(), "unknown": unknown, "optimize": optimize, "unresolved": unresolved}))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ export interface LibseccompRequest {
 }
 
 export type LibseccompResult =
-  | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number }
+  | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number; readonly unresolved: Readonly<Partial<Record<ArchName, readonly string[]>>> }
   | { readonly ok: false; readonly error: string };
 
 /** Builds the profile with libseccomp as runc does; throws when the run fails or times out. */
@@ -59,10 +59,15 @@ export function buildWithLibseccomp(req: LibseccompRequest): LibseccompResult {
   });
   if (r.error !== undefined) throw new Error(`libseccomp run failed: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`libseccomp run exited with ${r.status ?? r.signal}: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { bpf?: string; unknown?: string[]; optimize?: number; error?: string };
+  const out = JSON.parse(r.stdout) as { bpf?: string; unknown?: string[]; optimize?: number; error?: string; unresolved?: Record<string, string[]> };
   if (out.error !== undefined) return { ok: false, error: out.error };
   const bytes = Uint8Array.from(Buffer.from(out.bpf ?? '', 'hex'));
-  return { ok: true, program: decodeProgram(bytes), bytes, unknown: out.unknown ?? [], optimize: out.optimize ?? 0 };
+  const unresolved: Partial<Record<ArchName, readonly string[]>> = {};
+  for (const [scmp, names] of Object.entries(out.unresolved ?? {})) {
+    const abi = scmp === 'SCMP_ARCH_X86' ? 'i386' : scmp === 'SCMP_ARCH_X32' ? 'x32' : 'x86_64';
+    unresolved[abi] = names;
+  }
+  return { ok: true, program: decodeProgram(bytes), bytes, unknown: out.unknown ?? [], optimize: out.optimize ?? 0, unresolved };
 }
 
 /** A call as the comparison feeds it: raw audit arch, nr as `seccomp_data.nr` holds it, six 64-bit args. */
@@ -179,4 +184,41 @@ export function rawAbi(call: RawCall): ArchName | undefined {
 
 export function describeCall(call: RawCall): string {
   return `${rawAbi(call) ?? `arch 0x${call.arch.toString(16)}`} nr ${call.nr} args [${call.args.map((a) => `0x${a.toString(16)}`).join(', ')}]`;
+}
+
+/**
+ * Names libseccomp cannot resolve on an ABI where seccomp-ts's tables have them (libseccomp is older), by ABI:
+ * the only calls on which the two may disagree.
+ */
+export function newerThanLibseccomp(built: Extract<LibseccompResult, { ok: true }>, lookup: (abi: ArchName, name: string) => boolean): Record<ArchName, string[]> {
+  const out: Record<ArchName, string[]> = { x86_64: [], i386: [], x32: [] };
+  for (const [abi, names] of Object.entries(built.unresolved) as Array<[ArchName, readonly string[]]>) {
+    out[abi] = names.filter((n) => lookup(abi, n)).sort();
+  }
+  return out;
+}
+
+/**
+ * The syscalls a policy's conditional rules test, as raw calls (the random vectors focus on them), and the
+ * constants its conditions use.
+ */
+export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly (string | { arch: ArchName; nr: number })[]; conditions?: ReadonlyArray<{ value: bigint; op: string; mask?: bigint }> }> }): { focus: RawCall[]; constants: bigint[] } {
+  const focus: RawCall[] = [];
+  const constants: bigint[] = [];
+  for (const r of policy.rules) {
+    if (r.conditions === undefined || r.conditions.length === 0) continue;
+    for (const c of r.conditions) {
+      constants.push(c.value);
+      if (c.mask !== undefined) constants.push(c.mask);
+    }
+    for (const ref of r.syscalls) {
+      if (typeof ref !== 'object') continue;
+      const nr = ref.arch === 'x32' ? (ref.nr | X32_SYSCALL_BIT) >>> 0 : ref.nr;
+      focus.push({ arch: ABI_AUDIT[ref.arch], nr, args: [] });
+    }
+  }
+  // The i386 multiplexers and their sub-call numbers.
+  focus.push({ arch: AUDIT_ARCH_I386, nr: 102, args: [] }, { arch: AUDIT_ARCH_I386, nr: 117, args: [] });
+  for (let k = 0n; k <= 24n; k++) constants.push(k);
+  return { focus, constants };
 }
