@@ -95,6 +95,17 @@ export function solve(c: WordConstraint, budget = DEFAULT_BUDGET): Solution {
     }
     return true;
   };
+  // Subproblems that failed, keyed by what the remaining bits still have to satisfy: the part of the range
+  // inside this prefix's window, and each atom's masked prefix. Prefixes that differ only in bits no test
+  // looks at then fail once instead of once per prefix.
+  const failed = new Set<string>();
+  const keyOf = (prefix: number, bit: number): string => {
+    const top = prefix + 2 ** bit - 1;
+    const window = intersect(c.range, [[prefix, top]]);
+    const whole = window.length === 1 && window[0]?.[0] === prefix && window[0]?.[1] === top;
+    const rangeKey = whole ? '*' : window.map(([a, b]) => `${a - prefix}-${b - prefix}`).join(',');
+    return `${bit}|${rangeKey}|${c.atoms.map((a) => (prefix & a.mask) >>> 0).join(',')}`;
+  };
   const search = (prefix: number, bit: number): number | undefined => {
     if (++steps > budget) {
       gaveUp = true;
@@ -102,10 +113,14 @@ export function solve(c: WordConstraint, budget = DEFAULT_BUDGET): Solution {
     }
     if (!feasible(prefix, bit)) return undefined;
     if (bit === 0) return admits(c, prefix) ? prefix : undefined;
+    const key = keyOf(prefix, bit);
+    if (failed.has(key)) return undefined;
     const b = bit - 1;
     const zero = search(prefix, b);
     if (zero !== undefined || gaveUp) return zero;
-    return search(prefix + 2 ** b, b);
+    const one = search(prefix + 2 ** b, b);
+    if (one === undefined && !gaveUp) failed.add(key);
+    return one;
   };
   const found = search(0, 32);
   if (found !== undefined) return { value: found >>> 0 };

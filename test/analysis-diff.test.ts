@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ins, type Program } from '../src/bpf/instructions.js';
+import { compilePolicy } from '../src/compiler/compile.js';
+import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { interpret } from '../src/emulator/interpreter.js';
+import { diffPrograms, diffText } from '../src/analysis/diff.js';
+import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
+import type { Action } from '../src/syscalls/actions.js';
+import { encodeAction } from '../src/syscalls/actions.js';
+import { resolveSyscall } from '../src/syscalls/resolve.js';
+import type { ArchName } from '../src/syscalls/arch.js';
+import type { CompareOp, Policy } from '../src/policy/types.js';
+import { COMMON_SYSCALLS, actionArb, policyArb, programArb } from '../src/testing/index.js';
+
+const ALLOW = 0x7fff0000;
+
+/** Every witness really separates the filters, with the verdicts the diff reports. */
+function checkWitnesses(a: Program, b: Program, d: ReturnType<typeof diffPrograms>): void {
+  for (const x of d.differences) {
+    expect(interpret(a, x.witness.words).raw).toBe(x.verdictA);
+    expect(interpret(b, x.witness.words).raw).toBe(x.verdictB);
+  }
+}
+
+const sameAction = (x: Action, y: Action) => encodeAction(x) === encodeAction(y);
+
+describe('diff', () => {
+  it('reports a filter equivalent to itself, exhaustively', () => {
+    const { program } = compilePolicy(dockerDefaultPolicy());
+    const d = diffPrograms(program, program);
+    expect(d).toMatchObject({ equivalent: true, exhaustive: true, differences: [] });
+    expect(diffText(d)).toMatch(/^equivalent/);
+  });
+
+  it('finds the single syscall planted in one of two random policies, with a witness for every class', () => {
+    let found = 0;
+    fc.assert(fc.property(policyArb({ syscalls: COMMON_SYSCALLS.slice(0, 8) }), fc.constantFrom(...COMMON_SYSCALLS.slice(8)), actionArb(),
+      (base, planted, action) => {
+        fc.pre(!sameAction(action, base.defaultAction));
+        const changed: Policy = { ...base, rules: [...base.rules, { syscalls: [planted], action }] };
+        const a = compilePolicy(base).program;
+        const b = compilePolicy(changed).program;
+        const d = diffPrograms(a, b);
+        expect(d.exhaustive).toBe(true);
+        expect(d.equivalent).toBe(false);
+        checkWitnesses(a, b, d);
+        for (const arch of base.arches) {
+          const nr = resolveSyscall(arch, planted);
+          const hit = d.differences.find((x) => x.abi === arch && x.numbers.some(([lo, hi]) => nr >= lo && nr <= hi));
+          expect(hit, `${arch} ${planted}\n${diffText(d)}`).toBeDefined();
+          expect(hit?.verdictB).toBe(encodeAction(action));
+        }
+        // Nothing outside the planted syscall (and i386 socketcall, which follows socket) differs.
+        for (const x of d.differences) {
+          expect(x.syscalls.every((s) => s.name === planted || s.name === 'socketcall'), diffText(d)).toBe(true);
+        }
+        found++;
+      }), { numRuns: 80 });
+    expect(found).toBeGreaterThan(40);
+  });
+
+  it('finds a single changed constant, with a witness on the changed syscall', () => {
+    const ops: CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+    fc.assert(fc.property(
+      policyArb({ syscalls: COMMON_SYSCALLS.slice(0, 8), arches: ['x86_64', 'i386'] }),
+      fc.constantFrom(...ops), fc.bigInt({ min: 0n, max: 0xfffffffen }), fc.bigInt({ min: 0n, max: 0xfffffffen }),
+      fc.integer({ min: 0, max: 5 }), actionArb(),
+      (base, op, v1, v2, arg, action) => {
+        fc.pre(v1 !== v2 && !sameAction(action, base.defaultAction));
+        const target = 'kill';
+        const make = (value: bigint): Policy => ({
+          ...base, rules: [...base.rules, { syscalls: [target], action, conditions: [{ arg: arg as 0, op, value }] }],
+        });
+        const a = compilePolicy(make(v1)).program;
+        const b = compilePolicy(make(v2)).program;
+        const d = diffPrograms(a, b);
+        expect(d.equivalent).toBe(false);
+        checkWitnesses(a, b, d);
+        for (const arch of ['x86_64', 'i386'] as ArchName[]) {
+          const nr = resolveSyscall(arch, target);
+          expect(d.differences.some((x) => x.abi === arch && x.numbers.some(([lo, hi]) => nr >= lo && nr <= hi)), diffText(d)).toBe(true);
+        }
+        expect(d.differences.every((x) => x.syscalls.every((s) => s.name === target)), diffText(d)).toBe(true);
+      }), { numRuns: 80 });
+  });
+
+  it('reports a policy compiled with and without optimizations as equivalent', () => {
+    fc.assert(fc.property(policyArb(), (policy) => {
+      const plain = compilePolicy(policy).program;
+      const optimized = compilePolicy(policy, performanceCompileOptions()).program;
+      const d = diffPrograms(plain, optimized);
+      expect(d.equivalent, diffText(d)).toBe(true);
+      expect(d.exhaustive).toBe(true);
+    }), { numRuns: 100 });
+    const docker = dockerDefaultPolicy();
+    const d = diffPrograms(compilePolicy(docker).program, compilePolicy(docker, performanceCompileOptions()).program);
+    expect(d.equivalent).toBe(true);
+  });
+
+  it('gives witnesses that separate random programs, and never claims equivalence it has not shown', () => {
+    fc.assert(fc.property(programArb(), programArb(), (a, b) => {
+      const d = diffPrograms(a, b, { samples: 64 });
+      checkWitnesses(a, b, d);
+      if (d.equivalent) expect(d.exhaustive).toBe(true);
+    }), { numRuns: 200 });
+  });
+
+  it('does not call filters equivalent when it had to sample', () => {
+    const a: Program = [ins.loadWord(16), ins.alu('add', 1), ins.jump('jeq', 0, 0, 1), ins.ret(0x50001), ins.ret(ALLOW)];
+    const b: Program = [ins.loadWord(16), ins.alu('add', 1), ins.jump('jeq', 0, 0, 1), ins.ret(0x50001), ins.ret(ALLOW)];
+    const d = diffPrograms(a, b, { abis: ['x86_64'] });
+    expect(d).toMatchObject({ equivalent: false, exhaustive: false, differences: [] });
+    expect(diffText(d)).toMatch(/not exhaustive.*equivalence is not shown/);
+  });
+
+  it('describes a difference with the condition and a witness', () => {
+    const a: Program = [ins.loadWord(0), ins.jump('jeq', 41, 0, 3), ins.loadWord(16), ins.jump('jeq', 9, 0, 1), ins.ret(0x50061), ins.ret(ALLOW)];
+    const b: Program = [ins.ret(ALLOW)];
+    const d = diffPrograms(a, b, { abis: ['x86_64'] });
+    expect(diffText(d, ['old', 'new'])).toBe([
+      'x86_64 socket: old ERRNO(EAFNOSUPPORT), new ALLOW when arg0.lo == 9',
+      '    witness: x86_64 nr=0x29 args=[9, 0, 0, 0, 0, 0] ip=0',
+      '',
+    ].join('\n'));
+  });
+});
