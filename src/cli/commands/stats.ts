@@ -12,7 +12,7 @@ import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { seccompData } from '../../emulator/data.js';
 import { compileFilter } from '../../emulator/executor.js';
 import { policyFromJson } from '../../policy/json.js';
-import { importProfile } from '../../policy/oci/import.js';
+import { isOciProfile, loadProfile } from '../../policy/oci/index.js';
 import { getProfile } from '../../policy/profiles.js';
 import type { Policy } from '../../policy/types.js';
 import { decodeAction } from '../../syscalls/actions.js';
@@ -92,11 +92,6 @@ export function filterStatsText(stats: FilterStats, title: string): string {
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** A Docker/OCI profile carries `syscalls` or an SCMP_ACT_* default; the seccomp-ts form carries `rules`. */
-function looksLikeProfile(o: Record<string, unknown>): boolean {
-  return !('rules' in o) && ('syscalls' in o || (typeof o.defaultAction === 'string' && /^SCMP_ACT_/i.test(o.defaultAction)));
-}
-
 /** FILE as a filter in any format, or as a policy/profile compiled with `compileOptions`. */
 async function loadFilter(path: string, io: CliIO, optimize: boolean): Promise<{ program: Program; compiled: boolean }> {
   const name = path === '-' ? 'stdin' : path;
@@ -112,9 +107,10 @@ async function loadFilter(path: string, io: CliIO, optimize: boolean): Promise<{
       }
       let policy: Policy;
       try {
-        policy = looksLikeProfile(json as Record<string, unknown>) ? importProfile(text).policy : policyFromJson(json);
+        policy = isOciProfile(json) ? loadProfile(text, name).policy : policyFromJson(json);
       } catch (err) {
-        throw new CliError(`${name}: ${describe(err)}`);
+        const message = describe(err);
+        throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
       }
       return { program: compileOrFail(policy, name, optimize), compiled: true };
     }
@@ -148,7 +144,7 @@ export const statsCommand: Command = {
     "the kernel's action cache lets through without running the filter at all (x32 calls never are).",
     '',
     'options:',
-    '  --profile NAME  a built-in profile instead of FILE',
+    '  --profile NAME  a built-in profile instead of FILE (hardened, docker-default)',
     '  --arch ABI      report only this ABI (x86_64, i386, x32); repeatable',
     '  --unoptimized   compile a policy with linear dispatch and no optimizer passes',
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached"}]}',
