@@ -78,12 +78,29 @@ const SECCOMP_CODES: ReadonlySet<number> = new Set([
   ...[op.BPF_JEQ, op.BPF_JGE, op.BPF_JGT, op.BPF_JSET].flatMap((o) => [op.BPF_JMP | o | op.BPF_K, op.BPF_JMP | o | op.BPF_X]),
 ]);
 
+// Opcodes the checks single out, computed once (namespace look-ups in hot loops are slow in some runtimes).
+const DIV_K = op.BPF_ALU | op.BPF_DIV | op.BPF_K;
+const MOD_K = op.BPF_ALU | op.BPF_MOD | op.BPF_K;
+const LSH_K = op.BPF_ALU | op.BPF_LSH | op.BPF_K;
+const RSH_K = op.BPF_ALU | op.BPF_RSH | op.BPF_K;
+const LD_MEM = op.BPF_LD | op.BPF_MEM;
+const LDX_MEM = op.BPF_LDX | op.BPF_MEM;
+const ST = op.BPF_ST;
+const STX = op.BPF_STX;
+const JA = op.BPF_JMP | op.BPF_JA;
+const LD_W_ABS = op.BPF_LD | op.BPF_W | op.BPF_ABS;
+const LD_H_ABS = op.BPF_LD | op.BPF_H | op.BPF_ABS;
+const LD_B_ABS = op.BPF_LD | op.BPF_B | op.BPF_ABS;
+const RET_K = op.BPF_RET | op.BPF_K;
+const RET_A = op.BPF_RET | op.BPF_A;
+const JMP = op.BPF_JMP;
+const MEMWORDS = op.BPF_MEMWORDS;
+
 /** `SKF_AD_OFF` (-0x1000) as the unsigned k of an absolute load, and the ancillary offsets the kernel knows. */
 const SKF_AD_OFF = 0xfffff000;
 const SKF_AD_MAX = 64;
 
-const isCondJump = (code: number): boolean =>
-  op.bpfClass(code) === op.BPF_JMP && code !== (op.BPF_JMP | op.BPF_JA);
+const isCondJump = (code: number): boolean => (code & 0x07) === JMP && code !== JA;
 
 const EMPTY: Instruction = { kind: 'unknown', raw: { code: 0, jt: 0, jf: 0, k: 0 } };
 
@@ -97,27 +114,27 @@ function checkClassic(r: RawInstruction, pc: number, flen: number): [ValidationR
   const { code, k } = r;
   if (!CLASSIC_CODES.has(code)) return ['unknown-opcode', `opcode ${hexCode(code)} is not a classic BPF instruction`];
   switch (code) {
-    case op.BPF_ALU | op.BPF_DIV | op.BPF_K:
-    case op.BPF_ALU | op.BPF_MOD | op.BPF_K:
+    case DIV_K:
+    case MOD_K:
       return k === 0 ? ['division-by-zero', 'division by the constant 0'] : undefined;
-    case op.BPF_ALU | op.BPF_LSH | op.BPF_K:
-    case op.BPF_ALU | op.BPF_RSH | op.BPF_K:
+    case LSH_K:
+    case RSH_K:
       return k >= 32 ? ['shift-out-of-range', `shift by ${k} (must be below 32)`] : undefined;
-    case op.BPF_LD | op.BPF_MEM:
-    case op.BPF_LDX | op.BPF_MEM:
-    case op.BPF_ST:
-    case op.BPF_STX:
-      return k >= op.BPF_MEMWORDS ? ['memory-index', `scratch memory index ${k} (must be below ${op.BPF_MEMWORDS})`] : undefined;
-    case op.BPF_JMP | op.BPF_JA:
+    case LD_MEM:
+    case LDX_MEM:
+    case ST:
+    case STX:
+      return k >= MEMWORDS ? ['memory-index', `scratch memory index ${k} (must be below ${MEMWORDS})`] : undefined;
+    case JA:
       // The kernel compares k unsigned against the instructions left, so a "negative" k is far out of range.
       return k >= flen - pc - 1
         ? ['jump-out-of-range', flen - pc - 2 < 0
           ? `jump by ${k} from the last instruction`
           : `jump by ${k} past the end of the program (at most ${flen - pc - 2} here)`]
         : undefined;
-    case op.BPF_LD | op.BPF_W | op.BPF_ABS:
-    case op.BPF_LD | op.BPF_H | op.BPF_ABS:
-    case op.BPF_LD | op.BPF_B | op.BPF_ABS:
+    case LD_W_ABS:
+    case LD_H_ABS:
+    case LD_B_ABS:
       return k >= SKF_AD_OFF && (k - SKF_AD_OFF >= SKF_AD_MAX || (k - SKF_AD_OFF) % 4 !== 0)
         ? ['ancillary-load', `unknown ancillary load at offset ${hexCode(k)}`]
         : undefined;
@@ -147,18 +164,18 @@ function checkLoadsAndStores(raws: readonly RawInstruction[], program: Program, 
     const r = raws[pc] as RawInstruction;
     memvalid &= masks[pc] as number;
     switch (r.code) {
-      case op.BPF_ST:
-      case op.BPF_STX:
+      case ST:
+      case STX:
         if (r.k < 16) memvalid |= 1 << r.k;
         break;
-      case op.BPF_LD | op.BPF_MEM:
-      case op.BPF_LDX | op.BPF_MEM:
+      case LD_MEM:
+      case LDX_MEM:
         if (r.k < 16 && !(memvalid & (1 << r.k))) {
           errors.push(error(pc, program[pc] as Instruction, 'memory-uninitialized',
             `mem[${r.k}] is loaded but not stored on every path that reaches it`));
         }
         break;
-      case op.BPF_JMP | op.BPF_JA:
+      case JA:
         narrow(pc + 1 + r.k);
         memvalid = 0xffff;
         break;
@@ -174,7 +191,7 @@ function checkLoadsAndStores(raws: readonly RawInstruction[], program: Program, 
 
 /** `seccomp_check_filter`: the seccomp subset of classic BPF. */
 function checkSeccomp(r: RawInstruction): [ValidationRule, string] | undefined {
-  if (r.code === (op.BPF_LD | op.BPF_W | op.BPF_ABS)) {
+  if (r.code === LD_W_ABS) {
     return r.k >= SECCOMP_DATA_SIZE || (r.k & 3) !== 0
       ? ['seccomp-load', `load at offset ${r.k}: seccomp filters load only aligned 32-bit words inside seccomp_data (0..60)`]
       : undefined;
@@ -213,7 +230,7 @@ export function validate(program: Program): ValidationResult {
     if (broken) errors.push(error(pc, program[pc] as Instruction, ...broken));
   });
   const lastCode = (raws[flen - 1] as RawInstruction).code;
-  if (lastCode !== (op.BPF_RET | op.BPF_K) && lastCode !== (op.BPF_RET | op.BPF_A)) {
+  if (lastCode !== RET_K && lastCode !== RET_A) {
     errors.push(error(flen - 1, program[flen - 1] as Instruction, 'last-not-return', 'the last instruction must be a return'));
   }
   checkLoadsAndStores(raws, program, errors);
