@@ -140,5 +140,23 @@ describe('seccomp-ts compile', () => {
       syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }));
     const r = await cli(['compile', path, '--format', 'json']);
     expect(r.code).toBe(0);
+    const { readProgram } = await import('../src/bpf/formats.js');
+    const prog = readProgram(new TextEncoder().encode(r.stdout), 'json');
+    expect(interpret(prog, seccompData({ arch: 'x86_64', nr: 0 })).raw).toBe(encodeAction({ kind: 'ALLOW' }));
+    expect(interpret(prog, seccompData({ arch: 'x86_64', nr: 1 })).raw).toBe(encodeAction({ kind: 'ERRNO', data: 1 }));
+  });
+  it('--profile docker-default --tune allow:ptrace --format oci writes a profile that reads back', async () => {
+    const r = await cli(['compile', '--profile', 'docker-default', '--tune', 'allow:ptrace', '--format', 'oci']);
+    expect(r.code).toBe(0);
+    const profile = JSON.parse(r.stdout) as { defaultAction: string };
+    expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+    const path = join(dir, 'tuned.json');
+    writeFileSync(path, r.stdout);
+    const back = await cli(['compile', path, '--format', 'json']);
+    expect(back.code).toBe(0);
+    const { readProgram } = await import('../src/bpf/formats.js');
+    const prog = readProgram(new TextEncoder().encode(back.stdout), 'json');
+    const ptrace = resolveSyscall('x86_64', 'ptrace');
+    expect(interpret(prog, seccompData({ arch: 'x86_64', nr: ptrace })).raw).toBe(encodeAction({ kind: 'ALLOW' }));
   });
 });

@@ -123,8 +123,8 @@ function socketRestrictionAction(socketActions: readonly Action[], defaultAction
  * Validates a policy and resolves it against the syscall tables.
  *
  * A syscall name that exists on no covered ABI is an error (with suggestions when it is unknown everywhere).
- * A name that exists on some covered ABIs but not others applies where it exists and yields a warning naming
- * the ABIs that lack it: such a call cannot be made there, so nothing is lost.
+ * A name that exists on some covered ABIs but not others applies where it exists; one warning per set of
+ * lacking ABIs lists such names (a call that does not exist cannot be made there, so nothing is lost).
  */
 export function resolvePolicy(policy: Policy): ResolvedPolicy {
   if (typeof policy !== 'object' || policy === null) throw new PolicyError('', 'a policy must be an object');
@@ -151,6 +151,8 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     const list = m.get(nr);
     if (list) list.push(rule); else m.set(nr, [rule]);
   };
+  /** Names that exist on some covered ABIs only, by the ABIs that lack them. */
+  const partial = new Map<string, string[]>();
   /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
   const socketRestrictions: Action[] = [];
   const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
@@ -193,7 +195,10 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
         }
         const missing = arches.filter((a) => !found.includes(a));
         if (missing.length > 0) {
-          warnings.push(`${spath}: syscall '${ref}' does not exist on ${missing.join(', ')}; the rule applies on ${found.join(', ')} only`);
+          const key = missing.join(', ');
+          const names = partial.get(key) ?? [];
+          if (!names.includes(ref)) names.push(ref);
+          partial.set(key, names);
         }
       } else if (typeof ref === 'object' && ref !== null) {
         if (!ARCH_NAMES.includes(ref.arch)) {
@@ -218,6 +223,10 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     });
   });
 
+  for (const [abis, names] of partial) {
+    warnings.push(`syscalls that do not exist on ${abis} apply only on the covered ABIs that have them: ${names.join(', ')}`);
+  }
+
   if (socketRestrictions.length > 0) {
     const socketcall = lookupSyscall('i386', 'socketcall')?.nr;
     if (policy.allowSocketcallHole === true) {
@@ -235,7 +244,12 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
 
   const x64 = perAbi.get('x86_64');
   for (const [nr, name] of UNFILTERED_X86_64) {
-    if (x64?.has(nr) === true) {
+    const rules = x64?.get(nr);
+    if (rules === undefined) continue;
+    // Only worth saying when the policy means something other than ALLOW for the call.
+    const allowed = rules.some((r) => r.action.kind === 'ALLOW' && r.conditions.length === 0);
+    const meansOther = rules.some((r) => r.action.kind !== 'ALLOW') || (!allowed && defaultAction.kind !== 'ALLOW');
+    if (meansOther) {
       warnings.push(`x86_64: the kernel runs no seccomp filter for ${name} (${nr}), so rules naming it have no effect there`);
     }
   }

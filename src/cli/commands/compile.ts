@@ -4,29 +4,27 @@ import { compilePolicy, CompileError, type CompileOptions } from '../../compiler
 import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { PolicyError } from '../../policy/errors.js';
 import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
-import { importProfile } from '../../policy/oci/import.js';
+import { exportProfile, isOciProfile, loadProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
 import { getProfile } from '../../policy/profiles.js';
 import { tunePolicy } from '../../policy/tune.js';
 import type { Policy } from '../../policy/types.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, readInput, type Command, type CliIO } from '../command.js';
 
-const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy'] as const;
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
-
-/** A Docker/OCI profile names SCMP_ACT_* actions or carries `syscalls`; our form carries `rules`. */
-function looksLikeOciProfile(json: unknown): boolean {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
-  const o = json as Record<string, unknown>;
-  if ('rules' in o) return false;
-  return 'syscalls' in o || (typeof o.defaultAction === 'string' && /^SCMP_ACT_/i.test(o.defaultAction));
-}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function loadPolicy(source: string, io: CliIO): Promise<{ policy: Policy; warnings: readonly string[] }> {
+interface Loaded {
+  readonly policy: Policy;
+  readonly warnings: readonly string[];
+  readonly meta?: ProfileMeta;
+}
+
+async function loadPolicy(source: string, io: CliIO, importOptions: ImportOptions): Promise<Loaded> {
   const bytes = await readInput(source, io);
   const name = source === '-' ? '<stdin>' : source;
   const text = new TextDecoder().decode(bytes);
@@ -37,13 +35,14 @@ async function loadPolicy(source: string, io: CliIO): Promise<{ policy: Policy; 
     throw new CliError(`${name}: not valid JSON (${describe(err)})`);
   }
   try {
-    if (looksLikeOciProfile(json)) {
-      const imported = importProfile(text);
-      return { policy: imported.policy, warnings: imported.warnings };
+    if (isOciProfile(json)) {
+      const imported = loadProfile(text, name, importOptions);
+      return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta };
     }
     return { policy: policyFromJson(json), warnings: [] };
   } catch (err) {
-    throw new CliError(`${name}: ${describe(err)}`);
+    const message = describe(err);
+    throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
   }
 }
 
@@ -52,7 +51,8 @@ export const compileCommand: Command = {
   summary: 'compile a policy, a Docker/OCI profile or a built-in profile into a seccomp filter',
   usage: [
     'usage: seccomp-ts compile POLICY.json|-|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
-    '                          [--format raw|c|hex|asm|json|policy] [-o FILE] [--unoptimized]',
+    '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
+    '                          [--target amd64|386] [--kernel VERSION] [--strict]',
     '',
     'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
     'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
@@ -63,9 +63,15 @@ export const compileCommand: Command = {
     '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
     '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
     '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
-    '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as JSON)',
+    '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
+    '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
     '  -o, --output F   write to F',
     '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
+    '',
+    'Docker/OCI profile input (see docs/docker-oci.md):',
+    '  --target T       the machine the profile is resolved for: amd64 (default) or 386',
+    '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
+    '  --strict         unknown syscall names are an error instead of a warning',
     '',
     'examples:',
     '  seccomp-ts compile --profile hardened --format asm',
@@ -81,6 +87,9 @@ export const compileCommand: Command = {
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
       unoptimized: { type: 'boolean' },
+      target: { type: 'string' },
+      kernel: { type: 'string' },
+      strict: { type: 'boolean' },
     }, 'compile');
     const format = (values.format ?? 'raw') as OutputFormat;
     if (!FORMATS.includes(format)) {
@@ -96,7 +105,13 @@ export const compileCommand: Command = {
     }
 
     let policy: Policy;
+    let meta: ProfileMeta | undefined;
     const warnings: string[] = [];
+    const importOptions: ImportOptions = {
+      ...(values.target !== undefined && { target: values.target as TargetArch }),
+      ...(values.kernel !== undefined && { kernel: values.kernel }),
+      ...(values.strict === true && { strict: true }),
+    };
     if (values.profile !== undefined) {
       try {
         policy = getProfile(values.profile);
@@ -104,8 +119,9 @@ export const compileCommand: Command = {
         throw new CliError(`compile: --profile: ${describe(err)}`);
       }
     } else {
-      const loaded = await loadPolicy(source as string, io);
+      const loaded = await loadPolicy(source as string, io, importOptions);
       policy = loaded.policy;
+      meta = loaded.meta;
       warnings.push(...loaded.warnings);
     }
 
@@ -134,9 +150,15 @@ export const compileCommand: Command = {
 
     const where = values.profile !== undefined ? `profile ${values.profile}` : source === '-' ? '<stdin>' : (source as string);
     let output: Uint8Array | string;
-    if (format === 'policy') {
+    if (format === 'policy' || format === 'oci') {
       try {
-        output = formatPolicyJson(policy);
+        if (format === 'policy') {
+          output = formatPolicyJson(policy);
+        } else {
+          const exported = exportProfile(policy, meta !== undefined ? { meta } : {});
+          warnings.push(...exported.warnings);
+          output = exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
+        }
       } catch (err) {
         throw new CliError(`${where}: ${describe(err)}`);
       }
