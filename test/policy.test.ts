@@ -246,3 +246,43 @@ describe('tuning', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('hostile input', () => {
+  const valid = formatPolicyJson(getProfile('hardened'));
+  const expectCleanOutcome = (input: unknown): void => {
+    try {
+      const p = policyFromJson(input);
+      resolvePolicy(p);
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw new Error(`not a PolicyError: ${String(err)}`);
+      expect(err.message.split('\n')).toHaveLength(1);
+    }
+  };
+  it('arbitrary JSON values give a policy or a one-line PolicyError, never a crash', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => expectCleanOutcome(v)), { numRuns: 2000 });
+  });
+  it('valid policies with one field replaced by arbitrary JSON give a policy or a one-line PolicyError', () => {
+    const base = JSON.parse(valid) as Record<string, unknown>;
+    const paths: ((o: Record<string, unknown>, v: unknown) => void)[] = [
+      (o, v) => { o.defaultAction = v; }, (o, v) => { o.arches = v; }, (o, v) => { o.rules = v; },
+      (o, v) => { (o.rules as Record<string, unknown>[])[0]!.syscalls = v; },
+      (o, v) => { (o.rules as Record<string, unknown>[])[1]!.conditions = v; },
+      (o, v) => { ((o.rules as Record<string, unknown>[])[1]!.conditions as Record<string, unknown>[])[0]!.value = v; },
+      (o, v) => { ((o.rules as Record<string, unknown>[])[1]!.conditions as Record<string, unknown>[])[0]!.arg = v; },
+      (o, v) => { o.enosysGuard = v; },
+    ];
+    fc.assert(fc.property(fc.nat({ max: paths.length - 1 }), fc.jsonValue(), (i, v) => {
+      const o = JSON.parse(valid) as Record<string, unknown>;
+      (paths[i] as (o: Record<string, unknown>, v: unknown) => void)(o, v);
+      expectCleanOutcome(o);
+    }), { numRuns: 2000 });
+    expect(base.defaultAction).toBe('ALLOW');
+  });
+  it('deep nesting and huge lists are refused or read without trouble', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10000; i++) deep = [deep];
+    expectCleanOutcome({ defaultAction: 'ALLOW', arches: ['x86_64'], rules: deep });
+    const many = { defaultAction: 'ALLOW', arches: ['x86_64'], rules: [{ syscalls: Array.from({ length: 100000 }, () => 'read'), action: 'ERRNO(1)' }] };
+    expect(evaluatePolicy(policyFromJson(many), { arch: 'x86_64', nr: 0 })).toEqual({ kind: 'ERRNO', data: 1 });
+  });
+});

@@ -149,7 +149,8 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     const m = perAbi.get(arch);
     if (m === undefined) return;
     const list = m.get(nr);
-    if (list) list.push(rule); else m.set(nr, [rule]);
+    if (list === undefined) m.set(nr, [rule]);
+    else if (list[list.length - 1] !== rule) list.push(rule); // a rule naming one syscall twice applies once
   };
   /** Names that exist on some covered ABIs only, by the ABIs that lack them. */
   const partial = new Map<string, string[]>();
