@@ -77,4 +77,25 @@ describe('compiled filters in the kernel', () => {
       expect(got).toEqual(expected);
     }
   });
+
+  itWhen(missing, 'hardened covering i386 too: int 0x80 socket families, junk upper halves, socketcall denied', () => {
+    const wide: Policy = { ...getProfile('hardened'), arches: ['x86_64', 'i386'] };
+    const socket = resolveSyscall('i386', 'socket');
+    const probes: [Probe, Action][] = [
+      [{ arch: 'i386', nr: socket, args: [2, 1, 0] }, { kind: 'ALLOW' }],
+      [{ arch: 'i386', nr: socket, args: [0xdead00000002n, 1, 0] }, { kind: 'ALLOW' }],
+      [{ arch: 'i386', nr: socket, args: [0x100000009n, 1, 0] }, { kind: 'ERRNO', data: 97 }],
+      [{ arch: 'i386', nr: socket, args: [40, 1, 0] }, { kind: 'ERRNO', data: 97 }],
+      [{ arch: 'i386', nr: resolveSyscall('i386', 'socketcall'), args: [1, 0] }, { kind: 'ERRNO', data: 97 }],
+      [{ arch: 'i386', nr: resolveSyscall('i386', 'kcmp') }, { kind: 'ERRNO', data: 1 }],
+      [{ arch: 'i386', nr: resolveSyscall('i386', 'getpid') }, { kind: 'ALLOW' }],
+      [{ arch: 'x32', nr: resolveSyscall('x32', 'getpid') }, { kind: 'KILL_PROCESS' }],
+    ];
+    for (const options of [{}, performanceCompileOptions()]) {
+      const { program } = compilePolicy(wide, options);
+      const verdicts = kernelVerdicts(program, probes.map(([p]) => p));
+      expect(verdicts).toEqual(probes.map(([, a]) => encodeAction(a)));
+      expect(probes.map(([p]) => want(wide, p))).toEqual(probes.map(([, a]) => encodeAction(a)));
+    }
+  });
 });
