@@ -1,14 +1,26 @@
 /**
- * `npm run bench`: runs every benchmark and prints one JSON document keyed by benchmark name.
- * Each benchmark lives in its own module, exports a function returning its results, and also runs standalone.
- * `--quick` shortens every measurement (for a smoke run); `--only NAME[,NAME]` selects benchmarks.
+ * `npm run bench`: runs every benchmark and writes one JSON document keyed by benchmark name to
+ * bench/out/bench.json. Benchmarks that have a human-readable report print it; with `--json` the JSON document
+ * goes to stdout instead. Each benchmark lives in its own module, exports a function returning its results,
+ * and also runs standalone. `--quick` shortens every measurement (for a smoke run); `--only NAME[,NAME]`
+ * selects benchmarks.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchEmulator } from './emulator.js';
+import { OUT_DIR } from './native.js';
+import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
 
 type Bench = (quick: boolean) => unknown;
 
 const BENCHMARKS: Readonly<Record<string, Bench>> = {
   emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : {}),
+  performance: (quick) => benchPerformance({ quick }),
+};
+
+/** Reports for people, by benchmark name (the others are shown as JSON). */
+const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
+  performance: (r) => performanceText(r as PerformanceResult),
 };
 
 const args = process.argv.slice(2);
@@ -20,6 +32,18 @@ if (unknown.length > 0) {
   process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (known: ${Object.keys(BENCHMARKS).join(', ')})\n`);
   process.exit(2);
 }
+const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
 for (const name of only) results[name] = (BENCHMARKS[name] as Bench)(quick);
-process.stdout.write(`${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`);
+const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
+mkdirSync(OUT_DIR, { recursive: true });
+writeFileSync(join(OUT_DIR, 'bench.json'), document);
+if (asJson) {
+  process.stdout.write(document);
+} else {
+  for (const name of only) {
+    const report = REPORTS[name];
+    process.stdout.write(`== ${name} ==\n${report ? report(results[name]) : `${JSON.stringify(results[name], null, 2)}\n`}\n`);
+  }
+  process.stdout.write('JSON of every benchmark: bench/out/bench.json\n');
+}

@@ -1,0 +1,81 @@
+/**
+ * libseccomp as the baseline: a policy becomes a rule list for the native harness (bench/native/
+ * libseccomp-harness.c), which builds the filter at optimization level 1 (linear) and 2 (binary tree).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { decodeProgram } from '../src/bpf/encode.js';
+import type { Instruction } from '../src/bpf/instructions.js';
+import type { Action } from '../src/syscalls/actions.js';
+import { encodeAction } from '../src/syscalls/actions.js';
+import { syscallName } from '../src/syscalls/resolve.js';
+import type { ArgCondition, Policy } from '../src/policy/types.js';
+import { runHelper } from './native.js';
+
+/** libseccomp's `enum scmp_compare`. */
+const SCMP_CMP = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, masked_eq: 7 } as const;
+const SCMP_ARCH = { x86_64: 'x86_64', i386: 'x86', x32: 'x32' } as const;
+
+const hex = (v: number | bigint): string => v.toString(16);
+
+function conditionText(c: ArgCondition): string {
+  if (c.op === 'masked_eq') return `${c.arg} ${SCMP_CMP.masked_eq} ${hex(c.mask)} ${hex(c.value)}`;
+  return `${c.arg} ${SCMP_CMP[c.op]} ${hex(c.value)} 0`;
+}
+
+/**
+ * The harness's rule list for a policy. Syscalls named by number on one ABI are given by name (libseccomp adds
+ * a rule to every ABI where the name exists); 32-bit conditions become libseccomp's (which compares only the
+ * low halves on 32-bit ABIs). Identical lines are written once.
+ */
+export function policyToRules(policy: Policy): string {
+  const lines = [`default ${hex(encodeAction(policy.defaultAction))}`,
+    `badarch ${hex(encodeAction(policy.badArchAction ?? ({ kind: 'KILL_PROCESS' } as Action)))}`,
+    ...policy.arches.map((a) => `arch ${SCMP_ARCH[a]}`)];
+  const seen = new Set<string>();
+  for (const rule of policy.rules) {
+    const action = hex(encodeAction(rule.action));
+    const conds = rule.conditions ?? [];
+    for (const ref of rule.syscalls) {
+      const name = typeof ref === 'string' ? ref : syscallName(ref.arch, ref.nr);
+      if (name === undefined) continue;
+      const line = `rule ${action} ${name} ${conds.length}${conds.map((c) => ` ${conditionText(c)}`).join('')}`;
+      if (!seen.has(line)) {
+        seen.add(line);
+        lines.push(line);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface LibseccompBuild {
+  readonly version: string;
+  readonly linear: Instruction[];
+  readonly tree: Instruction[];
+  /** Median in-process build time (init, rules, export), milliseconds. */
+  readonly linearMs: number;
+  readonly treeMs: number;
+  /** Rules libseccomp refused (names it does not know, or rules it rejects). */
+  readonly refusedRules: number;
+}
+
+interface HarnessOutput {
+  level1: { file: string; compileNs: number; refusedRules: number };
+  level2: { file: string; compileNs: number; refusedRules: number };
+  version: string;
+}
+
+/** Builds `policy` with libseccomp at both levels, `repeat` timed builds each, within `timeoutMs`. */
+export function buildWithLibseccomp(harness: string, policy: Policy, prefix: string, repeat: number, timeoutMs: number): LibseccompBuild {
+  const rulesFile = `${prefix}.rules`;
+  writeFileSync(rulesFile, policyToRules(policy));
+  const out = runHelper<HarnessOutput>(harness, [rulesFile, prefix, String(repeat)], timeoutMs);
+  return {
+    version: out.version,
+    linear: decodeProgram(new Uint8Array(readFileSync(out.level1.file))),
+    tree: decodeProgram(new Uint8Array(readFileSync(out.level2.file))),
+    linearMs: out.level1.compileNs / 1e6,
+    treeMs: out.level2.compileNs / 1e6,
+    refusedRules: out.level1.refusedRules,
+  };
+}

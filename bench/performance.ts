@@ -1,0 +1,380 @@
+/**
+ * Filter size and speed, beside the baselines measured in the same run: libseccomp (optimization level 1,
+ * linear, and level 2, binary tree), a native C classic-BPF interpreter (a switch loop, and libpcap's
+ * bpf_filter on word-swapped input), and the kernel itself (a cheap syscall in a loop under each filter).
+ *
+ * Standalone: `node --import tsx bench/performance.ts [--quick]` prints the tables and writes
+ * bench/out/performance.json and bench/out/scaling.svg.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { encodeProgram } from '../src/bpf/encode.js';
+import type { Program } from '../src/bpf/instructions.js';
+import { programConstants } from '../src/analysis/constants.js';
+import { filterStats, type FilterStats } from '../src/cli/commands/stats.js';
+import { compilePolicy } from '../src/compiler/compile.js';
+import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { seccompData } from '../src/emulator/data.js';
+import { compileFilter } from '../src/emulator/executor.js';
+import type { Policy } from '../src/policy/types.js';
+import type { ArchName } from '../src/syscalls/arch.js';
+import { syscallTable } from '../src/syscalls/resolve.js';
+import { buildWithLibseccomp, type LibseccompBuild } from './libseccomp.js';
+import { buildHelpers, OUT_DIR, runHelper } from './native.js';
+import { benchProfiles, type BenchProfile } from './profiles.js';
+import { scalingPolicy, scalingSvg, SCALING_SIZES, type ScalingPoint } from './scaling.js';
+
+export interface PerformanceOptions {
+  /** Shorter measurements, smaller scaling series (a smoke run). */
+  readonly quick?: boolean;
+}
+
+interface FilterFigures {
+  readonly instructions: number;
+  readonly stats: FilterStats;
+  readonly compileMs: number;
+}
+
+interface InterpreterFigures {
+  /** seccomp-ts's compiled executor, ns per evaluation. */
+  readonly executorNs: number;
+  /** The native switch interpreter on the same filter and inputs. */
+  readonly nativeSwitchNs: number;
+  /** libpcap's bpf_filter on the same filter and (word-swapped) inputs. */
+  readonly pcapNs: number;
+}
+
+export interface ProfileResult {
+  readonly profile: string;
+  readonly description: string;
+  readonly arches: readonly ArchName[];
+  readonly ours: FilterFigures & { readonly interpreters: InterpreterFigures };
+  /** Optimized verdicts equal the unoptimized (linear) filter's on every input tried. */
+  readonly verdictsUnchanged: { readonly inputs: number; readonly mismatches: number };
+  readonly libseccomp?: {
+    readonly version: string;
+    readonly refusedRules: number;
+    readonly linear: FilterFigures;
+    readonly tree: FilterFigures & { readonly interpreters: InterpreterFigures };
+  };
+  readonly libseccompError?: string;
+  readonly ratios?: Record<string, number>;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] as number;
+};
+
+/** Warm, in-process compile time: the median of `runs` compiles after `warmup` unmeasured ones. */
+function timeCompile(policy: Policy, runs: number, warmup: number): { program: Program; ms: number } {
+  const options = performanceCompileOptions();
+  let program = compilePolicy(policy, options).program;
+  for (let i = 0; i < warmup; i++) program = compilePolicy(policy, options).program;
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    program = compilePolicy(policy, options).program;
+    t.push(performance.now() - t0);
+  }
+  return { program, ms: median(t) };
+}
+
+/** Every syscall of each ABI, arguments zero: the inputs of the executed-instruction and speed figures. */
+function tableInputs(arches: readonly ArchName[]): Uint32Array[] {
+  return arches.flatMap((arch) => syscallTable(arch).map((e) => seccompData({ arch, nr: e.nr }).words));
+}
+
+/** Table inputs, plus every argument set to each constant the filter compares with (and its neighbours). */
+function verdictInputs(arches: readonly ArchName[], program: Program): Uint32Array[] {
+  const values = new Set<number>();
+  for (const c of programConstants(program)) for (const v of [c, c + 1, c - 1]) values.add(v >>> 0);
+  const vals = [...values].slice(0, 48);
+  const out: Uint32Array[] = [];
+  for (const words of tableInputs(arches)) {
+    out.push(words);
+    for (const v of vals) {
+      const w = Uint32Array.from(words);
+      for (let i = 4; i < 16; i += 2) w[i] = v;
+      out.push(w);
+    }
+  }
+  return out;
+}
+
+function checkVerdicts(policy: Policy, ours: Program): { inputs: number; mismatches: number } {
+  const plain = compileFilter(compilePolicy(policy).program);
+  const fast = compileFilter(ours);
+  const inputs = verdictInputs(policy.arches, compilePolicy(policy).program);
+  let mismatches = 0;
+  for (const w of inputs) if (plain.runWords(w) !== fast.runWords(w)) mismatches++;
+  return { inputs: inputs.length, mismatches };
+}
+
+/** ns per evaluation of the compiled executor: best of 5 passes of about `passMs` each. */
+function executorNs(program: Program, inputs: readonly Uint32Array[], passMs: number): number {
+  const f = compileFilter(program);
+  let sink = 0;
+  for (let i = 0; i < 20_000; i++) sink ^= f.runWords(inputs[i % inputs.length] as Uint32Array);
+  let rounds = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) for (const w of inputs) sink ^= f.runWords(w);
+    if (performance.now() - t0 > passMs / 4) break;
+    rounds *= 2;
+  }
+  let best = Infinity;
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) for (const w of inputs) sink ^= f.runWords(w);
+    best = Math.min(best, ((performance.now() - t0) * 1e6) / (rounds * inputs.length));
+  }
+  if (sink === 0.5) console.log(sink);
+  return best;
+}
+
+interface NativeInterp { switchNsPerEval: number; pcapNsPerEval: number; agree: boolean }
+
+function nativeNs(bin: string, program: Program, inputs: readonly Uint32Array[], dir: string, tag: string, evals: number): NativeInterp {
+  const filterFile = join(dir, `${tag}.bpf`);
+  const inputFile = join(dir, `${tag}.inputs`);
+  writeFileSync(filterFile, encodeProgram(program));
+  const bytes = new Uint8Array(inputs.length * 64);
+  inputs.forEach((w, i) => bytes.set(new Uint8Array(w.buffer, w.byteOffset, 64), i * 64));
+  writeFileSync(inputFile, bytes);
+  const rounds = Math.max(1, Math.round(evals / inputs.length));
+  const r = runHelper<NativeInterp>(bin, [filterFile, inputFile, String(rounds)], 120_000);
+  if (!r.agree) throw new Error(`${tag}: the two native interpreters disagree`);
+  return r;
+}
+
+function interpreters(bins: Record<string, string>, program: Program, inputs: Uint32Array[], dir: string, tag: string, quick: boolean): InterpreterFigures {
+  const native = nativeNs(bins['bpf-interp'] as string, program, inputs, dir, tag, quick ? 200_000 : 2_000_000);
+  return { executorNs: executorNs(program, inputs, quick ? 40 : 200), nativeSwitchNs: native.switchNsPerEval, pcapNs: native.pcapNsPerEval };
+}
+
+function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string, quick: boolean): ProfileResult {
+  const arches = p.policy.arches;
+  const { program, ms } = timeCompile(p.policy, quick ? 5 : 30, quick ? 2 : 10);
+  const inputs = tableInputs(arches);
+  const ours = {
+    instructions: program.length,
+    stats: filterStats(program, arches),
+    compileMs: ms,
+    interpreters: interpreters(bins, program, inputs, dir, `${p.name}.ours`, quick),
+  };
+  writeFileSync(join(dir, `${p.name}.ours.bpf`), encodeProgram(program));
+  const verdictsUnchanged = checkVerdicts(p.policy, program);
+  let lib: LibseccompBuild;
+  try {
+    lib = buildWithLibseccomp(bins['libseccomp-harness'] as string, p.policy, join(dir, `${p.name}.libseccomp`), quick ? 5 : 30, 120_000);
+  } catch (err) {
+    return { profile: p.name, description: p.description, arches, ours, verdictsUnchanged, libseccompError: String(err) };
+  }
+  const linear = { instructions: lib.linear.length, stats: filterStats(lib.linear, arches), compileMs: lib.linearMs };
+  const tree = {
+    instructions: lib.tree.length, stats: filterStats(lib.tree, arches), compileMs: lib.treeMs,
+    interpreters: interpreters(bins, lib.tree, inputs, dir, `${p.name}.libseccomp-tree`, quick),
+  };
+  const ratios: Record<string, number> = {
+    sizeOverTree: ours.instructions / tree.instructions,
+    sizeOverLinear: ours.instructions / linear.instructions,
+    compileOverTree: ours.compileMs / tree.compileMs,
+    compileOverLinear: ours.compileMs / linear.compileMs,
+    executorOverNativeSwitch: ours.interpreters.executorNs / ours.interpreters.nativeSwitchNs,
+    executorOverPcap: ours.interpreters.executorNs / ours.interpreters.pcapNs,
+  };
+  ours.stats.abis.forEach((a, i) => {
+    const t = tree.stats.abis[i];
+    if (t === undefined) return;
+    ratios[`meanExecutedOverTree.${a.abi}`] = a.meanExecuted / t.meanExecuted;
+    ratios[`maxExecutedOverTree.${a.abi}`] = a.maxExecuted / t.maxExecuted;
+  });
+  return {
+    profile: p.name, description: p.description, arches, ours, verdictsUnchanged,
+    libseccomp: { version: lib.version, refusedRules: lib.refusedRules, linear, tree }, ratios,
+  };
+}
+
+interface KernelCost { filter: string; getppidNs: number; personalityQueryNs: number }
+
+/** A cheap syscall under no filter, ours, and libseccomp's two; each in a fresh process, best of 3 runs. */
+function kernelCost(bin: string, dir: string, profile: string, quick: boolean): KernelCost[] {
+  const files: [string, string][] = [['none', '-'], ['seccomp-ts', join(dir, `${profile}.ours.bpf`)],
+    ['libseccomp tree', join(dir, `${profile}.libseccomp.l2.bpf`)], ['libseccomp linear', join(dir, `${profile}.libseccomp.l1.bpf`)]];
+  const best = new Map<string, KernelCost>();
+  for (let round = 0; round < 3; round++) {
+    for (const [name, file] of files) {
+      const r = runHelper<{ getppidNs: number; personalityQueryNs: number }>(bin, [file, quick ? '20000' : '200000'], 120_000);
+      const prev = best.get(name);
+      best.set(name, {
+        filter: name,
+        getppidNs: Math.min(prev?.getppidNs ?? Infinity, r.getppidNs),
+        personalityQueryNs: Math.min(prev?.personalityQueryNs ?? Infinity, r.personalityQueryNs),
+      });
+    }
+  }
+  return [...best.values()];
+}
+
+function scaling(bins: Record<string, string>, dir: string, quick: boolean): ScalingPoint[] {
+  const out: ScalingPoint[] = [];
+  for (const n of quick ? SCALING_SIZES.slice(0, 3) : SCALING_SIZES) {
+    const policy = scalingPolicy(n);
+    const runs = n >= 10_000 ? 3 : n >= 1000 ? 7 : 15;
+    let point: ScalingPoint = { rules: n };
+    try {
+      const { program, ms } = timeCompile(policy, runs, 2);
+      const s = filterStats(program, ['x86_64']).abis[0];
+      point = { ...point, ours: { compileMs: ms, instructions: program.length, meanExecuted: s?.meanExecuted ?? NaN, maxExecuted: s?.maxExecuted ?? NaN } };
+    } catch (err) {
+      point = { ...point, oursError: String(err instanceof Error ? err.message : err) };
+    }
+    try {
+      const lib = buildWithLibseccomp(bins['libseccomp-harness'] as string, policy, join(dir, `scaling-${n}.libseccomp`), Math.max(1, Math.min(runs, 5)), 240_000);
+      const s1 = filterStats(lib.linear, ['x86_64']).abis[0];
+      const s2 = filterStats(lib.tree, ['x86_64']).abis[0];
+      point = {
+        ...point,
+        libseccompLinear: { compileMs: lib.linearMs, instructions: lib.linear.length, meanExecuted: s1?.meanExecuted ?? NaN, maxExecuted: s1?.maxExecuted ?? NaN },
+        libseccompTree: { compileMs: lib.treeMs, instructions: lib.tree.length, meanExecuted: s2?.meanExecuted ?? NaN, maxExecuted: s2?.maxExecuted ?? NaN },
+      };
+    } catch (err) {
+      point = { ...point, libseccompError: String(err instanceof Error ? err.message : err) };
+    }
+    out.push(point);
+  }
+  return out;
+}
+
+export interface PerformanceResult {
+  readonly benchmark: 'performance';
+  readonly node: string;
+  readonly date: string;
+  readonly quick: boolean;
+  readonly profiles: ProfileResult[];
+  readonly kernel: { readonly profile: string; readonly costs: KernelCost[] } | { readonly error: string };
+  readonly scaling: ScalingPoint[];
+  readonly targets: Target[];
+}
+
+interface Target { readonly what: string; readonly ours: number; readonly limit: number; readonly met: boolean }
+
+/** The issue's targets on Docker's default profile, checked against the baseline of this run. */
+function targets(profiles: readonly ProfileResult[]): Target[] {
+  const d = profiles.find((p) => p.profile === 'docker-default');
+  const lib = d?.libseccomp;
+  if (d === undefined || lib === undefined) return [];
+  const t: Target[] = [];
+  const add = (what: string, ours: number, limit: number) => t.push({ what, ours, limit, met: ours <= limit });
+  add('size <= 0.5 x libseccomp tree', d.ours.instructions, 0.5 * lib.tree.instructions);
+  d.ours.stats.abis.forEach((a, i) => {
+    const l = lib.tree.stats.abis[i];
+    if (l === undefined) return;
+    add(`${a.abi} mean executed <= 0.65 x libseccomp tree`, a.meanExecuted, 0.65 * l.meanExecuted);
+    add(`${a.abi} max executed <= libseccomp tree max`, a.maxExecuted, l.maxExecuted);
+  });
+  add('compile ms <= 0.5 x libseccomp tree', d.ours.compileMs, 0.5 * lib.tree.compileMs);
+  add('executor ns <= native switch interpreter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.nativeSwitchNs);
+  add('executor ns <= libpcap bpf_filter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.pcapNs);
+  d.ours.stats.abis.forEach((a, i) => {
+    const l = lib.tree.stats.abis[i];
+    if (l === undefined || a.abi === 'x32') return;
+    // Not a limit: the kernel-cached count, ours against libseccomp's (higher is better).
+    t.push({ what: `${a.abi} kernel-cached syscalls (ours vs libseccomp tree)`, ours: a.kernelCached, limit: l.kernelCached, met: a.kernelCached >= l.kernelCached });
+  });
+  return t;
+}
+
+export function benchPerformance(options: PerformanceOptions = {}): PerformanceResult {
+  const quick = options.quick === true;
+  const bins = buildHelpers();
+  const dir = join(OUT_DIR, 'filters');
+  mkdirSync(dir, { recursive: true });
+  const profiles = benchProfiles().map((p) => benchProfile(bins, p, dir, quick));
+  let kernel: PerformanceResult['kernel'];
+  try {
+    kernel = { profile: 'docker-default', costs: kernelCost(bins['syscall-cost'] as string, dir, 'docker-default', quick) };
+  } catch (err) {
+    kernel = { error: String(err instanceof Error ? err.message : err) };
+  }
+  const scale = scaling(bins, dir, quick);
+  writeFileSync(join(OUT_DIR, 'scaling.svg'), scalingSvg(scale));
+  const result: PerformanceResult = {
+    benchmark: 'performance', node: process.version, date: new Date().toISOString(), quick, profiles, kernel, scaling: scale,
+    targets: targets(profiles),
+  };
+  writeFileSync(join(OUT_DIR, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+const f1 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
+const f2 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(2));
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join('  ');
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+/** The human-readable report. */
+export function performanceText(r: PerformanceResult): string {
+  const out: string[] = [];
+  out.push('Filter size and executed instructions per syscall (every number of each ABI table, arguments zero)');
+  out.push('ours = seccomp-ts (range dispatch + optimizer); tree / linear = libseccomp optimize 2 / 1, built in this run');
+  const rows: string[][] = [];
+  for (const p of r.profiles) {
+    const lib = p.libseccomp;
+    p.ours.stats.abis.forEach((a, i) => {
+      const t = lib?.tree.stats.abis[i];
+      const l = lib?.linear.stats.abis[i];
+      rows.push([
+        i === 0 ? p.profile : '', a.abi,
+        i === 0 ? String(p.ours.instructions) : '', i === 0 ? String(lib?.tree.instructions ?? '-') : '', i === 0 ? String(lib?.linear.instructions ?? '-') : '',
+        `${f2(a.meanExecuted)}/${a.maxExecuted}`, t ? `${f2(t.meanExecuted)}/${t.maxExecuted}` : '-', l ? `${f1(l.meanExecuted)}/${l.maxExecuted}` : '-',
+        t ? f2(a.meanExecuted / t.meanExecuted) : '-',
+        a.abi === 'x32' ? '-' : String(a.kernelCached), a.abi === 'x32' || !t ? '-' : String(t.kernelCached),
+        i === 0 ? `${p.verdictsUnchanged.mismatches === 0 ? 'same' : `${p.verdictsUnchanged.mismatches} DIFF`}` : '',
+      ]);
+    });
+  }
+  out.push(table(['profile', 'ABI', 'size', 'tree', 'linear', 'mean/max', 'tree', 'linear', 'mean÷tree', 'cached', 'tree'
+    , 'verdicts'], rows));
+  out.push('');
+  out.push('Compile time (in-process, warm, median ms) and evaluation speed (ns per evaluation, same filter, same inputs)');
+  const rows2 = r.profiles.map((p) => {
+    const lib = p.libseccomp;
+    return [p.profile, f2(p.ours.compileMs), f2(lib?.tree.compileMs), f2(lib?.linear.compileMs), lib ? f2(p.ours.compileMs / lib.tree.compileMs) : '-',
+      f1(p.ours.interpreters.executorNs), f1(p.ours.interpreters.nativeSwitchNs), f1(p.ours.interpreters.pcapNs),
+      f2(p.ours.interpreters.executorNs / p.ours.interpreters.nativeSwitchNs),
+      f1(lib?.tree.interpreters.executorNs), f1(lib?.tree.interpreters.nativeSwitchNs), f1(lib?.tree.interpreters.pcapNs)];
+  });
+  out.push(table(['profile', 'ours ms', 'tree ms', 'linear ms', 'ms÷tree', 'exec ns', 'C switch', 'pcap', 'exec÷C', 'tree: exec', 'C switch', 'pcap'], rows2));
+  for (const p of r.profiles) if (p.libseccompError) out.push(`${p.profile}: libseccomp failed: ${p.libseccompError}`);
+  out.push('');
+  if ('costs' in r.kernel) {
+    out.push(`Real kernel, ${r.kernel.profile}: ns per call (best of 3 processes); getppid is kernel-cached when allowed on an nr-only path,`);
+    out.push('personality(0xffffffff) runs the filter (its verdict depends on the argument)');
+    out.push(table(['filter', 'getppid', 'personality'], r.kernel.costs.map((c) => [c.filter, f1(c.getppidNs), f1(c.personalityQueryNs)])));
+  } else {
+    out.push(`Real kernel: not measured (${r.kernel.error})`);
+  }
+  out.push('');
+  out.push('Scaling (synthetic x86_64 policies with argument conditions; see bench/scaling.ts): compile ms / size / mean executed');
+  out.push(table(['rules', 'ours ms', 'size', 'mean', 'tree ms', 'size', 'mean', 'linear ms', 'size', 'mean'], r.scaling.map((s) => [
+    String(s.rules), f2(s.ours?.compileMs), String(s.ours?.instructions ?? s.oursError ?? '-'), f2(s.ours?.meanExecuted),
+    f2(s.libseccompTree?.compileMs), String(s.libseccompTree?.instructions ?? '-'), f2(s.libseccompTree?.meanExecuted),
+    f2(s.libseccompLinear?.compileMs), String(s.libseccompLinear?.instructions ?? '-'), f2(s.libseccompLinear?.meanExecuted),
+  ])));
+  out.push('');
+  out.push('Targets (docker-default, against libseccomp measured above)');
+  out.push(table(['target', 'ours', 'limit', 'met'], r.targets.map((t) => [t.what, f2(t.ours), f2(t.limit), t.met ? 'yes' : 'NO'])));
+  out.push('');
+  out.push(`JSON: bench/out/performance.json; chart: bench/out/scaling.svg`);
+  return `${out.join('\n')}\n`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(performanceText(benchPerformance({ quick: process.argv.includes('--quick') })));
+}
