@@ -38,7 +38,9 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
   };
   const send = (from: Facts, to: number): number => {
     const [target, facts] = follow(to, from);
-    incoming[target] = join(incoming[target], facts);
+    // A return uses no facts: skip the join (most edges end at one of a few returns).
+    if ((nodes[target] as FlowNode).ins.kind !== 'ret') incoming[target] = join(incoming[target], facts);
+    else incoming[target] ??= TOP;
     return target;
   };
 
