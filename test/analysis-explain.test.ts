@@ -43,7 +43,7 @@ describe('explain', () => {
     const e = explain(program, { abis: ['x86_64', 'other'] });
     expect(e.exact).toBe(true);
     const text = explanationText(e);
-    expect(text).toContain('x86_64 socket: ALLOW if arg0.lo in {1..2, 10, 16}; else ERRNO(EAFNOSUPPORT)');
+    expect(text).toContain('x86_64 socket: ERRNO(EAFNOSUPPORT) if arg0.lo in {0, 3..9, 11..15, 17..0xffffffff}; else ALLOW');
     expect(text).toContain('x86_64 ptrace: ERRNO(EPERM)');
     expect(text).toMatch(/other arch \{0\.\.0x40000002, 0x40000004\.\.0xc000003d, 0xc000003f\.\.0xffffffff\}: KILL_PROCESS/);
     const json = explanationJson(e) as { groups: { abi: string; syscalls: { name: string }[] }[] };
@@ -59,7 +59,7 @@ describe('explain', () => {
     ];
     const e = explain(program, { abis: ['x86_64'] });
     expect(e.groups).toHaveLength(1);
-    expect(e.groups[0]?.text).toBe('ALLOW if arg0 in {0..5}; else ERRNO(EPERM)');
+    expect(e.groups[0]?.text).toBe('ERRNO(EPERM) if arg0 in {6..0xffffffffffffffff}; else ALLOW');
   });
 
   it('says when a filter cannot be summarised exactly, and samples instead', () => {

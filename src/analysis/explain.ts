@@ -8,6 +8,7 @@
  */
 import type { Program } from '../bpf/instructions.js';
 import { actionText } from './verdict-text.js';
+import { SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import type { ArchName } from '../syscalls/arch.js';
 import {
@@ -229,8 +230,8 @@ function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
     const v = item.verdict as number;
     byVerdict.set(v, [...(byVerdict.get(v) ?? []), item]);
   }
-  // Any verdict can be the "else" branch: choose the one that leaves the shortest text (ties: the higher raw
-  // value, which puts ALLOW last).
+  // Any verdict can be the "else" branch. ALLOW reads best there ("denied if ...; else ALLOW") unless that
+  // makes the text much longer; otherwise the shortest text wins (ties: the higher raw value).
   const verdicts = [...byVerdict.keys()].sort((x, y) => x - y);
   const render = (otherwise: number): Behaviour => ({
     outcomes: verdicts.filter((v) => v !== otherwise).map((v) => ({
@@ -249,23 +250,38 @@ function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
       bestLength = length;
     }
   }
+  if (byVerdict.has(SECCOMP_RET_ALLOW) && best.otherwise?.verdict !== SECCOMP_RET_ALLOW) {
+    const allowElse = render(SECCOMP_RET_ALLOW);
+    if (behaviourText(allowElse).length <= 1.5 * bestLength) best = allowElse;
+  }
   return best;
 }
 
+/** The single value a set leaves out, if it leaves out exactly one. */
+function missingPoint<T extends number | bigint>(set: readonly (readonly [T, T])[], max: T): T | undefined {
+  const zero = (typeof max === 'bigint' ? 0n : 0) as T;
+  const one = (typeof max === 'bigint' ? 1n : 1) as T;
+  const add = (a: T, b: T) => ((a as number) + (b as number)) as T;
+  const sub = (a: T, b: T) => ((a as number) - (b as number)) as T;
+  const [first, second] = set;
+  if (set.length === 1 && first) {
+    if (first[0] === zero && first[1] === sub(max, one)) return max;
+    if (first[0] === one && first[1] === max) return zero;
+  }
+  if (set.length === 2 && first && second && first[0] === zero && second[1] === max && sub(second[0], first[1]) === add(one, one)) {
+    return add(first[1], one);
+  }
+  return undefined;
+}
+
 function termText(t: Term): string {
-  if (t.kind === 'arg') {
-    if (t.in.length === 1 && t.in[0]?.[0] === t.in[0]?.[1]) return `${t.field} == ${formatValue(t.in[0]?.[0] as bigint)}`;
-    if (t.in.length === 2 && t.in[0]?.[0] === 0n && t.in[1]?.[1] === U64_MAX && (t.in[1]?.[0] as bigint) - (t.in[0]?.[1] as bigint) === 2n) {
-      return `${t.field} != ${formatValue((t.in[0]?.[1] as bigint) + 1n)}`;
-    }
-    return `${t.field} in ${formatSet(t.in)}`;
-  }
-  const name = t.mask === U32_MAX ? wordName(t.word) : `(${wordName(t.word)} & ${formatValue(t.mask)})`;
-  if (t.in.length === 1 && t.in[0]?.[0] === t.in[0]?.[1]) return `${name} == ${formatValue(t.in[0]?.[0] as number)}`;
-  if (t.in.length === 2 && t.in[0]?.[0] === 0 && t.in[1]?.[1] === U32_MAX && (t.in[1]?.[0] as number) - (t.in[0]?.[1] as number) === 2) {
-    return `${name} != ${formatValue((t.in[0]?.[1] as number) + 1)}`;
-  }
-  return `${name} in ${formatSet(t.in)}`;
+  const name = t.kind === 'arg' ? t.field : t.mask === U32_MAX ? wordName(t.word) : `(${wordName(t.word)} & ${formatValue(t.mask)})`;
+  const set: readonly (readonly [number | bigint, number | bigint])[] = t.in;
+  const only = set.length === 1 && set[0]?.[0] === set[0]?.[1] ? set[0]?.[0] : undefined;
+  if (only !== undefined) return `${name} == ${formatValue(only)}`;
+  const missing = t.kind === 'arg' ? missingPoint(t.in, U64_MAX) : missingPoint(t.in, U32_MAX);
+  if (missing !== undefined) return `${name} != ${formatValue(missing)}`;
+  return `${name} in ${formatSet(set)}`;
 }
 
 export function conjunctionText(c: Conjunction, several: boolean): string {
