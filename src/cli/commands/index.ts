@@ -3,8 +3,10 @@ import type { Command } from '../command.js';
 import { asmCommand } from './asm.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
+import { diffCommand } from './diff.js';
 import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
+import { explainCommand } from './explain.js';
 import { resolveCommand } from './resolve.js';
 import { statsCommand } from './stats.js';
 import { syscallsCommand } from './syscalls.js';
@@ -18,4 +20,6 @@ export const commands: readonly Command[] = [
   checkCommand,
   emuCommand,
   statsCommand,
+  explainCommand,
+  diffCommand,
 ];
