@@ -5,7 +5,7 @@
  *
  * Syntax (the assembler parses exactly this):
  *   A = sys_number | arch | instruction_pointer [>> 32] | args[i] [>> 32]   seccomp_data words
- *   A = data[K] | data16[K] | data8[K] | data[X + K] | …                    other packet loads
+ *   A = data[K] | data16[K] | data8[K] | data[X + K] | …                    other packet loads (K decimal)
  *   X = 4 * (data8[K] & 0xf)                                                 MSH
  *   A = len | X = len | A = K | X = K | A = mem[i] | X = mem[i] | mem[i] = A | mem[i] = X
  *   A += K (-= *= /= |= &= <<= >>= %= ^=), A += X, A = -A, X = A, A = X

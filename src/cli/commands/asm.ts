@@ -25,7 +25,7 @@ and an invalid one is refused unless --allow-invalid.
 
   -o, --output OUT      write to OUT instead of stdout
   --format F            output format: raw (default), c, hex, json
-  --input-format F      input format when it is not assembler text: raw, c, hex, json, asm
+  --input-format F      input format (detected when omitted): asm, raw, c, hex, json
   --allow-invalid       write programs the kernel would refuse`,
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -36,7 +36,7 @@ and an invalid one is refused unless --allow-invalid.
     }, 'asm');
     const path = fileArgument(positionals, 'asm');
     const format = formatOption(values.format, 'asm', ['raw', 'c', 'hex', 'json']) ?? 'raw';
-    const program = await loadProgram(path, formatOption(values['input-format'], 'asm') ?? 'asm', io);
+    const program = await loadProgram(path, formatOption(values['input-format'], 'asm'), io);
     const result = validate(program);
     if (!result.ok && !values['allow-invalid']) {
       throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`, 1);
