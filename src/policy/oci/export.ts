@@ -102,6 +102,7 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
       `${arches.join(', ')}`);
   }
   const forms = policyNormalForms(policy);
+  const group = ruleGroups(policy);
   const unexpressible: string[] = [];
   // name → rules to write, from the name's primary ABI.
   type Entry = { key: string; order: number; names: string[]; action: Action; args: ProfileArgJson[]; comment?: string };
@@ -124,35 +125,27 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
       const where = r.source >= 0 ? `rules[${r.source}]` : 'rules';
       const args = r.conditions.map((c) => argOf(c, abi, where));
       const rule = r.source >= 0 ? policy.rules[r.source] : undefined;
-      const key = `${r.source}|${actionFields(r.action, where).action}|${'data' in r.action ? r.action.data : ''}|${formatProfileJson(args)}`;
+      const key = `${group(r.source)}|${actionFields(r.action, where).action}|${'data' in r.action ? r.action.data : ''}|${formatProfileJson(args)}`;
       let e = entries.get(key);
+      if (e === undefined && abi !== 'x86_64' && args.length > 0) {
+        // A name of i386 or x32 only, in an entry whose x86_64 names carry the full 64-bit constants.
+        const low = truncatedKey(args);
+        e = [...entries.values()].find((x) => x.order === group(r.source) && actionsEqual(x.action, r.action) && truncatedKey(x.args) === low);
+      }
       if (e === undefined) {
-        e = { key, order: r.source, names: [], action: r.action, args, ...(rule?.comment === undefined ? {} : { comment: rule.comment }) };
+        e = { key, order: group(r.source), names: [], action: r.action, args, ...(rule?.comment === undefined ? {} : { comment: rule.comment }) };
         entries.set(key, e);
       }
       if (!e.names.includes(name)) e.names.push(name);
     });
   }
-  // Names in the order the policy lists them.
-  const positions = new Map<number, Map<string, number>>();
-  const position = (source: number, name: string): number => {
-    let map = positions.get(source);
-    if (map === undefined) {
-      map = new Map();
-      const rule = source >= 0 ? policy.rules[source] : undefined;
-      rule?.syscalls.forEach((ref, i) => {
-        const names = typeof ref === 'string'
-          ? ARCH_NAMES.map((a) => lookupSyscall(a, ref)?.name)
-          : [syscallName(ref.arch, ref.arch === 'x32' ? (ref.nr | 0x40000000) >>> 0 : ref.nr)];
-        for (const n of names) if (n !== undefined && !map!.has(n)) map!.set(n, i);
-      });
-      positions.set(source, map);
-    }
-    return map.get(name) ?? Number.MAX_SAFE_INTEGER;
-  };
+  // Names in the order the policy lists them (merged over the rules of a group).
+  const orders = new Map<number, Map<string, number>>();
   for (const e of entries.values()) {
-    const pos = new Map(e.names.map((n) => [n, position(e.order, n)]));
-    e.names.sort((a, b) => pos.get(a)! - pos.get(b)!);
+    let order = orders.get(e.order);
+    if (order === undefined) orders.set(e.order, (order = groupNameOrder(policy, e.order, group)));
+    const o = order;
+    e.names.sort((a, b) => (o.get(a) ?? Number.MAX_SAFE_INTEGER) - (o.get(b) ?? Number.MAX_SAFE_INTEGER));
   }
   if (unexpressible.length > 0) {
     throw new ProfileError('rules', `no Docker/OCI profile makes runc decide as this policy does for ${unexpressible.join('; ')}`);
@@ -213,6 +206,108 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
     warnings.push(message);
   }
   return { profile, text: formatProfileJson(profile), warnings };
+}
+
+/** Arguments as libseccomp sees them on a 32-bit ABI, as text. */
+function truncatedKey(args: readonly ProfileArgJson[]): string {
+  return formatProfileJson(args.map((a) => ({ ...a, value: a.value & 0xffffffffn, valueTwo: (a.valueTwo ?? 0n) & 0xffffffffn })));
+}
+
+/** The name a syscall reference stands for (a name as the tables spell it). */
+function refName(ref: Policy['rules'][number]['syscalls'][number]): string | undefined {
+  if (typeof ref !== 'string') return syscallName(ref.arch, ref.arch === 'x32' ? (ref.nr | 0x40000000) >>> 0 : ref.nr);
+  for (const a of ARCH_NAMES) {
+    const e = lookupSyscall(a, ref);
+    if (e !== undefined) return e.name;
+  }
+  return ref;
+}
+
+/**
+ * One order of the names of a group's rules that keeps each rule's own order (Kahn's algorithm over the
+ * rules' consecutive names, ties broken by first appearance).
+ */
+function groupNameOrder(policy: Policy, rep: number, group: (source: number) => number): Map<string, number> {
+  const sequences: string[][] = [];
+  policy.rules.forEach((r, i) => {
+    if (rep < 0 || group(i) !== rep) return;
+    const seq: string[] = [];
+    for (const ref of r.syscalls) {
+      const n = refName(ref);
+      if (n !== undefined && !seq.includes(n)) seq.push(n);
+    }
+    sequences.push(seq);
+  });
+  if (sequences.length === 1) return new Map(sequences[0]!.map((n, i) => [n, i]));
+  const first = new Map<string, number>();
+  const after = new Map<string, Set<string>>();
+  const indegree = new Map<string, number>();
+  for (const seq of sequences) {
+    seq.forEach((n, i) => {
+      if (!first.has(n)) first.set(n, first.size);
+      if (!indegree.has(n)) indegree.set(n, 0);
+      const prev = seq[i - 1];
+      if (prev === undefined) return;
+      let next = after.get(prev);
+      if (next === undefined) after.set(prev, (next = new Set()));
+      if (!next.has(n)) {
+        next.add(n);
+        indegree.set(n, (indegree.get(n) ?? 0) + 1);
+      }
+    });
+  }
+  const order = new Map<string, number>();
+  const ready = [...indegree.entries()].filter(([, d]) => d === 0).map(([n]) => n);
+  while (ready.length > 0) {
+    ready.sort((a, b) => first.get(a)! - first.get(b)!);
+    const n = ready.shift()!;
+    order.set(n, order.size);
+    for (const m of after.get(n) ?? []) {
+      const d = indegree.get(m)! - 1;
+      indegree.set(m, d);
+      if (d === 0) ready.push(m);
+    }
+  }
+  for (const n of first.keys()) if (!order.has(n)) order.set(n, order.size + first.get(n)!); // a cycle: keep first appearance
+  return order;
+}
+
+/**
+ * Groups the policy's rules that one profile entry became on import: rules sharing a syscall name, with the same
+ * action and the same conditions up to libseccomp's 32-bit truncation (the x86_64 rule and the i386/x32 rule of
+ * one entry). Returns the group's first rule index for a rule index.
+ */
+function ruleGroups(policy: Policy): (source: number) => number {
+  const parent = policy.rules.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const shape = policy.rules.map((r) => `${JSON.stringify(r.action)}|${r.comment ?? ''}|${conditionsKey((r.conditions ?? []).map((c) => (c.op === 'masked_eq'
+    ? { arg: c.arg, op: c.op, mask: c.mask & 0xffffffffn, value: c.value & 0xffffffffn }
+    : { arg: c.arg, op: c.op, value: c.value & 0xffffffffn })))}`);
+  const byName = new Map<string, number[]>();
+  policy.rules.forEach((r, i) => {
+    if ((r.conditions ?? []).length === 0) return;
+    for (const ref of r.syscalls) {
+      const name = typeof ref === 'string' ? ref : syscallName(ref.arch, ref.arch === 'x32' ? (ref.nr | 0x40000000) >>> 0 : ref.nr);
+      if (name === undefined) continue;
+      const list = byName.get(name);
+      if (list === undefined) byName.set(name, [i]);
+      else if (!list.includes(i)) list.push(i);
+    }
+  });
+  for (const list of byName.values()) {
+    for (let a = 0; a < list.length; a++) {
+      for (let b = a + 1; b < list.length; b++) {
+        if (shape[list[a]!] !== shape[list[b]!]) continue;
+        const ra = find(list[a]!);
+        const rb = find(list[b]!);
+        if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+      }
+    }
+  }
+  return (source) => (source < 0 ? source : find(source));
 }
 
 /** JSON text with exact 64-bit values, tab-indented; short arrays of scalars stay on one line. */

@@ -15,6 +15,8 @@ import { conditionsKey, conditionsMayOverlap } from './overlap.js';
 export interface NormalRule {
   readonly action: Action;
   readonly conditions: readonly ArgCondition[];
+  /** The conditions in a canonical form for this ABI (equal meaning, equal text). */
+  readonly canonical: readonly ArgCondition[];
   /** Index of the policy rule it comes from (-1: the implicit i386 socketcall rule). */
   readonly source: number;
 }
@@ -31,10 +33,13 @@ const U32 = 0xffffffffn;
  * its 32-bit form; writing it so lets policies from either origin compare equal.
  */
 function canonicalOnAbi(c: ArgCondition, abi: ArchName): ArgCondition {
-  if (abi !== 'i386' || c.width === 32) return c;
-  const fits = c.value <= U32 && (c.op !== 'masked_eq' || c.mask <= U32);
-  if (!fits) return c;
-  return c.op === 'masked_eq' ? { ...c, width: 32 } : { ...c, width: 32 };
+  let d = c;
+  if (abi === 'i386' && d.width !== 32 && d.value <= U32 && (d.op !== 'masked_eq' || d.mask <= U32)) d = { ...d, width: 32 };
+  // A 32-bit equality is a masked test of the low half; on x86_64 that mask reads as a 64-bit one.
+  const wide = abi === 'x86_64' ? {} : { width: 32 as const };
+  if (d.width === 32 && d.op === 'eq') return { arg: d.arg, op: 'masked_eq', mask: U32, value: d.value, ...wide };
+  if (d.width === 32 && d.op === 'masked_eq' && abi === 'x86_64') return { arg: d.arg, op: 'masked_eq', mask: d.mask & U32, value: d.value & U32 };
+  return d;
 }
 
 function label(a: Action): string {
@@ -48,7 +53,7 @@ export function normalForm(
   abi: ArchName,
 ): NormalForm {
   const width = abi === 'x86_64' ? 64 : 32;
-  const all = rules.map((r) => ({ ...r, conditions: r.conditions.map((c) => canonicalOnAbi(c, abi)) }));
+  const all = rules.map((r) => ({ ...r, canonical: r.conditions.map((c) => canonicalOnAbi(c, abi)) }));
   let strongestUnconditional: (typeof all)[number] | undefined;
   for (const r of all) {
     if (r.conditions.length !== 0) continue;
@@ -61,13 +66,13 @@ export function normalForm(
       return { ok: false, reason: `every call gets ${label(strongestUnconditional.action)} except where conditions give the stronger ` +
         `${label(conditional[0]!.action)}, and runc keeps only the unconditional rule` };
     }
-    return { ok: true, rules: [{ action: strongestUnconditional.action, conditions: [], source: strongestUnconditional.source }] };
+    return { ok: true, rules: [{ action: strongestUnconditional.action, conditions: [], canonical: [], source: strongestUnconditional.source }] };
   }
   // Rules that repeat the default are dropped by runc: harmless unless they override a weaker rule.
   const repeatsDefault = conditional.filter((r) => actionsEqual(r.action, defaultAction));
   conditional = conditional.filter((r) => !actionsEqual(r.action, defaultAction));
   for (const d of repeatsDefault) {
-    const overridden = conditional.find((r) => compareVerdicts(d.action, r.action) < 0 && conditionsMayOverlap(d.conditions, r.conditions, width));
+    const overridden = conditional.find((r) => compareVerdicts(d.action, r.action) < 0 && conditionsMayOverlap(d.canonical, r.canonical, width));
     if (overridden !== undefined) {
       return { ok: false, reason: `a ${label(d.action)} rule (the default action, which runc drops) overrides a ` +
         `${label(overridden.action)} rule for some calls` };
@@ -76,7 +81,7 @@ export function normalForm(
   const seen = new Set<string>();
   const kept: NormalRule[] = [];
   for (const r of conditional) {
-    const key = `${encodeAction(r.action)}|${conditionsKey(r.conditions)}`;
+    const key = `${encodeAction(r.action)}|${conditionsKey(r.canonical)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     kept.push(r);
@@ -85,7 +90,7 @@ export function normalForm(
     for (let j = i + 1; j < kept.length; j++) {
       const a = kept[i]!;
       const b = kept[j]!;
-      if (actionsEqual(a.action, b.action) || !conditionsMayOverlap(a.conditions, b.conditions, width)) continue;
+      if (actionsEqual(a.action, b.action) || !conditionsMayOverlap(a.canonical, b.canonical, width)) continue;
       return { ok: false, reason: `${label(a.action)} and ${label(b.action)} rules can match the same call; libseccomp ` +
         'then decides by its rule-tree order, not by action' };
     }
@@ -108,5 +113,5 @@ export function policyNormalForms(policy: Policy): Map<string, { abi: ArchName; 
 /** A comparable text for a normal form (order of rules ignored). */
 export function normalFormKey(form: NormalForm): string {
   if (!form.ok) return `!${form.reason}`;
-  return form.rules.map((r) => `${encodeAction(r.action)}|${conditionsKey(r.conditions)}`).sort().join(';');
+  return form.rules.map((r) => `${encodeAction(r.action)}|${conditionsKey(r.canonical)}`).sort().join(';');
 }

@@ -27,10 +27,19 @@ function satisfiable(conds: readonly ArgCondition[], max: bigint): boolean {
       case 'le': if (c.value < hi) hi = c.value; break;
       case 'gt': if (c.value + 1n > lo) lo = c.value + 1n; break;
       case 'ge': if (c.value > lo) lo = c.value; break;
-      case 'masked_eq': masked.push({ mask: c.mask, value: c.value }); break;
+      case 'masked_eq':
+        // A mask covering every bit of the domain is an equality.
+        if ((c.mask & max) === max) {
+          if (eq !== undefined && eq !== (c.value & max)) return false;
+          eq = c.value & max;
+        } else {
+          masked.push({ mask: c.mask, value: c.value });
+        }
+        break;
     }
   }
   if (lo > hi) return false;
+  if (eq === undefined && lo === hi) eq = lo;
   if (eq !== undefined) {
     return eq >= lo && eq <= hi && !ne.includes(eq) && masked.every((m) => (eq! & m.mask) === m.value);
   }
@@ -41,7 +50,6 @@ function satisfiable(conds: readonly ArgCondition[], max: bigint): boolean {
       if (((a.mask & b.mask) & (a.value ^ b.value)) !== 0n) return false;
     }
   }
-  if (lo === hi && masked.length === 0) return !ne.includes(lo);
   return true;
 }
 
