@@ -5,7 +5,7 @@ import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { PolicyError } from '../../policy/errors.js';
 import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
 import { exportProfile, isOciProfile, loadProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
-import { getProfile } from '../../policy/profiles.js';
+import { getProfile, listProfiles } from '../../policy/profiles.js';
 import { tunePolicy } from '../../policy/tune.js';
 import type { Policy } from '../../policy/types.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';
@@ -59,7 +59,7 @@ export const compileCommand: Command = {
     "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
     '',
     'options:',
-    '  --profile NAME   a built-in profile: hardened',
+    `  --profile NAME   a built-in profile: ${listProfiles().map((p) => p.name).join(', ')}`,
     '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
     '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
     '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
