@@ -16,7 +16,8 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 /**
  * One condition on one argument. Values are unsigned and compared as 64-bit, unless `width` is 32:
  * then only the low 32 bits of the argument and of the constants take part (the upper half is ignored,
- * as C libraries may leave junk there for `int` arguments).
+ * as C libraries may leave junk there for `int` arguments). On i386 an argument is its low 32 bits
+ * (zero-extended), whatever the register's upper half holds: see docs/policy.md.
  */
 export type ArgCondition =
   | {
@@ -34,7 +35,10 @@ export type ArgCondition =
       readonly width?: 32 | 64;
     };
 
-/** A syscall named in a policy: by name (resolved per ABI) or by number on one ABI. */
+/**
+ * A syscall named in a policy: by name (resolved on every covered ABI) or by number on one ABI
+ * (x32 numbers with or without the 0x40000000 bit).
+ */
 export type SyscallRef = string | { readonly arch: ArchName; readonly nr: number };
 
 export interface Rule {
