@@ -16,11 +16,20 @@
  *                  refuses the program. The caller makes sure every return of the program is an ERRNO, so
  *                  that no probed syscall ever runs.
  *
+ *   oracle stack   as `probe`, but each job starts with a little-endian u32 filter count and holds that many
+ *                  programs, loaded in order (the last one is the newest). Programs return only actions
+ *                  that skip the syscall: KILL (the probe prints "killed"), TRAP (a SIGSYS handler records
+ *                  the data: "trap:D"), ERRNO (-errno) and TRACE or USER_NOTIF, which without a tracer or a
+ *                  listener return -ENOSYS. Each filter must let through the seccomp() calls that load
+ *                  the next ones: x86_64 seccomp(SECCOMP_SET_MODE_FILTER, ...) with args[3] 0x5ecc0ca7 and
+ *                  args[4] 0x0ac1e5ed (a prefix the caller adds).
+ *
  * The child cannot report through a syscall once a filter is loaded (the filter may refuse it), so it writes
  * its answer to a shared mapping and ends itself with a deliberate fault.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -161,10 +170,30 @@ struct probe_results {
   /* Index of the probe in flight: when the filter kills the child, that probe is the one it killed. */
   volatile int32_t next;
   volatile int64_t ret[MAX_PROBES];
+  volatile char trapped[MAX_PROBES];
 };
 
-static int probe_main(void) {
+#define MAX_STACK 32
+/* The values of args[3] and args[4] of the seccomp() calls that load a stack (see the `stack` mode). */
+#define STACK_MARK_3 0x5ecc0ca7u
+#define STACK_MARK_4 0x0ac1e5edu
+
+/* Stack mode: a TRAP verdict raises SIGSYS; the handler records its data and jumps back to the probe loop. */
+static sigjmp_buf trap_return;
+static struct probe_results *trap_results;
+static volatile uint32_t trap_index;
+
+static void on_sigsys(int sig, siginfo_t *info, void *context) {
+  (void)sig;
+  (void)context;
+  trap_results->trapped[trap_index] = 1;
+  trap_results->ret[trap_index] = info->si_errno;
+  siglongjmp(trap_return, 1);
+}
+
+static int probe_main(int stack) {
   static struct sock_filter insns[MAX_INSNS];
+  static uint32_t counts[MAX_STACK];
   static struct probe probes[MAX_PROBES];
   struct probe_results *res =
       mmap(NULL, sizeof(struct probe_results), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -174,10 +203,23 @@ static int probe_main(void) {
   printf("ip %llu %llu\n", (unsigned long long)(uintptr_t)probe_syscall_after,
          (unsigned long long)(uintptr_t)probe_int80_after);
   for (;;) {
-    uint32_t count, nprobes;
-    if (read_exact(&count, 4) != 0) break;
-    if (count > MAX_INSNS) { fprintf(stderr, "oracle: program of %u instructions is too large\n", count); return 3; }
-    if (count > 0 && read_exact(insns, (size_t)count * 8) != 0) { fprintf(stderr, "oracle: truncated input\n"); return 3; }
+    uint32_t nfilters = 1, total = 0, nprobes;
+    if (stack) {
+      if (read_exact(&nfilters, 4) != 0) break;
+      if (nfilters < 1 || nfilters > MAX_STACK) { fprintf(stderr, "oracle: %u filters in a stack\n", nfilters); return 3; }
+    }
+    for (uint32_t f = 0; f < nfilters; f++) {
+      uint32_t count;
+      if (read_exact(&count, 4) != 0) {
+        if (!stack && f == 0) goto end_of_input;
+        fprintf(stderr, "oracle: truncated input\n");
+        return 3;
+      }
+      if (count > MAX_INSNS - total) { fprintf(stderr, "oracle: programs of too many instructions\n"); return 3; }
+      if (count > 0 && read_exact(insns + total, (size_t)count * 8) != 0) { fprintf(stderr, "oracle: truncated input\n"); return 3; }
+      counts[f] = count;
+      total += count;
+    }
     if (read_exact(&nprobes, 4) != 0) { fprintf(stderr, "oracle: truncated input\n"); return 3; }
     if (nprobes > MAX_PROBES) { fprintf(stderr, "oracle: %u probes in one job, at most %d\n", nprobes, MAX_PROBES); return 3; }
     if (nprobes > 0 && read_exact(probes, (size_t)nprobes * sizeof(struct probe)) != 0) {
@@ -197,16 +239,34 @@ static int probe_main(void) {
       pid_t pid = fork();
       if (pid < 0) { perror("fork"); return 3; }
       if (pid == 0) {
-        struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
-        if (count > 0xffff) { res->err = EINVAL; _exit(0); }
+        if (stack) {
+          struct sigaction sa;
+          memset(&sa, 0, sizeof sa);
+          sa.sa_sigaction = on_sigsys;
+          sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+          trap_results = res;
+          if (sigaction(SIGSYS, &sa, NULL) != 0) { res->err = 2000 + errno; _exit(0); }
+        }
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { res->err = 1000 + errno; _exit(0); }
-        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-        if (r != 0) { res->err = errno; _exit(0); }
+        uint32_t offset = 0;
+        for (uint32_t f = 0; f < nfilters; f++) {
+          struct sock_fprog prog = { .len = (unsigned short)counts[f], .filter = insns + offset };
+          if (counts[f] > 0xffff) { res->err = EINVAL; _exit(0); }
+          /* Filters already loaded see this call: it carries the marks their prefix lets through. */
+          const uint64_t load_args[6] = { SECCOMP_SET_MODE_FILTER, 0, (uint64_t)(uintptr_t)&prog, STACK_MARK_3, STACK_MARK_4, 0 };
+          long r = probe_syscall(SYS_seccomp, load_args);
+          if (r != 0) { res->err = (int)-r; _exit(0); }
+          offset += counts[f];
+        }
         res->err = 0;
         res->loaded = 1;
         for (uint32_t i = first; i < nprobes; i++) {
           const struct probe *p = &probes[i];
           res->next = (int32_t)i;
+          res->trapped[i] = 0;
+          trap_index = i;
+          /* savemask 0: jumping back must not call sigprocmask, a syscall the filters would see. */
+          if (stack && sigsetjmp(trap_return, 0) != 0) continue;
           res->ret[i] = p->abi == 1 ? probe_int80(p->nr, p->args) : probe_syscall(p->nr, p->args);
         }
         res->done = 1;
@@ -229,17 +289,21 @@ static int probe_main(void) {
     if (refused) { printf("refused errno %d\n", refused); continue; }
     printf("ok");
     for (uint32_t i = 0; i < nprobes; i++) {
-      if (killed[i]) printf(" killed"); else printf(" %lld", (long long)res->ret[i]);
+      if (killed[i]) printf(" killed");
+      else if (stack && res->trapped[i]) printf(" trap:%lld", (long long)res->ret[i]);
+      else printf(" %lld", (long long)res->ret[i]);
     }
     printf("\n");
   }
+end_of_input:
   fflush(stdout);
   return 0;
 }
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "check") == 0) return check_main();
-  if (argc >= 2 && strcmp(argv[1], "probe") == 0) return probe_main();
-  fprintf(stderr, "usage: oracle check < programs | oracle probe < jobs\n");
+  if (argc >= 2 && strcmp(argv[1], "probe") == 0) return probe_main(0);
+  if (argc >= 2 && strcmp(argv[1], "stack") == 0) return probe_main(1);
+  fprintf(stderr, "usage: oracle check < programs | oracle probe < jobs | oracle stack < jobs\n");
   return 2;
 }

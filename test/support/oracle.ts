@@ -111,14 +111,43 @@ export interface ProbeRun {
 /** Most probes one job may carry (the oracle's shared result area). */
 export const MAX_PROBES_PER_JOB = 65536;
 
-function encodeProbeJobs(jobs: readonly ProbeJob[]): Buffer {
-  const size = jobs.reduce((n, j) => n + 8 + 8 * j.program.length + 56 * j.probes.length, 0);
+/**
+ * The instructions a filter of a `stack` job starts with: they allow the seccomp() calls (marked in args[3]
+ * and args[4]) that load the filters after it, and go on to the filter itself for everything else.
+ */
+export function stackPrefix(): RawInstruction[] {
+  const ld = (k: number): RawInstruction => ({ code: 0x20, jt: 0, jf: 0, k });
+  const jne = (k: number, skip: number): RawInstruction => ({ code: 0x15, jt: 0, jf: skip, k });
+  return [
+    ld(4), jne(0xc000003e, 9),
+    ld(0), jne(317, 7),
+    ld(16), jne(1, 5),
+    ld(40), jne(0x5ecc0ca7, 3),
+    ld(48), jne(0x0ac1e5ed, 1),
+    { code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 },
+    { code: 0x00, jt: 0, jf: 0, k: 0 }, // A = 0 again, as every filter starts
+  ];
+}
+
+/** A job of the `stack` mode: several filters (each starting with {@link stackPrefix}), loaded oldest first. */
+export interface StackJob {
+  readonly programs: readonly (readonly RawInstruction[])[];
+  readonly probes: readonly OracleProbe[];
+}
+
+function encodeProbeJobs(jobs: readonly (ProbeJob | StackJob)[]): Buffer {
+  const programsOf = (j: ProbeJob | StackJob) => ('programs' in j ? j.programs : [j.program]);
+  const size = jobs.reduce((n, j) =>
+    n + 8 + programsOf(j).reduce((m, p) => m + 4 + 8 * p.length, 0) + 56 * j.probes.length, 0);
   const buf = Buffer.alloc(size);
   let o = 0;
   for (const job of jobs) {
     if (job.probes.length > MAX_PROBES_PER_JOB) throw new Error(`a probe job holds at most ${MAX_PROBES_PER_JOB} probes`);
-    const program = encodeBatch([job.program]);
-    program.copy(buf, o); o += program.length;
+    if ('programs' in job) {
+      buf.writeUInt32LE(job.programs.length, o); o += 4;
+    }
+    const programs = encodeBatch(programsOf(job));
+    programs.copy(buf, o); o += programs.length;
     buf.writeUInt32LE(job.probes.length, o); o += 4;
     for (const p of job.probes) {
       buf.writeUInt32LE(p.entry === 'int80' ? 1 : 0, o);
@@ -127,7 +156,7 @@ function encodeProbeJobs(jobs: readonly ProbeJob[]): Buffer {
       o += 56;
     }
   }
-  return buf;
+  return buf.subarray(0, o);
 }
 
 /**
@@ -151,4 +180,32 @@ export function kernelProbe(jobs: readonly ProbeJob[]): ProbeRun {
     return { loaded: true, returns: values.map((v) => (v === 'killed' ? 'killed' : BigInt(v))) };
   });
   return { instructionPointers: { syscall: BigInt(ip[1] as string), int80: BigInt(ip[2] as string) }, answers };
+}
+
+/** What a probe under a stack of filters came back with. */
+export type StackOutcome = { readonly returned: bigint } | { readonly trapped: number } | { readonly killed: true };
+
+/**
+ * Loads each job's filters, oldest first, in a fresh child and issues its probes there. The filters must only
+ * return actions that skip the syscall (KILL, TRAP, ERRNO, TRACE, USER_NOTIF, or unknown values below ALLOW).
+ */
+export function kernelStackProbe(jobs: readonly StackJob[]): { instructionPointers: Readonly<Record<ProbeEntry, bigint>>; outcomes: StackOutcome[][] } {
+  const out = spawnSync(oraclePath(), ['stack'], { input: encodeProbeJobs(jobs), maxBuffer: 1 << 30 });
+  if (out.status !== 0) throw new Error(`oracle failed (status ${out.status}): ${out.stderr.toString()}`);
+  const [header, ...lines] = out.stdout.toString().trim().split('\n');
+  const ip = /^ip (\d+) (\d+)$/.exec(header ?? '');
+  if (!ip) throw new Error(`oracle printed no instruction pointers: ${header}`);
+  if (lines.length !== jobs.length) throw new Error(`oracle answered ${lines.length} of ${jobs.length} jobs`);
+  const outcomes = lines.map((line, i) => {
+    const [tag, ...values] = line.split(' ');
+    if (tag !== 'ok' || values.length !== (jobs[i] as StackJob).probes.length) {
+      throw new Error(`oracle answer ${i}: ${line.slice(0, 80)}`);
+    }
+    return values.map((v): StackOutcome => {
+      if (v === 'killed') return { killed: true };
+      if (v.startsWith('trap:')) return { trapped: Number(v.slice(5)) };
+      return { returned: BigInt(v) };
+    });
+  });
+  return { instructionPointers: { syscall: BigInt(ip[1] as string), int80: BigInt(ip[2] as string) }, outcomes };
 }
