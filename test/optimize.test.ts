@@ -4,6 +4,7 @@ import { ins, type Instruction, type Program } from '../src/bpf/instructions.js'
 import { validate } from '../src/bpf/validator.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { optimizeProgram, NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize/index.js';
+import { lowerCaseChains, MIN_CASE_CHAIN } from '../src/compiler/optimize/cases.js';
 
 const ALLOW = 0x7fff0000;
 const KILL = 0x80000000;
@@ -44,14 +45,15 @@ const programArb: fc.Arbitrary<Program> = fc.integer({ min: 2, max: 48 }).chain(
 const wordsArb = fc.array(fc.oneof(fc.constantFrom(...VALUES), fc.nat({ max: 10 }), fc.integer({ min: 0, max: 0xffffffff })),
   { minLength: 16, maxLength: 16 }).map((w) => Uint32Array.from(w));
 
+/** Every pass that never lengthens a path (case trees trade the first values' cost for the worst case's). */
 const OPTION_SETS: OptimizeOptions[] = [
-  {},
+  { caseTrees: false },
   { ...NO_OPTIMIZATIONS, threadJumps: true },
   { ...NO_OPTIMIZATIONS, removeRedundantLoads: true },
   { ...NO_OPTIMIZATIONS, mergeTails: true },
   { ...NO_OPTIMIZATIONS, removeDeadCode: true },
-  { threadJumps: false },
-  { mergeTails: false },
+  { threadJumps: false, caseTrees: false },
+  { mergeTails: false, caseTrees: false },
 ];
 
 describe('optimizeProgram', () => {
@@ -153,5 +155,63 @@ describe('optimizeProgram', () => {
     o.forEach((x, i) => {
       if (x.kind === 'ja') expect(o[i + 1 + x.offset]?.kind).not.toBe('ret');
     });
+  });
+
+  it('keeps every verdict with all passes on, case trees included, on random programs', () => {
+    fc.assert(fc.property(programArb, fc.array(wordsArb, { minLength: 1, maxLength: 12 }), (program, inputs) => {
+      const optimized = optimizeProgram(program);
+      expect(validate(optimized)).toEqual({ ok: true });
+      for (const words of inputs) expect(interpret(optimized, words).raw).toBe(interpret(program, words).raw);
+    }), { numRuns: 1500 });
+  });
+});
+
+describe('case trees', () => {
+  /** A load of arg0, a chain of JEQ tests to a few returns, a default return. */
+  const chainArb = fc.record({
+    values: fc.array(fc.oneof(fc.nat({ max: 40 }), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 1, maxLength: 40 }),
+    targets: fc.array(fc.nat({ max: 2 }), { minLength: 40, maxLength: 40 }),
+    fallback: fc.nat({ max: 2 }),
+  }).map(({ values, targets, fallback }) => {
+    const rets = [ins.ret(ALLOW), ins.ret(ERRNO(1)), ins.ret(KILL)];
+    const k = values.length;
+    const p: Instruction[] = [ins.loadWord(16)];
+    values.forEach((v, i) => p.push(ins.jump('jeq', v, k - 1 - i + 1 + targets[i]!, i === k - 1 ? fallback + 1 : 0)));
+    p.push(ins.ja(3), ...rets, ins.ret(0x00030000));
+    // The last test's false edge: fallback + 1 skips the ja; make it land on a return.
+    return { program: p as Program, values };
+  });
+
+  it('turn long chains into trees that decide every value the same and bound the worst case', () => {
+    fc.assert(fc.property(chainArb, fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 8 }), ({ program, values }, extra) => {
+      expect(validate(program)).toEqual({ ok: true });
+      const lowered = lowerCaseChains(program);
+      const optimized = optimizeProgram(program);
+      expect(validate(lowered)).toEqual({ ok: true });
+      expect(validate(optimized)).toEqual({ ok: true });
+      if (values.length >= MIN_CASE_CHAIN) expect(lowered).not.toBe(program);
+      let worstBefore = 0;
+      let worstAfter = 0;
+      for (const v of [...values, ...values.map((x) => (x + 1) >>> 0), ...values.map((x) => (x - 1) >>> 0), ...extra, 0, 0xffffffff]) {
+        const w = new Uint32Array(16);
+        w[4] = v;
+        const before = interpret(program, w);
+        expect(interpret(lowered, w).raw).toBe(before.raw);
+        const after = interpret(optimized, w);
+        expect(after.raw).toBe(before.raw);
+        worstBefore = Math.max(worstBefore, before.executed);
+        worstAfter = Math.max(worstAfter, after.executed);
+      }
+      if (values.length >= 16) expect(worstAfter).toBeLessThan(worstBefore);
+    }), { numRuns: 400 });
+  });
+
+  it('are off with caseTrees: false', () => {
+    const p: Instruction[] = [ins.loadWord(16)];
+    for (let i = 0; i < 10; i++) p.push(ins.jump('jeq', i * 7, 10 - i, 0));
+    p.push(ins.ret(ERRNO(1)), ins.ret(ALLOW));
+    expect(validate(p)).toEqual({ ok: true });
+    expect(optimizeProgram(p, { caseTrees: false }).filter((x) => x.kind === 'jmp' && x.cond === 'jeq').length).toBe(10);
+    expect(optimizeProgram(p).filter((x) => x.kind === 'jmp' && x.cond === 'jge').length).toBeGreaterThan(0);
   });
 });

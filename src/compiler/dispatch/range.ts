@@ -51,7 +51,7 @@ type Tree =
 /** Longest `JEQ` chain considered: beyond it a split is always at least as good. */
 const MAX_CHAIN = 4;
 /** Up to this many runs the search tries every root; above, Knuth's bound keeps it quadratic. */
-const EXHAUSTIVE_RUNS = 48;
+const EXHAUSTIVE_RUNS = 72;
 
 /** Above this many runs the cubic-free optimal search is still quadratic in memory: fall back to halving weights. */
 const MAX_OPTIMAL_RUNS = 2048;
@@ -248,6 +248,52 @@ function halvingTree(weights: Float64Array, byCount: boolean): Tree {
   return build(0, weights.length - 1);
 }
 
+/** A run of 32-bit values that all go to `target`; runs with equal `id` decide alike. */
+export interface ValueRun<L> {
+  readonly lo: number;
+  readonly hi: number;
+  readonly id: string;
+  readonly target: L;
+}
+
+/**
+ * Emits a search of `A` over `runs` (ascending, covering every value `A` can hold): an optimal tree of `JGE`
+ * tests for the given weights (or a weight-halving one for very many runs), with `JEQ` chains for single
+ * values between runs that decide alike. On entry `A` holds the value; every path ends in a jump to a target.
+ */
+export function emitValueSearch<L>(out: DispatchEmitter<L>, runs: readonly ValueRun<L>[], weights: Float64Array): void {
+  const asRuns: Run<L>[] = runs.map((r) => ({ lo: r.lo, hi: r.hi, out: { id: r.id, target: r.target } }));
+  const tree = runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(asRuns, weights) : halvingTree(weights, false);
+  emitTree(out, asRuns, tree);
+}
+
+function emitTree<L>(out: DispatchEmitter<L>, runs: readonly Run<L>[], tree: Tree): void {
+  const targetOf = (leaf: number): L => ((runs[leaf] as Run<L>).out as Outcome<L>).target;
+  const emit = (t: Tree, here: L | undefined): void => {
+    if ('leaf' in t) {
+      out.jump(targetOf(t.leaf));
+      return;
+    }
+    if (here !== undefined) out.bind(here);
+    if ('chain' in t) {
+      t.chain.forEach((single, k) => {
+        const last = k === t.chain.length - 1;
+        const next = last ? targetOf(t.rest) : out.newLabel();
+        out.jumpIf('jeq', (runs[single] as Run<L>).lo >>> 0, targetOf(single), next);
+        if (!last) out.bind(next);
+      });
+      return;
+    }
+    const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
+    const right = labelFor(t.right);
+    const left = labelFor(t.left);
+    out.jumpIf('jge', (runs[t.split] as Run<L>).lo >>> 0, right, left);
+    if (!('leaf' in t.left)) emit(t.left, left);
+    if (!('leaf' in t.right)) emit(t.right, right);
+  };
+  emit(tree, undefined);
+}
+
 /** Builds a range-tree dispatch strategy. */
 export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrategy {
   return {
@@ -264,30 +310,7 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
       const weights = runWeights(section.arch, runs);
       const tree = options.shape === 'balanced' ? halvingTree(weights, true)
         : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(runs, weights) : halvingTree(weights, false);
-      const targetOf = (leaf: number): L => ((runs[leaf] as Run<L>).out as Outcome<L>).target;
-      const emitTree = (t: Tree, here: L | undefined): void => {
-        if ('leaf' in t) {
-          out.jump(targetOf(t.leaf));
-          return;
-        }
-        if (here !== undefined) out.bind(here);
-        if ('chain' in t) {
-          t.chain.forEach((single, k) => {
-            const last = k === t.chain.length - 1;
-            const next = last ? targetOf(t.rest) : out.newLabel();
-            out.jumpIf('jeq', (runs[single] as Run<L>).lo >>> 0, targetOf(single), next);
-            if (!last) out.bind(next);
-          });
-          return;
-        }
-        const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
-        const right = labelFor(t.right);
-        const left = labelFor(t.left);
-        out.jumpIf('jge', (runs[t.split] as Run<L>).lo >>> 0, right, left);
-        if (!('leaf' in t.left)) emitTree(t.left, left);
-        if (!('leaf' in t.right)) emitTree(t.right, right);
-      };
-      emitTree(tree, undefined);
+      emitTree(out, runs, tree);
     },
   };
 }

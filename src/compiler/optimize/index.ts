@@ -6,6 +6,7 @@ import type { Program } from '../../bpf/instructions.js';
 import { BPF_MAXINSNS } from '../../bpf/opcodes.js';
 import type { CompileOptions, ProgramPass } from '../compile.js';
 import { rangeDispatch, type RangeDispatchOptions } from '../dispatch/range.js';
+import { lowerCaseChains } from './cases.js';
 import { reachable, toGraph } from './graph.js';
 import { layout } from './layout.js';
 import { mergeTails } from './tails.js';
@@ -21,6 +22,8 @@ export interface OptimizeOptions {
   readonly mergeTails?: boolean;
   /** Drop instructions no path reaches. */
   readonly removeDeadCode?: boolean;
+  /** Turn long chains of `JEQ` tests on one value (lists of allowed argument values) into search trees. */
+  readonly caseTrees?: boolean;
 }
 
 export const ALL_OPTIMIZATIONS: Required<OptimizeOptions> = {
@@ -28,6 +31,7 @@ export const ALL_OPTIMIZATIONS: Required<OptimizeOptions> = {
   removeRedundantLoads: true,
   mergeTails: true,
   removeDeadCode: true,
+  caseTrees: true,
 };
 
 export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
@@ -35,6 +39,7 @@ export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
   removeRedundantLoads: false,
   mergeTails: false,
   removeDeadCode: false,
+  caseTrees: false,
 };
 
 /**
@@ -44,13 +49,17 @@ export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
  */
 export function optimizeProgram(program: Program, options: OptimizeOptions = {}): Program {
   const o = { ...ALL_OPTIMIZATIONS, ...options };
-  if (!o.threadJumps && !o.removeRedundantLoads && !o.mergeTails && !o.removeDeadCode) return program;
+  if (!o.threadJumps && !o.removeRedundantLoads && !o.mergeTails && !o.removeDeadCode && !o.caseTrees) return program;
   // A load dropped as dead can make the next one redundant: repeat while the program keeps shrinking.
   let best = optimizeOnce(program, o);
-  for (let round = 1; round < MAX_ROUNDS && best.length < program.length; round++) {
+  for (let round = 1; round < MAX_ROUNDS; round++) {
     const next = optimizeOnce(best, o);
     if (next.length >= best.length) break;
     best = next;
+  }
+  if (o.caseTrees) {
+    const trees = lowerCaseChains(best);
+    if (trees !== best) best = optimizeOnce(trees, o);
   }
   return best;
 }

@@ -1,0 +1,107 @@
+/**
+ * Case trees: a chain of `JEQ` tests of the accumulator against different constants (how a list of allowed
+ * argument values compiles) costs one test per value. Long chains become a search tree over the values, so
+ * a lookup costs about log2 of the chain's length: the same search the syscall dispatch uses, over the
+ * argument's values instead of syscall numbers.
+ */
+import { BuildError, ProgramBuilder, type Label } from '../../bpf/builder.js';
+import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
+import { emitValueSearch, type ValueRun } from '../dispatch/range.js';
+
+/** Chains shorter than this stay chains: the tree would save little and cost size. */
+export const MIN_CASE_CHAIN = 6;
+
+const isJeqK = (ins: Instruction | undefined): ins is JumpIf => ins?.kind === 'jmp' && ins.cond === 'jeq' && ins.src === 'k';
+
+/** Absolute successors of instruction `i`. */
+function successors(program: Program, i: number): number[] {
+  const ins = program[i] as Instruction;
+  if (ins.kind === 'ret') return [];
+  if (ins.kind === 'ja') return [i + 1 + ins.offset];
+  if (ins.kind === 'jmp') return [i + 1 + ins.jt, i + 1 + ins.jf];
+  return [i + 1];
+}
+
+/** The runs of values a chain maps, covering all 32-bit values (those it does not name go to `fallback`). */
+function chainRuns(program: Program, members: readonly number[], label: (i: number) => Label): ValueRun<Label>[] {
+  const last = members[members.length - 1] as number;
+  const fallback = last + 1 + (program[last] as JumpIf).jf;
+  const byValue = new Map<number, number>();
+  for (const m of members) {
+    const j = program[m] as JumpIf;
+    // The first test of a value is the one that fires.
+    if (!byValue.has(j.value >>> 0)) byValue.set(j.value >>> 0, m + 1 + j.jt);
+  }
+  const runs: ValueRun<Label>[] = [];
+  const push = (lo: number, hi: number, target: number): void => {
+    const prev = runs[runs.length - 1];
+    if (prev !== undefined && prev.hi + 1 === lo && prev.id === `${target}`) {
+      runs[runs.length - 1] = { ...prev, hi };
+    } else {
+      runs.push({ lo, hi, id: `${target}`, target: label(target) });
+    }
+  };
+  let next = 0;
+  for (const [v, target] of [...byValue].sort((a, b) => a[0] - b[0])) {
+    if (v > next) push(next, v - 1, fallback);
+    push(v, v, target);
+    next = v + 1;
+  }
+  if (next <= 0xffffffff) push(next, 0xffffffff, fallback);
+  return runs;
+}
+
+/**
+ * Replaces every chain of at least `minChain` `JEQ` tests (each falling through to the next, which nothing
+ * else reaches) by a search tree. Returns the program unchanged when there is no such chain or the result
+ * would not be a valid filter.
+ */
+export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Program {
+  const n = program.length;
+  const preds = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) for (const s of successors(program, i)) if (s <= n) preds[s] = (preds[s] as number) + 1;
+  const chains = new Map<number, number[]>();
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!isJeqK(program[i])) continue;
+    const members = [i];
+    for (let j = i; (program[j] as JumpIf).jf === 0 && (program[j] as JumpIf).jt !== 0; ) {
+      const next = j + 1;
+      if (!isJeqK(program[next]) || preds[next] !== 1) break;
+      members.push(next);
+      j = next;
+    }
+    if (members.length >= minChain) {
+      chains.set(i, members);
+      for (const m of members) inside[m] = 1;
+    }
+    i = members[members.length - 1] as number;
+  }
+  if (chains.size === 0) return program;
+
+  const b = new ProgramBuilder();
+  const labels: Label[] = Array.from({ length: n }, () => b.newLabel());
+  const label = (i: number): Label => labels[i] as Label;
+  for (let i = 0; i < n; i++) {
+    const members = chains.get(i);
+    if (members !== undefined) {
+      b.bind(label(i));
+      const runs = chainRuns(program, members, label);
+      emitValueSearch(b, runs, new Float64Array(runs.length).fill(1));
+      continue;
+    }
+    if (inside[i]) continue;
+    b.bind(label(i));
+    const ins = program[i] as Instruction;
+    if (ins.kind === 'ja') b.jump(label(i + 1 + ins.offset));
+    else if (ins.kind === 'jmp' && ins.src === 'k') b.jumpIf(ins.cond, ins.value, label(i + 1 + ins.jt), label(i + 1 + ins.jf));
+    else if (ins.kind === 'jmp') b.jumpIfX(ins.cond, label(i + 1 + ins.jt), label(i + 1 + ins.jf));
+    else b.emit(ins);
+  }
+  try {
+    return b.build();
+  } catch (err) {
+    if (err instanceof BuildError) return program;
+    throw err;
+  }
+}
