@@ -33,3 +33,11 @@ export {
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
 } from './compiler/index.js';
+export {
+  explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
+  cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, abiOf, actionText,
+  type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
+  type ArgField, type NamedSyscall, type DiffResult, type Difference, type DiffOptions, type Witness, type CacheReport,
+  type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,
+  type SymbolicOptions, type AbiName, type SampleSummary,
+} from './analysis/index.js';

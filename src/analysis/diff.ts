@@ -11,7 +11,7 @@ import { boundaryValues, biasedWord, programConstants, seededRandom } from './co
 import {
   WORD_ARCH, WORD_COUNT, WORD_NR, conjoin, solve, withAtom, type WordConstraint,
 } from './constraints.js';
-import { conjunctionText, termsOf, type Conjunction, type SyscallRef } from './explain.js';
+import { conjunctionText, termsOf, type Conjunction, type NamedSyscall } from './explain.js';
 import { formatSet, type Interval } from './intervals.js';
 import { ABI_NAMES, partition, type AbiName, type Segment } from './partition.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
@@ -34,7 +34,7 @@ export interface Witness {
 export interface Difference {
   readonly abi: AbiName;
   /** Named syscalls in the class. */
-  readonly syscalls: readonly SyscallRef[];
+  readonly syscalls: readonly NamedSyscall[];
   /** Syscall numbers in the class (named ones included), as ranges. */
   readonly numbers: readonly Interval[];
   /** The condition on arguments / instruction pointer (empty: every call of these numbers). */

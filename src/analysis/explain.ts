@@ -53,7 +53,7 @@ export interface Behaviour {
   readonly sampled?: SampleSummary;
 }
 
-export interface SyscallRef {
+export interface NamedSyscall {
   readonly name: string;
   readonly nr: number;
 }
@@ -62,7 +62,7 @@ export interface SyscallRef {
 export interface ExplainGroup {
   readonly abi: AbiName;
   /** Named syscalls in the group, by number. */
-  readonly syscalls: readonly SyscallRef[];
+  readonly syscalls: readonly NamedSyscall[];
   /** Numbers without a syscall name (holes, numbers past the table), as ranges. */
   readonly unnamed: readonly Interval[];
   /** For 'other': the arch values the group covers. */
@@ -326,7 +326,7 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   }
   const out: ExplainGroup[] = [];
   for (const { abi, segments: segs, behaviour } of groups.values()) {
-    const named: SyscallRef[] = [];
+    const named: NamedSyscall[] = [];
     const unnamed: Interval[] = [];
     const archValues: Interval[] = [];
     for (const s of segs) {
@@ -357,7 +357,7 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   return { exact, reasons: exact ? [] : result.reasons, abis, groups: out, paths: result.leaves.length };
 }
 
-function namedIn(arch: ArchName, lo: number, hi: number): SyscallRef[] {
+function namedIn(arch: ArchName, lo: number, hi: number): NamedSyscall[] {
   return syscallTable(arch).filter((e) => e.nr >= lo && e.nr <= hi).map((e) => ({ name: e.name, nr: e.nr }));
 }
 

@@ -5,7 +5,7 @@
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
-  type ArgField, type SyscallRef, type DataWords,
+  type ArgField, type NamedSyscall, type DataWords,
 } from './explain.js';
 export { diffPrograms, diffText, witnessText, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
 export {
