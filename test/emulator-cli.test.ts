@@ -91,4 +91,18 @@ describe('seccomp-ts emu', () => {
     expect(r.stdout).toBe('ALLOW\n');
     expect(r.stderr).toMatch(/runs no seccomp filter for x86_64 syscall 335 \(uretprobe\)/);
   });
+
+  it('runs a policy file, compiled first', async () => {
+    const policy = await cli(['compile', '--profile', 'hardened', '--format', 'policy']);
+    expect(policy.code).toBe(0);
+    const path = join(dir, 'hardened.json');
+    writeFileSync(path, policy.stdout);
+    expect(await cli(['emu', path, 'kexec_load'])).toMatchObject({ code: 0, stdout: 'ERRNO(EPERM)\n' });
+    expect(await cli(['emu', path, 'read'])).toMatchObject({ code: 0, stdout: 'ALLOW\n' });
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"defaultAction": "ALLOW", "arches": ["x86_64"], "rules": [{"syscalls": ["reed"], "action": "KILL"}]}');
+    const r = await cli(['emu', broken, 'read']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.json/);
+  });
 });

@@ -12,6 +12,9 @@ import {
   type Interpretation,
   type SeccompData,
 } from '../../emulator/index.js';
+import { compilePolicy } from '../../compiler/compile.js';
+import { policyFromJson } from '../../policy/json.js';
+import { isOciProfile, loadProfile } from '../../policy/oci/index.js';
 import { formatAction, parseArch, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
 import { archOption } from './resolve.js';
@@ -22,7 +25,8 @@ const USAGE = [
   '',
   'Runs the seccomp filter in FILE on one syscall, exactly as Linux would, and prints its verdict',
   '(ALLOW, ERRNO(EPERM), TRAP(5), KILL_PROCESS, ...). FILE is a raw filter (struct sock_filter[]), C, hex,',
-  "JSON or assembler text (detected, or named with --format); '-' reads it from stdin. SYSCALL is a name or",
+  'JSON or assembler text (detected, or named with --format), or a policy (seccomp-ts JSON or a Docker/OCI',
+  "profile), compiled first as 'seccomp-ts compile' does; '-' reads it from stdin. SYSCALL is a name or",
   'a number of the ABI (x32 numbers get the x32 bit 0x40000000 added); each ARG is a 64-bit value, decimal',
   '(negative allowed) or 0x hex.',
   '',
@@ -43,15 +47,34 @@ const USAGE = [
   "  printf 'x86_64 openat 0xffffff9c 0 0\\nx32 read 0 0 0\\n' | seccomp-ts emu filter.bpf --batch --json",
 ].join('\n');
 
+/** A JSON object (not an array of instructions): a policy or a Docker/OCI profile, compiled before it runs. */
+function policyJson(bytes: Uint8Array): { text: string; json: unknown } | undefined {
+  if (bytes.includes(0)) return undefined;
+  const text = new TextDecoder().decode(bytes);
+  if (!/^\uFEFF?\s*\{/.test(text)) return undefined;
+  try {
+    return { text, json: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Reads the filter to run. Every program format is detected here; this is also where other kinds of input
- * (a policy to compile first) plug in.
+ * Reads the filter to run: a program in any format (detected, or named with --format), or a policy in
+ * seccomp-ts JSON form or a Docker/OCI profile, compiled as `seccomp-ts compile` would with its defaults.
  */
 export function readFilterFile(bytes: Uint8Array, path: string, format: ProgramFormat | undefined): Program {
+  const name = path === '-' ? 'stdin' : path;
+  const policy = format === undefined ? policyJson(bytes) : undefined;
   try {
+    if (policy !== undefined) {
+      const p = isOciProfile(policy.json) ? loadProfile(policy.text, name).policy : policyFromJson(policy.json);
+      return compilePolicy(p).program;
+    }
     return readProgram(bytes, format);
   } catch (err) {
-    throw new CliError(`emu: ${path === '-' ? 'stdin' : path}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new CliError(`emu: ${message.startsWith(`${name}: `) ? message : `${name}: ${message}`}`);
   }
 }
 
