@@ -151,7 +151,8 @@ export class ProgramBuilder {
     }
     const result = validate(out);
     if (!result.ok) {
-      throw new BuildError(`built program is not a valid filter: ${result.errors.map((e) => e.message).join('; ')}`);
+      const more = result.errors.length > 3 ? ` (and ${result.errors.length - 3} more)` : '';
+      throw new BuildError(`built program is not a valid filter: ${result.errors.slice(0, 3).map((e) => e.message).join('; ')}${more}`);
     }
     return out;
   }
