@@ -7,6 +7,7 @@ import {
   combineVerdicts,
   compileFilter,
   evaluateStack,
+  formatVerdict,
   interpret,
   seccompData,
   seccompDataFromBytes,
@@ -211,6 +212,12 @@ describe('stacked filters', () => {
     expect(combineVerdicts([0x7ffc0000, ALLOW])).toBe(0x7ffc0000);
     // An unknown action is below ALLOW, and KILL_PROCESS to the kernel, but compared as its raw value.
     expect(combineVerdicts([0x7ffe0000, 0x7ffc0000])).toBe(0x7ffc0000);
+  });
+
+  it('formats verdicts through the action names', () => {
+    expect(formatVerdict(errno(1))).toBe('ERRNO(EPERM)');
+    expect(formatVerdict(interpret([ins.ret(0x00030005)], { arch: 'x86_64', nr: 0 }))).toBe('TRAP(5)');
+    expect(formatVerdict(0x80000000)).toBe('KILL_PROCESS');
   });
 
   it('evaluateStack runs every filter', () => {

@@ -7,6 +7,7 @@ export { callData, type CallInput } from './call.js';
 export {
   interpret,
   verdictOf,
+  formatVerdict,
   dataWords,
   type DataLike,
   type Interpretation,

@@ -6,6 +6,7 @@ import type { Instruction, JumpCond, Program } from '../bpf/instructions.js';
 import { BPF_MEMWORDS } from '../bpf/opcodes.js';
 import { SECCOMP_DATA_SIZE } from '../bpf/seccomp-data.js';
 import { decodeAction, type Action } from '../syscalls/actions.js';
+import { formatAction } from '../syscalls/action-text.js';
 import { seccompData, type SeccompData, type SeccompDataInput } from './data.js';
 import { admit } from './admit.js';
 import { aluResult } from './semantics.js';
@@ -51,6 +52,11 @@ export function dataWords(data: DataLike): Uint32Array {
     return data;
   }
   return 'words' in data ? data.words : seccompData(data).words;
+}
+
+/** A verdict (or a raw return value) as text: `ALLOW`, `ERRNO(EPERM)`, `TRAP(5)`, `KILL_PROCESS`, ... */
+export function formatVerdict(verdict: Verdict | number): string {
+  return formatAction(typeof verdict === 'number' ? decodeAction(verdict >>> 0) : verdict.action);
 }
 
 /** Makes a verdict out of a raw return value. */
