@@ -1,0 +1,66 @@
+/**
+ * The optimized compile against the plain one and the reference evaluator, on random policies and calls;
+ * and the kernel's own verdicts for a sample.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { compilePolicy } from '../src/compiler/compile.js';
+import { performanceCompileOptions, NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize/index.js';
+import type { RangeDispatchOptions } from '../src/compiler/dispatch/range.js';
+import { seccompData } from '../src/emulator/data.js';
+import { compileFilter } from '../src/emulator/executor.js';
+import { evaluatePolicy } from '../src/policy/evaluate.js';
+import type { Policy } from '../src/policy/types.js';
+import { encodeAction } from '../src/syscalls/actions.js';
+import { policyArb, seccompDataArb } from '../src/testing/arbitraries.js';
+import { kernelVerdictsBatch, oracleMissing, type KernelCase } from './support/kernel-verdicts.js';
+import { itWhen } from './support/require.js';
+
+const VARIANTS: { name: string; dispatch?: RangeDispatchOptions; optimize?: OptimizeOptions }[] = [
+  { name: 'everything' },
+  { name: 'range dispatch only', optimize: NO_OPTIMIZATIONS },
+  { name: 'balanced tree, hot list', dispatch: { shape: 'balanced', hot: [0, 1, 3, 5, 0x40000000] } },
+  { name: 'threading only', optimize: { ...NO_OPTIMIZATIONS, threadJumps: true } },
+  { name: 'tails only', optimize: { ...NO_OPTIMIZATIONS, mergeTails: true } },
+  { name: 'loads only', optimize: { ...NO_OPTIMIZATIONS, removeRedundantLoads: true, removeDeadCode: true } },
+  { name: 'case trees only', optimize: { ...NO_OPTIMIZATIONS, caseTrees: true } },
+];
+
+const compiled = (policy: Policy, v: (typeof VARIANTS)[number]) =>
+  compilePolicy(policy, performanceCompileOptions({ ...(v.dispatch && { dispatch: v.dispatch }), ...(v.optimize && { optimize: v.optimize }) })).program;
+
+describe('optimized compile', () => {
+  for (const variant of VARIANTS) {
+    it(`${variant.name}: same verdict as the plain filter and the reference evaluator`, () => {
+      fc.assert(fc.property(policyArb({ maxRules: 10 }), fc.array(seccompDataArb(), { minLength: 1, maxLength: 25 }), (policy, calls) => {
+        const plain = compileFilter(compilePolicy(policy).program);
+        const fast = compileFilter(compiled(policy, variant));
+        for (const call of calls) {
+          const data = seccompData(call);
+          const expected = encodeAction(evaluatePolicy(policy, { arch: call.arch, nr: call.nr, args: call.args }));
+          expect(plain.run(data)).toBe(expected);
+          expect(fast.run(data)).toBe(expected);
+        }
+      }), { numRuns: variant.name === 'everything' ? 300 : 80 });
+    });
+  }
+});
+
+describe('optimized compile on the kernel', () => {
+  itWhen(oracleMissing(), 'the kernel returns what the emulator predicts for optimized random policies', () => {
+    const samples = fc.sample(fc.tuple(policyArb({ maxRules: 10 }), fc.array(seccompDataArb(), { minLength: 20, maxLength: 20 })),
+      { numRuns: 12, seed: 7 });
+    const cases: KernelCase[] = samples.map(([policy, calls]) => ({
+      program: compiled(policy, VARIANTS[0]!),
+      probes: calls.map((c) => ({ arch: c.arch, nr: c.nr, args: c.args })),
+    }));
+    const run = kernelVerdictsBatch(cases);
+    cases.forEach((c, i) => {
+      const filter = compileFilter(c.program);
+      c.probes.forEach((probe, j) => {
+        const data = seccompData({ ...probe, instructionPointer: run.instructionPointers[probe.arch === 'i386' ? 'int80' : 'syscall'] });
+        expect(run.verdicts[i]?.[j]).toBe(filter.run(data));
+      });
+    });
+  }, 300_000);
+});
