@@ -119,3 +119,16 @@ describe('explain', () => {
     expect(predictVerdict(e, w)).toBe(ALLOW);
   });
 });
+
+describe('explain on filters with too many paths', () => {
+  it('falls back to sampling everywhere when the path limit cuts the search short', () => {
+    // Two independent argument tests that rejoin: 4 paths; a limit of 2 truncates.
+    const program: Program = [
+      ins.loadWord(16), ins.jump('jeq', 1, 0, 0), ins.loadWord(24), ins.jump('jeq', 2, 0, 1), ins.ret(0x50001), ins.ret(ALLOW),
+    ];
+    const e = explain(program, { abis: ['x86_64'], maxPaths: 1 });
+    expect(e.exact).toBe(false);
+    expect(e.reasons.join()).toMatch(/more than 1 paths/);
+    expect(e.groups.every((g) => !g.behaviour.exact && g.behaviour.sampled !== undefined)).toBe(true);
+  });
+});

@@ -107,7 +107,7 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
   for (const seg of segments) {
     const la = seg.leaves.filter((l) => fromA.has(l));
     const lb = seg.leaves.filter((l) => !fromA.has(l));
-    const segmentExact = la.every((l) => l.exact && l.verdict !== undefined)
+    const segmentExact = !sa.truncated && !sb.truncated && la.every((l) => l.exact && l.verdict !== undefined)
       && lb.every((l) => l.exact && l.verdict !== undefined);
     if (!segmentExact) {
       exhaustive = false;

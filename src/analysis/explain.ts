@@ -311,7 +311,8 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   const groups = new Map<string, { abi: AbiName; segments: Segment[]; behaviour: Behaviour }>();
   let sampleIndex = 0;
   for (const seg of segments) {
-    let behaviour = behaviourOf(seg.leaves, seg.uniform);
+    // A search cut short leaves some inputs without a leaf: nothing can be summarised exactly then.
+    let behaviour = result.truncated ? { outcomes: [], exact: false } : behaviourOf(seg.leaves, seg.uniform);
     let key = `${seg.abi}|${JSON.stringify(behaviour, bigintReplacer)}`;
     if (!behaviour.exact) {
       behaviour = {

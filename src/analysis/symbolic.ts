@@ -39,6 +39,8 @@ export interface SymbolicResult {
   readonly exact: boolean;
   /** Why the result is not exact (empty when it is). */
   readonly reasons: readonly string[];
+  /** True when the path limit cut the search short: then the leaves do not cover every input. */
+  readonly truncated: boolean;
 }
 
 /** A program this analysis cannot run at all (it would not pass the kernel's checks). */
@@ -169,7 +171,7 @@ export function symbolicExecute(program: Program, options: SymbolicOptions = {})
   }
   const reasons = [...notes];
   if (truncated) reasons.push(`the filter has more than ${maxPaths} paths; only the first ones were explored`);
-  return { leaves, exact: !truncated && leaves.every((l) => l.exact), reasons };
+  return { leaves, exact: !truncated && leaves.every((l) => l.exact), reasons, truncated };
 }
 
 function step(s: State, ins: Instruction): State {

@@ -68,11 +68,15 @@ export function programOf(filter: FilterInput): Program {
 }
 
 const symbolicCache = new WeakMap<Program, SymbolicResult>();
-function symbolic(program: Program): SymbolicResult {
+function symbolic(program: Program, claim: string): SymbolicResult {
   let s = symbolicCache.get(program);
   if (!s) {
     s = symbolicExecute(program);
     symbolicCache.set(program, s);
+  }
+  if (s.truncated) {
+    throw new FilterAssertionError(`${claim}: the filter has too many paths to decide this for every input; `
+      + 'give the arguments to check explicitly');
   }
   return s;
 }
@@ -174,9 +178,9 @@ export class FilterExpectation {
     return this;
   }
 
-  private leavesFor(arch: ArchName, nr: number): Leaf[] {
+  private leavesFor(arch: ArchName, nr: number, claim: string): Leaf[] {
     const archValue = auditArchOf(arch);
-    return symbolic(this.program).leaves.filter((l) => solve(withAtom(l.words[WORD_ARCH] as WordConstraint, 0xffffffff, [[archValue, archValue]])) !== 'none'
+    return symbolic(this.program, claim).leaves.filter((l) => solve(withAtom(l.words[WORD_ARCH] as WordConstraint, 0xffffffff, [[archValue, archValue]])) !== 'none'
       && solve(withAtom(l.words[WORD_NR] as WordConstraint, 0xffffffff, [[nr, nr]])) !== 'none');
   }
 
@@ -187,7 +191,7 @@ export class FilterExpectation {
   toAllowOnly(syscalls: readonly (string | number)[]): this {
     for (const arch of this.arches) {
       const wanted = new Set(syscalls.map((s) => nrOf(arch, s)));
-      const result = symbolic(this.program);
+      const result = symbolic(this.program, `toAllowOnly on ${arch}`);
       const segments = partition(result.leaves, [arch]);
       const extra: Interval[] = [];
       const allowedSomewhere = new Set<number>();
