@@ -58,6 +58,14 @@ export function probeData(probe: Probe, instructionPointers: Readonly<Record<Pro
   return seccompData({ ...probe, instructionPointer: instructionPointers[entryOf(probe.arch)] });
 }
 
+/**
+ * False for the probes the kernel runs no filter on (x86_64 uretprobe and uprobe): probing them would run
+ * them, so {@link kernelVerdicts} refuses them. Filter probe lists with this.
+ */
+export function isProbeable(probe: Probe): boolean {
+  return !bypassesFilters(seccompData(probe));
+}
+
 interface Plan {
   readonly program: Program;
   /** One rewritten program per run (one run without RET A, one per slice of A with it). */
