@@ -165,7 +165,7 @@ export class FilterExpectation {
         continue;
       }
       // Every argument vector: look at every path that this (arch, nr) can take.
-      for (const leaf of this.leavesFor(arch, nr)) {
+      for (const leaf of this.leavesFor(arch, nr, `expected ${label} to be ${claim} for every argument`)) {
         if (!leaf.exact || leaf.verdict === undefined) {
           throw new FilterAssertionError(`expected ${label} to be ${claim} for every argument, but the filter computes `
             + 'on its input in ways that cannot be decided exactly; give the arguments to check explicitly');
