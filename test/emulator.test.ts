@@ -119,6 +119,13 @@ describe('interpret', () => {
     expect(interpret(set, nr(0, [0x20])).raw).toBe(2);
   });
 
+  it('runs what the kernel would receive: every field as its raw encoding holds it', () => {
+    const p: Program = [{ kind: 'ld_imm', dst: 'A', value: 2 ** 32 + 5 }, { kind: 'alu', op: 'add', src: 'k', value: -1 }, ins.retA()];
+    expect(interpret(p, nr(0)).raw).toBe(4);
+    expect(compileFilter(p).run(nr(0))).toBe(4);
+    expect(interpret([{ kind: 'ret', src: 'k', value: -1 }], nr(0)).raw).toBe(0xffffffff);
+  });
+
   it('refuses programs the kernel refuses, naming the instruction', () => {
     expect(() => interpret([ins.loadWord(2), ins.ret(ALLOW)], nr(0))).toThrow(InvalidProgramError);
     expect(() => interpret([ins.loadWord(0)], nr(0))).toThrow(/instruction 0000/);

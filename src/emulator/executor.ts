@@ -46,8 +46,8 @@ type WordsFn = (w: Uint32Array) => number;
 type CountingFn = (w: Uint32Array, out: Int32Array) => number;
 
 /** Compiles `program` (refusing, like the interpreter, any program the kernel would refuse). */
-export function compileFilter(program: Program, options: ExecutorOptions = {}): CompiledFilter {
-  admit(program);
+export function compileFilter(given: Program, options: ExecutorOptions = {}): CompiledFilter {
+  const program = admit(given);
   let fast: WordsFn | undefined;
   let fallbackReason: string | undefined;
   if (options.codeGeneration !== false) {

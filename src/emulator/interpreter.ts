@@ -79,9 +79,9 @@ export function jumpTaken(cond: JumpCond, a: number, v: number): boolean {
  * would refuse to load: its behaviour is not defined, so there is no verdict to give.
  */
 export function interpret(program: Program, data: DataLike, options: InterpretOptions = {}): Interpretation {
-  admit(program);
+  const admitted = admit(program);
   const trace: Step[] | undefined = options.trace ? [] : undefined;
-  const end = execute(program, dataWords(data), trace);
+  const end = execute(admitted, dataWords(data), trace);
   const raw = end.raw >>> 0;
   const action = decodeAction(raw);
   return trace ? { raw, action, executed: end.executed, trace } : { raw, action, executed: end.executed };
