@@ -9,6 +9,7 @@ import {
   compileFilter,
   interpret,
   UNFILTERED_X86_64_SYSCALLS,
+  verdictOf,
   type Interpretation,
   type SeccompData,
 } from '../../emulator/index.js';
@@ -171,8 +172,8 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
   const out: string[] = [];
   for (const data of probes) {
     const r = filter.runCounting(data);
-    const v = filter.verdict(data);
-    out.push(json ? JSON.stringify(verdictJson(data, { ...r, action: v.action })) : formatAction(v.action));
+    const { action } = verdictOf(r.raw);
+    out.push(json ? JSON.stringify(verdictJson(data, { ...r, action })) : formatAction(action));
   }
   if (out.length > 0) io.stdout(`${out.join('\n')}\n`);
 }
