@@ -7,6 +7,7 @@ import { describe, expect } from 'vitest';
 import { ins, toRaw, type Instruction, type Program } from '../src/bpf/instructions.js';
 import { instructionText } from '../src/bpf/text.js';
 import { bypassesFilters, compileFilter, evaluateStack, interpret } from '../src/emulator/index.js';
+import { filterSource } from '../src/emulator/executor.js';
 import { decodeAction } from '../src/syscalls/actions.js';
 import { kernelProbe, kernelStackProbe, stackPrefix, type StackOutcome } from './support/oracle.js';
 import { kernelVerdicts, kernelVerdictsBatch, oracleMissing, probeData, type KernelCase, type Probe } from './support/kernel-verdicts.js';
@@ -43,8 +44,18 @@ describe('emulator against the kernel', () => {
   itWhen(missing, 'agrees with the kernel on at least 20,000 random probes of random valid programs', () => {
     const short = fc.sample(validProgram({ minLength: 2, maxLength: 40 }), { numRuns: 200, seed });
     const long = fc.sample(validProgram({ minLength: 260, maxLength: 700, farJumps: true }), { numRuns: 30, seed: seed + 1 });
-    const probes = fc.sample(randomProbe(), { numRuns: 100 * (short.length + long.length), seed: seed + 2 });
-    const cases: KernelCase[] = [...short, ...long].map((program, i) => ({
+    // Near the 4096-instruction limit: the executor's flat dispatch for very many jump targets.
+    const huge = fc.sample(validProgram({ minLength: 3000, maxLength: 4080, farJumps: true }), { numRuns: 4, seed: seed + 5 });
+    // A ladder of 3000 distinct jump targets: too many labelled blocks to nest, so the executor dispatches flat.
+    const ladder: Program = [
+      ins.loadWord(0),
+      ...Array.from({ length: 3000 }, (_, i) => ins.jump(i % 3 === 0 ? 'jset' : 'jgt', (i * 0x9e3779b9) >>> 0, 0, 1)),
+      ins.loadWord(16),
+      ins.retA(),
+    ];
+    const all = [...short, ...long, ...huge, ladder];
+    const probes = fc.sample(randomProbe(), { numRuns: 100 * all.length, seed: seed + 2 });
+    const cases: KernelCase[] = all.map((program, i) => ({
       program,
       probes: probes.slice(100 * i, 100 * (i + 1)),
     }));
@@ -96,6 +107,7 @@ describe('emulator against the kernel', () => {
     expect(longestJump).toBeGreaterThan(255);
     expect(endings.divisionByZero).toBeGreaterThan(0);
     expect(endings.retA).toBeGreaterThan(0);
+    expect(filterSource(ladder, false)).toContain('switch (pc)');
     expect(disagreements.slice(0, 3)).toEqual([]);
     expect(compared).toBeGreaterThanOrEqual(20_000);
   });
