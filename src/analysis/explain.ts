@@ -296,7 +296,8 @@ export function behaviourText(b: Behaviour): string {
     const s = b.sampled;
     if (!s) return 'not summarised exactly';
     const parts = s.verdicts.map((v) => `${v.action} ${((100 * v.count) / s.samples).toFixed(1)}%`);
-    return `sampled (not exact): ${parts.join(', ')} of ${s.samples} inputs`;
+    const below = `${(100 * s.unseenBelow).toFixed(s.unseenBelow < 0.01 ? 2 : 1)}%`;
+    return `sampled (not exact): ${parts.join(', ')} of ${s.samples} inputs; any other verdict covers under ${below} of such inputs (95% confidence)`;
   }
   const parts = b.outcomes.map((o) => `${o.action} if ${o.when.map((c) => conjunctionText(c, o.when.length > 1)).join(' or ')}`);
   const other = b.otherwise?.action ?? '?';
