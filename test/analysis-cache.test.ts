@@ -8,6 +8,7 @@ import { ins, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { cacheReport, cacheReportText, constAllow } from '../src/analysis/cache.js';
+import { explain } from '../src/analysis/explain.js';
 import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
 import { toRaw } from '../src/bpf/instructions.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT } from '../src/syscalls/arch.js';
@@ -117,6 +118,20 @@ describe('kernel action-cache report', () => {
         }
       }
     }), { numRuns: 300 });
+  });
+
+  it('agrees with explain: a cached syscall is explained as an unconditional ALLOW', () => {
+    fc.assert(fc.property(programArb({ maxLength: 16, opaque: false }), (p) => {
+      const r = cacheReport(p, { nativePassthrough: [] });
+      const e = explain(p, { abis: ['x86_64', 'i386'] });
+      for (const [abi, cached] of [['x86_64', r.native.cached], ['i386', r.compat.cached]] as const) {
+        for (const nr of cached) {
+          const g = e.groups.find((x) => x.abi === abi && (x.syscalls.some((s) => s.nr === nr) || x.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
+          expect(g?.behaviour.outcomes).toEqual([]);
+          expect(g?.behaviour.otherwise?.verdict).toBe(ALLOW);
+        }
+      }
+    }), { numRuns: 200 });
   });
 
   it('reports what the compiled Docker default profile leaves to the cache', () => {
