@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ins, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/compile.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { optimizeProgram, performanceCompileOptions } from '../src/compiler/optimize/index.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { diffPrograms, diffText } from '../src/analysis/diff.js';
 import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
@@ -11,7 +11,7 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { resolveSyscall } from '../src/syscalls/resolve.js';
 import type { ArchName } from '../src/syscalls/arch.js';
 import type { CompareOp, Policy } from '../src/policy/types.js';
-import { COMMON_SYSCALLS, actionArb, policyArb, programArb } from '../src/testing/index.js';
+import { COMMON_SYSCALLS, actionArb, dataWordsArb, policyArb, programArb } from '../src/testing/index.js';
 
 const ALLOW = 0x7fff0000;
 
@@ -104,6 +104,30 @@ describe('diff', () => {
       checkWitnesses(a, b, d);
       if (d.equivalent) expect(d.exhaustive).toBe(true);
     }), { numRuns: 200 });
+  });
+
+  it('calls a random program and its optimized form equivalent, and is right when it calls mutants equivalent', () => {
+    let equivalentMutants = 0;
+    fc.assert(fc.property(programArb({ opaque: false }), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.array(dataWordsArb(), { minLength: 30, maxLength: 30 }),
+      (p, at, delta, inputs) => {
+        const optimized = optimizeProgram(p);
+        const d = diffPrograms(p, optimized);
+        expect(d.equivalent, diffText(d)).toBe(true);
+        // Nudge one constant of a jump: sometimes harmless, usually not.
+        const jumps = p.map((x, i) => [x, i] as const).filter(([x]) => x.kind === 'jmp');
+        const pick = jumps[at % Math.max(1, jumps.length)];
+        if (!pick || delta === 0) return;
+        const [j, index] = pick;
+        if (j.kind !== 'jmp') return;
+        const mutant = p.map((x, i) => (i === index ? { ...j, value: (j.value + delta) >>> 0 } : x));
+        const m = diffPrograms(p, mutant);
+        checkWitnesses(p, mutant, m);
+        if (m.equivalent) {
+          equivalentMutants++;
+          for (const w of inputs) expect(interpret(mutant, w).raw).toBe(interpret(p, w).raw);
+        }
+      }), { numRuns: 200 });
+    expect(equivalentMutants).toBeGreaterThan(0);
   });
 
   it('does not call filters equivalent when it had to sample', () => {
