@@ -34,6 +34,14 @@ export {
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
 } from './compiler/index.js';
 export {
+  optimizeProgram, optimizerPass, performanceCompileOptions, ALL_OPTIMIZATIONS, NO_OPTIMIZATIONS, type OptimizeOptions,
+} from './compiler/optimize/index.js';
+export { lowerCaseChains, MIN_CASE_CHAIN } from './compiler/optimize/cases.js';
+export {
+  rangeDispatch, rangeTreeDispatch, dispatchRuns, emitValueSearch, type RangeDispatchOptions, type ValueRun, type DispatchRun,
+  type DispatchOutcome,
+} from './compiler/dispatch/range.js';
+export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
   cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, abiOf, actionText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,

@@ -26,13 +26,13 @@ export interface RangeDispatchOptions {
 }
 
 /** A run of numbers searched as one leaf; `out` undefined while the run may still join either neighbour. */
-interface Run<L> {
+export interface DispatchRun<L> {
   lo: number;
   hi: number;
-  out: Outcome<L> | undefined;
+  out: DispatchOutcome<L> | undefined;
 }
 
-interface Outcome<L> {
+export interface DispatchOutcome<L> {
   /** Equal ids decide identically. */
   readonly id: string;
   readonly target: L;
@@ -78,21 +78,21 @@ function lowerBound(a: Uint32Array, v: number): number {
   return lo;
 }
 
-const outcomeOf = <L>(c: DispatchCase<L>): Outcome<L> =>
+const outcomeOf = <L>(c: DispatchCase<L>): DispatchOutcome<L> =>
   ({ id: c.constant !== undefined ? `ret:${c.constant >>> 0}` : `key:${c.key}`, target: c.target });
 
 /** Cuts the section's domain into runs of numbers that decide alike, in ascending order. */
-export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispatchOptions = {}): Run<L>[] {
+export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispatchOptions = {}): DispatchRun<L>[] {
   const { domain, enosys } = section;
   const known = knownNumbers(section.arch);
   const maxKnown = known.length > 0 ? (known[known.length - 1] as number) : -1;
   const hot = new Set(options.hot ?? []);
   const freeHoles = options.freeHoles === true && enosys === undefined;
-  const byDefault: Outcome<L> = { id: `ret:${section.defaultConstant >>> 0}`, target: section.defaultTarget };
-  const byEnosys: Outcome<L> | undefined = enosys && { id: `ret:${enosys.constant >>> 0}`, target: enosys.target };
+  const byDefault: DispatchOutcome<L> = { id: `ret:${section.defaultConstant >>> 0}`, target: section.defaultTarget };
+  const byEnosys: DispatchOutcome<L> | undefined = enosys && { id: `ret:${enosys.constant >>> 0}`, target: enosys.target };
 
-  const pieces: Run<L>[] = [];
-  const push = (lo: number, hi: number, out: Outcome<L> | undefined): void => {
+  const pieces: DispatchRun<L>[] = [];
+  const push = (lo: number, hi: number, out: DispatchOutcome<L> | undefined): void => {
     const last = pieces[pieces.length - 1];
     if (last !== undefined && last.hi + 1 === lo && last.out?.id === out?.id && (out !== undefined || last.out === undefined)) {
       last.hi = hi;
@@ -132,9 +132,9 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
   if (cur <= domain.max) gap(cur, domain.max);
 
   // Free pieces join a neighbour: both when the neighbours agree, else the left one.
-  const runs: Run<L>[] = [];
+  const runs: DispatchRun<L>[] = [];
   for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i] as Run<L>;
+    const p = pieces[i] as DispatchRun<L>;
     const last = runs[runs.length - 1];
     if (p.out === undefined) {
       if (last !== undefined) last.hi = p.hi;
@@ -152,7 +152,7 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
 }
 
 /** The number of table syscalls in each run (plus a little, so that no run is weightless). */
-function runWeights<L>(arch: ArchName, runs: readonly Run<L>[]): Float64Array {
+function runWeights<L>(arch: ArchName, runs: readonly DispatchRun<L>[]): Float64Array {
   const known = knownNumbers(arch);
   return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
 }
@@ -161,7 +161,7 @@ function runWeights<L>(arch: ArchName, runs: readonly Run<L>[]): Float64Array {
  * For every run i and chain length k, the expected cost of resolving runs i..i+2k with a `JEQ` chain, or
  * Infinity when those runs do not alternate between one outcome and single numbers.
  */
-function chainCosts<L>(runs: readonly Run<L>[], weights: Float64Array): { cost: Float64Array; order: number[][] } {
+function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; order: number[][] } {
   const n = runs.length;
   const cost = new Float64Array(n * (MAX_CHAIN + 1)).fill(Infinity);
   const order: number[][] = new Array<number[]>(n * (MAX_CHAIN + 1));
@@ -170,8 +170,8 @@ function chainCosts<L>(runs: readonly Run<L>[], weights: Float64Array): { cost: 
     let restWeight = weights[i] as number;
     const singles: number[] = [];
     for (let k = 1; k <= MAX_CHAIN && i + 2 * k < n; k++) {
-      const b = runs[i + 2 * k - 1] as Run<L>;
-      const a = runs[i + 2 * k] as Run<L>;
+      const b = runs[i + 2 * k - 1] as DispatchRun<L>;
+      const a = runs[i + 2 * k] as DispatchRun<L>;
       if (b.lo !== b.hi || a.out?.id !== id) break;
       singles.push(i + 2 * k - 1);
       restWeight += weights[i + 2 * k] as number;
@@ -189,7 +189,7 @@ function chainCosts<L>(runs: readonly Run<L>[], weights: Float64Array): { cost: 
  * Optimal alphabetic tree (with `JEQ` chains as extra leaves) by dynamic programming: every root is tried up
  * to {@link EXHAUSTIVE_RUNS} runs, Knuth's bound on the root keeps larger sections quadratic.
  */
-function optimalTree<L>(runs: readonly Run<L>[], weights: Float64Array): Tree {
+function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): Tree {
   const n = weights.length;
   const chains = chainCosts(runs, weights);
   const exhaustive = n <= EXHAUSTIVE_RUNS;
@@ -262,13 +262,13 @@ export interface ValueRun<L> {
  * values between runs that decide alike. On entry `A` holds the value; every path ends in a jump to a target.
  */
 export function emitValueSearch<L>(out: DispatchEmitter<L>, runs: readonly ValueRun<L>[], weights: Float64Array): void {
-  const asRuns: Run<L>[] = runs.map((r) => ({ lo: r.lo, hi: r.hi, out: { id: r.id, target: r.target } }));
+  const asRuns: DispatchRun<L>[] = runs.map((r) => ({ lo: r.lo, hi: r.hi, out: { id: r.id, target: r.target } }));
   const tree = runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(asRuns, weights) : halvingTree(weights, false);
   emitTree(out, asRuns, tree);
 }
 
-function emitTree<L>(out: DispatchEmitter<L>, runs: readonly Run<L>[], tree: Tree): void {
-  const targetOf = (leaf: number): L => ((runs[leaf] as Run<L>).out as Outcome<L>).target;
+function emitTree<L>(out: DispatchEmitter<L>, runs: readonly DispatchRun<L>[], tree: Tree): void {
+  const targetOf = (leaf: number): L => ((runs[leaf] as DispatchRun<L>).out as DispatchOutcome<L>).target;
   const emit = (t: Tree, here: L | undefined): void => {
     if ('leaf' in t) {
       out.jump(targetOf(t.leaf));
@@ -279,7 +279,7 @@ function emitTree<L>(out: DispatchEmitter<L>, runs: readonly Run<L>[], tree: Tre
       t.chain.forEach((single, k) => {
         const last = k === t.chain.length - 1;
         const next = last ? targetOf(t.rest) : out.newLabel();
-        out.jumpIf('jeq', (runs[single] as Run<L>).lo >>> 0, targetOf(single), next);
+        out.jumpIf('jeq', (runs[single] as DispatchRun<L>).lo >>> 0, targetOf(single), next);
         if (!last) out.bind(next);
       });
       return;
@@ -287,7 +287,7 @@ function emitTree<L>(out: DispatchEmitter<L>, runs: readonly Run<L>[], tree: Tre
     const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
     const right = labelFor(t.right);
     const left = labelFor(t.left);
-    out.jumpIf('jge', (runs[t.split] as Run<L>).lo >>> 0, right, left);
+    out.jumpIf('jge', (runs[t.split] as DispatchRun<L>).lo >>> 0, right, left);
     if (!('leaf' in t.left)) emit(t.left, left);
     if (!('leaf' in t.right)) emit(t.right, right);
   };
