@@ -15,6 +15,7 @@ import { programConstants } from '../src/analysis/constants.js';
 import { filterStats, type FilterStats } from '../src/cli/commands/stats.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import type { RangeDispatchOptions } from '../src/compiler/dispatch/range.js';
 import { seccompData } from '../src/emulator/data.js';
 import { compileFilter } from '../src/emulator/executor.js';
 import type { Policy } from '../src/policy/types.js';
@@ -74,8 +75,8 @@ const median = (xs: number[]): number => {
  * Warm, in-process compile time: the fastest of `runs` compiles after `warmup` unmeasured ones (the fastest,
  * not the median, so that other load on the machine does not decide the figure; libseccomp is timed alike).
  */
-function timeCompile(policy: Policy, runs: number, warmup: number): { program: Program; ms: number; medianMs: number } {
-  const options = performanceCompileOptions();
+function timeCompile(policy: Policy, runs: number, warmup: number, dispatch?: RangeDispatchOptions): { program: Program; ms: number; medianMs: number } {
+  const options = performanceCompileOptions(dispatch === undefined ? {} : { dispatch });
   let program = compilePolicy(policy, options).program;
   for (let i = 0; i < warmup; i++) program = compilePolicy(policy, options).program;
   const t: number[] = [];
@@ -162,7 +163,7 @@ function interpreters(bins: Record<string, string>, program: Program, inputs: Ui
 
 function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string, quick: boolean): ProfileResult {
   const arches = p.policy.arches;
-  const { program, ms, medianMs } = timeCompile(p.policy, quick ? 5 : 40, quick ? 2 : 20);
+  const { program, ms, medianMs } = timeCompile(p.policy, quick ? 5 : 40, quick ? 2 : 20, p.dispatch);
   const inputs = tableInputs(arches);
   const ours = {
     instructions: program.length,

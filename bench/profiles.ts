@@ -9,11 +9,14 @@ import { DOCKER_DEFAULT_CAPABILITIES, importDockerDefault } from '../src/policy/
 import { getProfile, listProfiles } from '../src/policy/profiles.js';
 import type { ArgCondition, Policy, Rule } from '../src/policy/types.js';
 import type { Action } from '../src/syscalls/actions.js';
+import type { RangeDispatchOptions } from '../src/compiler/dispatch/range.js';
 
 export interface BenchProfile {
   readonly name: string;
   readonly description: string;
   readonly policy: Policy;
+  /** Dispatch options for seccomp-ts other than the defaults (a variant of another profile's row). */
+  readonly dispatch?: RangeDispatchOptions;
 }
 
 const ALLOW: Action = { kind: 'ALLOW' };
@@ -80,8 +83,15 @@ function vmmThreads(): Policy {
 export function benchProfiles(): BenchProfile[] {
   const builtIn = listProfiles().map((p) => ({ name: p.name, description: p.description, policy: getProfile(p.name) }));
   const docker = (caps: readonly string[], target: 'amd64' | '386') => importDockerDefault({ capabilities: caps, target }).policy;
+  const dockerDefault = builtIn.find((p) => p.name === 'docker-default');
   return [
     ...builtIn,
+    ...(dockerDefault === undefined ? [] : [{
+      ...dockerDefault,
+      name: 'docker-default+holes',
+      description: 'docker-default compiled with rangeDispatch({ freeHoles: true }): numbers naming no syscall join a neighbouring run',
+      dispatch: { freeHoles: true },
+    }]),
     {
       name: 'docker-cap-sys-admin',
       description: 'Docker default as rendered for `--cap-add SYS_ADMIN --cap-add SYS_PTRACE`',

@@ -149,6 +149,9 @@ describe('range-tree dispatch', () => {
     const last = free[free.length - 1]!;
     expect(last.lo).toBe(table[table.length - 1]! + 1);
     expect(last.out?.id).toBe('ret:327681');
+    // Under the ENOSYS guard every number keeps its meaning.
+    const guarded = { ...spec, enosysAbove: table[table.length - 1]! };
+    expect(dispatchRuns(sectionShape(guarded), { freeHoles: true })).toEqual(dispatchRuns(sectionShape(guarded)));
   });
 });
 
