@@ -22,12 +22,13 @@ export * from './emulator/index.js';
 export type * from './policy/types.js';
 export {
   PolicyError, policy, PolicyBuilder, arg, arg32, evaluatePolicy, policyWarnings, callAbi, compareVerdicts, resolvePolicy,
-  policyFromJson, policyToJson, formatPolicyJson, tunePolicy, parseTuning, getProfile, registerProfile, listProfiles,
+  policyFromJson, policyToJson, formatPolicyJson, tunePolicy, parseTuning,
   HARDENED_EPERM_SYSCALLS, DEFAULT_DENY_ACTION,
   type PolicyCall, type ArgConditions, type ActionInput, type SyscallsInput, type PolicyJson, type RuleJson,
-  type ConditionJson, type Tuning, type TuneOptions, type ProfileInfo, type ResolvedPolicy, type ResolvedAbi,
+  type ConditionJson, type Tuning, type TuneOptions, type ResolvedPolicy, type ResolvedAbi,
   type ResolvedRule,
 } from './policy/index.js';
+export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './profiles/index.js';
 export {
   compilePolicy, CompileError, linearDispatch,
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,

@@ -11,5 +11,6 @@ export {
   type PolicyJson, type RuleJson, type ConditionJson, type JsonValue,
 } from './json.js';
 export { tunePolicy, parseTuning, DEFAULT_DENY_ACTION, type Tuning, type TuneOptions } from './tune.js';
-export { getProfile, registerProfile, listProfiles, type ProfileInfo } from './profiles.js';
+// The registry lives in src/profiles (above this module); re-exported for importers of the old path.
+export { getProfile, registerProfile, listProfiles, type ProfileInfo } from '../profiles/index.js';
 export { HARDENED_EPERM_SYSCALLS } from './profiles/hardened.js';

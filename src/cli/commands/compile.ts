@@ -5,7 +5,7 @@ import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { PolicyError } from '../../policy/errors.js';
 import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
 import { exportProfile, isOciProfile, loadProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
-import { getProfile, listProfiles } from '../../policy/profiles.js';
+import { findProfile, getProfile, listProfiles } from '../../profiles/index.js';
 import { tunePolicy } from '../../policy/tune.js';
 import type { Policy } from '../../policy/types.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';

@@ -2,8 +2,6 @@
  * Docker and OCI seccomp profiles: import (with the verdicts runc + libseccomp give), export, and the built-in
  * profile `docker-default`.
  */
-import { registerProfile } from '../profiles.js';
-import { DOCKER_DEFAULT_DESCRIPTION, dockerDefaultPolicy } from './docker-default.js';
 import { ProfileError } from './errors.js';
 import { importProfile, type ImportOptions, type ImportResult } from './import.js';
 
@@ -17,8 +15,6 @@ export {
 export { importDockerDefault, dockerDefaultPolicy } from './docker-default.js';
 export { DOCKER_DEFAULT_PROFILE_JSON } from './docker-default-data.js';
 export { DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES, type TargetArch, type SeccompFlag } from './vocabulary.js';
-
-registerProfile({ name: 'docker-default', description: DOCKER_DEFAULT_DESCRIPTION, build: dockerDefaultPolicy });
 
 /**
  * Whether a parsed JSON document is a Docker/OCI seccomp profile (or an OCI `config.json` carrying one) rather
