@@ -94,19 +94,24 @@ describe('explain', () => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], true);
     }), { numRuns: 150 });
     expect(checked).toBeGreaterThan(150 * 20);
+    console.log(`[analysis] explain: 150 exact random programs, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('agrees with the emulator on random programs with arithmetic, scratch memory and RET A', () => {
+    let checked = 0;
     fc.assert(fc.property(programArb(), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
-      checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], false);
+      checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], false);
     }), { numRuns: 150 });
+    console.log(`[analysis] explain: 150 random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
   });
 
   it('agrees with the emulator on compiled random policies, exactly', () => {
+    let checked = 0;
     fc.assert(fc.property(policyArb(), fc.array(seccompDataArb(), { minLength: 30, maxLength: 30 }), (policy, calls) => {
       const { program } = compilePolicy(policy);
-      checkAgainstEmulator(program, [...calls.map(sampleWords), ...boundaryInputs(program)], true);
+      checked += checkAgainstEmulator(program, [...calls.map(sampleWords), ...boundaryInputs(program)], true);
     }), { numRuns: 100 });
+    console.log(`[analysis] explain: 100 compiled random policies, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('predicts an i386 verdict from the i386 group only', () => {
