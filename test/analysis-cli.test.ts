@@ -74,6 +74,15 @@ describe('seccomp-ts explain', () => {
     expect(r.stdout).toMatch(/x86_64 clone3: ERRNO\(ENOSYS\)/);
   });
 
+  it('prints only the lines of the syscalls asked for', async () => {
+    const r = await cli(['explain', handFile, '--syscall', 'socket', '--syscall', '101', '--arch', 'x86_64']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('x86_64 socket: ERRNO(EAFNOSUPPORT) if arg0.lo in {3..0xffffffff}; else ALLOW\nx86_64 ptrace: ERRNO(EPERM)\n');
+    const bad = await cli(['explain', handFile, '--syscall', 'sockett']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown syscall "sockett"/);
+  });
+
   it('names the file and instruction of an invalid filter, and rejects bad flags', async () => {
     const bad = rawFile('bad.bpf', [ins.loadWord(2), ins.ret(ALLOW)]);
     const r = await cli(['explain', bad]);

@@ -2,7 +2,9 @@
 import { readProgram } from '../../bpf/formats.js';
 import { ProgramFormatError } from '../../bpf/format-error.js';
 import type { Program } from '../../bpf/instructions.js';
-import { explain, explanationJson, explanationText } from '../../analysis/explain.js';
+import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
+import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
+import { lookupSyscall, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
 import { compilePolicy } from '../../compiler/compile.js';
@@ -85,6 +87,33 @@ export function checked(loaded: LoadedFilter): LoadedFilter {
   return loaded;
 }
 
+/** One line per requested syscall and ABI: `x86_64 socket: ...` (or JSON objects, one per line). */
+function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean): string {
+  const lines: string[] = [];
+  for (const abi of e.abis) {
+    if (abi === 'other') continue;
+    for (const text of syscalls) {
+      let nr: number;
+      if (/^(\d+|0x[0-9a-f]+)$/i.test(text)) {
+        nr = Number(text);
+        if (abi === 'x32') nr = (nr | X32_SYSCALL_BIT) >>> 0;
+      } else {
+        const entry = lookupSyscall(abi, text);
+        if (entry === undefined) {
+          if (ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue; // exists on another ABI
+          throw new CliError(`explain: --syscall: unknown syscall "${text}"`);
+        }
+        nr = entry.nr;
+      }
+      const group = e.groups.find((g) => g.abi === abi && (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
+      if (!group) continue;
+      const name = syscallName(abi, nr) ?? `0x${nr.toString(16)}`;
+      lines.push(json ? JSON.stringify({ abi, syscall: name, nr, text: group.text, exact: group.behaviour.exact }) : `${abi} ${name}: ${group.text}`);
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
 /** `--arch` values: the three ABIs and `other` (every foreign arch value). */
 export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] {
   const abis: AbiName[] = [];
@@ -99,7 +128,7 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'decompile any filter (or policy) into per-syscall conditions and verdicts',
   usage: [
-    'usage: seccomp-ts explain FILE|-|profile:NAME [--arch ABI]... [--json]',
+    'usage: seccomp-ts explain FILE|-|profile:NAME [--arch ABI]... [--syscall NAME]... [--json]',
     '',
     'Reads a seccomp filter in any format (raw struct sock_filter bytes, C, hex, JSON, assembler text) from',
     'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile, or a built-in',
@@ -115,12 +144,14 @@ export const explainCommand: Command = {
     '',
     'options:',
     '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
+    '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
     '  --json       {"exact", "reasons", "paths", "groups": [{"abi", "syscalls", "unnamed", "text", "exact",',
     '               "outcomes": [{"action", "verdict", "when": [[{"field", "mask"?, "in"}]]}], "otherwise"}]}',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       arch: { type: 'string', multiple: true },
+      syscall: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     }, 'explain');
     if (positionals.length !== 1) throw new CliError("explain: name one FILE ('-' for stdin, profile:NAME for a built-in profile)");
@@ -133,6 +164,10 @@ export const explainCommand: Command = {
     } catch (err) {
       if (err instanceof AnalysisError) throw new CliError(`explain: ${loaded.name}: ${err.message}`);
       throw err;
+    }
+    if (values.syscall !== undefined) {
+      io.stdout(syscallLines(e, values.syscall, values.json === true));
+      return 0;
     }
     io.stdout(values.json ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e));
     return 0;
