@@ -105,4 +105,17 @@ describe('seccomp-ts emu', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/broken\.json/);
   });
+
+  it('sets the instruction pointer with --ip and reads text filters', async () => {
+    const ipFilter = join(dir, 'ip.json');
+    writeFileSync(ipFilter, JSON.stringify([
+      { code: 0x20, jt: 0, jf: 0, k: 12 }, { code: 0x54, jt: 0, jf: 0, k: 0xffff }, { code: 0x44, jt: 0, jf: 0, k: 0x00050000 },
+      { code: 0x16, jt: 0, jf: 0, k: 0 },
+    ]));
+    const r = await cli(['emu', ipFilter, 'read', '--ip', '0x0000000d00001000', '--json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: 'ERRNO', data: 13, verdict: 'ERRNO(EACCES)' });
+    expect((await cli(['emu', ipFilter, 'read', '--ip', '-5'])).stderr).toMatch(/--ip: the instruction pointer cannot be negative/);
+    expect((await cli(['emu', ipFilter, 'read', '--format', 'raw'])).code).toBe(2);
+  });
 });

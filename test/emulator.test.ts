@@ -55,6 +55,13 @@ describe('seccompData', () => {
     expect(() => seccompData({ arch: 'x86_64', nr: 0, args: [0, 0, 0, 0, 0, 0, 0] })).toThrow(/at most 6/);
   });
 
+  it('refuses bytes that are not a seccomp_data of the three ABIs', () => {
+    expect(() => seccompDataFromBytes(new Uint8Array(63))).toThrow(/64 bytes/);
+    const arm = seccompData({ arch: 'x86_64', nr: 1 }).bytes.slice();
+    arm[7] = 0x40; // arch 0x4000003e: not an x86 ABI
+    expect(() => seccompDataFromBytes(arm)).toThrow(/not x86_64 or i386/);
+  });
+
   it('reads its own bytes back', () => {
     fc.assert(fc.property(randomProbe(), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (p, ip) => {
       const d = seccompData({ ...p, instructionPointer: ip });

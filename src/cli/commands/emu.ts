@@ -207,7 +207,7 @@ export const emuCommand: Command = {
     if (format !== undefined && !(PROGRAM_FORMATS as readonly string[]).includes(format)) {
       throw new CliError(`emu: --format ${format}: expected one of ${PROGRAM_FORMATS.join(', ')}`);
     }
-    const ip = values.ip === undefined ? 0n : parseValue(values.ip, 'emu: --ip');
+    const ip = values.ip === undefined ? 0n : parseValue(negatives.get(values.ip) ?? values.ip, 'emu: --ip');
     if (ip < 0n) throw new CliError('emu: --ip: the instruction pointer cannot be negative');
     if (values.batch) {
       if (syscall !== undefined) throw new CliError('emu: --batch reads probes from stdin: give only FILE');
