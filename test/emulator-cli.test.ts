@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodeProgram } from '../src/bpf/encode.js';
 import { ins, type Program } from '../src/bpf/instructions.js';
@@ -20,6 +21,20 @@ const program: Program = [
   ins.ret(0x00050001),
   ins.ret(0x7fff0000),
 ];
+const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden/emulator');
+const UPDATE = process.env.SECCOMP_TS_UPDATE_GOLDEN === '1';
+
+function expectGolden(name: string, actual: string): void {
+  const path = join(GOLDEN_DIR, name);
+  if (UPDATE || !existsSync(path)) {
+    if (!UPDATE) throw new Error(`golden file ${path} missing (run with SECCOMP_TS_UPDATE_GOLDEN=1 to create it)`);
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  expect(actual === readFileSync(path, 'utf8'), `output differs from ${path}`).toBe(true);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-emu-'));
 const file = join(dir, 'filter.bpf');
 writeFileSync(file, encodeProgram(program));
@@ -117,5 +132,13 @@ describe('seccomp-ts emu', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ action: 'ERRNO', data: 13, verdict: 'ERRNO(EACCES)' });
     expect((await cli(['emu', ipFilter, 'read', '--ip', '-5'])).stderr).toMatch(/--ip: the instruction pointer cannot be negative/);
     expect((await cli(['emu', ipFilter, 'read', '--format', 'raw'])).code).toBe(2);
+  });
+
+  it('keeps its output formats (golden files)', async () => {
+    expectGolden('trace.txt', (await cli(['emu', file, 'execve', '1', '--trace'])).stdout);
+    expectGolden('trace.jsonl', (await cli(['emu', file, 'socket', '1', '--arch', 'i386', '--trace', '--json'])).stdout);
+    const batch = 'x86_64 execve 1\nx86_64 execve 0\ni386 read 1\nx32 write\nx86_64 uretprobe\n';
+    expectGolden('batch.txt', (await cli(['emu', file, '--batch'], batch)).stdout);
+    expectGolden('batch.jsonl', (await cli(['emu', file, '--batch', '--json'], batch)).stdout);
   });
 });

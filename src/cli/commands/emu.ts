@@ -1,6 +1,7 @@
 /** `seccomp-ts emu`: what a filter decides for a syscall, one call or a batch from stdin. */
 import type { Program } from '../../bpf/instructions.js';
 import { PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../../bpf/formats.js';
+import { namingContext } from '../../bpf/disasm.js';
 import { instructionText, lineLabel } from '../../bpf/text.js';
 import { InvalidProgramError } from '../../bpf/validator.js';
 import {
@@ -134,13 +135,14 @@ function bypassNote(data: SeccompData): string {
 function runOne(program: Program, data: SeccompData, trace: boolean, json: boolean, io: CliIO): void {
   const r = interpret(program, data, { trace });
   if (bypassesFilters(data)) io.stderr(bypassNote(data));
+  const ctx = trace ? namingContext(program) : {};
   if (json) {
-    const steps = r.trace?.map((s) => ({ pc: s.pc, instruction: instructionText(s.instruction, s.pc), a: s.a, x: s.x, mem: s.mem }));
+    const steps = r.trace?.map((s) => ({ pc: s.pc, instruction: instructionText(s.instruction, s.pc, ctx), a: s.a, x: s.x, mem: s.mem }));
     io.stdout(`${JSON.stringify({ ...verdictJson(data, r), ...(steps && { trace: steps }) })}\n`);
     return;
   }
   if (r.trace) {
-    const rows = r.trace.map((s) => [` ${lineLabel(s.pc)}  ${instructionText(s.instruction, s.pc)}`, `A=${hex32(s.a)} X=${hex32(s.x)}`]);
+    const rows = r.trace.map((s) => [` ${lineLabel(s.pc)}  ${instructionText(s.instruction, s.pc, ctx)}`, `A=${hex32(s.a)} X=${hex32(s.x)}`]);
     const width = Math.max(...rows.map(([text]) => (text as string).length));
     for (const [text, regs] of rows) io.stdout(`${(text as string).padEnd(width)}   ${regs}\n`);
     const last = r.trace[r.trace.length - 1];
