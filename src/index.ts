@@ -26,7 +26,7 @@ export {
   HARDENED_EPERM_SYSCALLS, DEFAULT_DENY_ACTION,
   type PolicyCall, type ArgConditions, type ActionInput, type SyscallsInput, type PolicyJson, type RuleJson,
   type ConditionJson, type Tuning, type TuneOptions, type ResolvedPolicy, type ResolvedAbi,
-  type ResolvedRule,
+  type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './profiles/index.js';
 export {

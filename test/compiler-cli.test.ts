@@ -43,7 +43,8 @@ describe('golden disassembly of compiled policies (linear dispatch, no optimizer
   it('small policy', () => {
     const { program, warnings } = compilePolicy(small);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/i386: .*socketcall is denied with ERRNO\(EPERM\)/);
+    expect(warnings[0]?.code).toBe('socketcall-denied');
+    expect(warnings[0]?.message).toMatch(/i386: .*socketcall is denied with ERRNO\(EPERM\)/);
     expectGolden('small.asm', disassemble(program));
   });
   it('hardened', () => expectGolden('hardened.asm', disassemble(compilePolicy(getProfile('hardened')).program)));
@@ -158,5 +159,41 @@ describe('seccomp-ts compile', () => {
     const prog = readProgram(new TextEncoder().encode(back.stdout), 'json');
     const ptrace = resolveSyscall('x86_64', 'ptrace');
     expect(interpret(prog, seccompData({ arch: 'x86_64', nr: ptrace })).raw).toBe(encodeAction({ kind: 'ALLOW' }));
+  });
+});
+
+describe('compile warnings', () => {
+  const SOCKETCALL_HOLE = 'seccomp-ts: warning: i386: socket() is restricted by its arguments, but socketcall() reaches ' +
+    'socket() with arguments in user memory that no filter can read, and this policy gives socketcall ALLOW: the ' +
+    'restriction can be bypassed on i386 (tune deny:socketcall to close the hole)\n';
+  it('docker-default: names resolved per ABI are not warned about; the socketcall hole is, in one line', async () => {
+    for (const extra of [[], ['--arch', 'x86_64', '--arch', 'i386'], ['--verbose']]) {
+      const r = await cli(['compile', '--profile', 'docker-default', '--format', 'asm', ...extra]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(SOCKETCALL_HOLE);
+    }
+    const closed = await cli(['compile', '--profile', 'docker-default', '--format', 'asm', '--tune', 'deny:socketcall']);
+    expect(closed.stderr).toBe('');
+  });
+  it('a Docker/OCI profile file: no warning for names missing on some ABIs', async () => {
+    const path = join(dir, 'per-abi.json');
+    writeFileSync(path, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [{ names: ['read', 'mmap2', 'chown32', 'fcntl64', 'stat64', 'lstat64', 'newfstatat'], action: 'SCMP_ACT_ALLOW' }] }));
+    const r = await cli(['compile', path, '--format', 'asm']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+  it('a hand-written policy: one short line naming the count and a few names; --verbose lists all', async () => {
+    const path = join(dir, 'per-abi-policy.json');
+    writeFileSync(path, JSON.stringify({ defaultAction: 'ERRNO(EPERM)', arches: ['x86_64', 'i386'],
+      rules: [{ syscalls: ['read', 'mmap2', 'chown32', 'fcntl64', 'stat64', 'lstat64', 'newfstatat'], action: 'ALLOW' }] }));
+    const r = await cli(['compile', path, '--format', 'asm']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('seccomp-ts: warning: 6 syscalls exist on only some of the covered ABIs and apply where they ' +
+      'exist: mmap2, chown32, fcntl64, stat64, lstat64 and 1 more (--verbose lists them)\n');
+    const v = await cli(['compile', path, '--format', 'asm', '--verbose']);
+    expect(v.stderr).toBe('seccomp-ts: warning: 6 syscalls exist on only some of the covered ABIs and apply where they ' +
+      'exist: not on x86_64: mmap2, chown32, fcntl64, stat64, lstat64; not on i386: newfstatat\n');
+    expect(v.stdout).toBe(r.stdout);
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   arg, arg32, callAbi, evaluatePolicy, formatPolicyJson, getProfile, listProfiles, parseTuning, policy, policyFromJson, policyToJson,
-  PolicyError, policyWarnings, registerProfile, resolvePolicy, tunePolicy, HARDENED_EPERM_SYSCALLS,
+  PolicyError, partialSyscallsMessage, policyWarnings, registerProfile, resolvePolicy, tunePolicy, HARDENED_EPERM_SYSCALLS,
 } from '../src/policy/index.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';
@@ -87,8 +87,39 @@ describe('validation', () => {
   });
   it('a syscall absent on some covered ABIs is skipped there with a warning naming them', () => {
     const q = policy('x86_64', 'x32').defaultAction('ALLOW').errno('EPERM', '_sysctl').build();
-    expect(policyWarnings(q).join('\n')).toMatch(/syscalls that do not exist on x32 apply only on the covered ABIs that have them: _sysctl/);
+    expect(policyWarnings(q)).toEqual([{
+      code: 'partial-syscalls', syscalls: [{ name: '_sysctl', missingOn: ['x32'] }],
+      message: '1 syscall exists on only some of the covered ABIs and applies where it exists: not on x32: _sysctl',
+    }]);
     expect(evaluatePolicy(q, { arch: 'x86_64', nr: x64('_sysctl') })).toEqual({ kind: 'ERRNO', data: 1 });
+  });
+  it('names missing on some ABIs make one warning, grouped by ABI, with a short form', () => {
+    const q = policy('x86_64', 'i386').defaultAction('ALLOW')
+      .errno('EPERM', ['mmap2', 'chown32', 'newfstatat', 'fcntl64', 'read', 'chown32', 'ftruncate64', 'stat64']).build();
+    const warnings = policyWarnings(q);
+    expect(warnings).toHaveLength(1);
+    const w = warnings[0];
+    if (w?.code !== 'partial-syscalls') throw new Error('expected a partial-syscalls warning');
+    expect(w.syscalls.map((x) => x.name)).toEqual(['mmap2', 'chown32', 'newfstatat', 'fcntl64', 'ftruncate64', 'stat64']);
+    expect(w.message).toBe('6 syscalls exist on only some of the covered ABIs and apply where they exist: ' +
+      'not on x86_64: mmap2, chown32, fcntl64, ftruncate64, stat64; not on i386: newfstatat');
+    expect(partialSyscallsMessage(w.syscalls, 3)).toBe('6 syscalls exist on only some of the covered ABIs and apply ' +
+      'where they exist: mmap2, chown32, newfstatat and 3 more');
+    expect(partialSyscallsMessage(w.syscalls, 6)).toBe(w.message);
+  });
+  it('numbers on ABIs the policy does not cover make one warning listing them', () => {
+    const q: Policy = {
+      defaultAction: { kind: 'ALLOW' }, arches: ['x86_64'],
+      rules: [{ syscalls: [{ arch: 'i386', nr: 1 }, 'read', { arch: 'x32', nr: 0 }], action: { kind: 'LOG' } }],
+    };
+    expect(policyWarnings(q)).toEqual([{ code: 'uncovered-abi', message: '2 syscall numbers name ABIs this policy does ' +
+      'not cover and are ignored: rules[0].syscalls[0] (i386:1), rules[0].syscalls[2] (x32:0)' }]);
+  });
+  it('an accepted socketcall hole is reported only where socketcall can get through', () => {
+    const base = policy('x86_64', 'i386').defaultAction('ERRNO(EPERM)').allow('socket', arg32(0).eq(1)).allowSocketcallHole();
+    expect(policyWarnings(base.build())).toEqual([]);
+    expect(policyWarnings(base.log({ arch: 'i386', nr: resolveSyscall('i386', 'socketcall') }, arg(0).eq(1)).build()).map((w) => w.code))
+      .toEqual(['socketcall-hole']);
   });
   it.each([
     [{ arg: 6, op: 'eq', value: 1n }, /rules\[0\]\.conditions\[0\]\.arg: argument index must be 0\.\.5/],
@@ -111,7 +142,9 @@ describe('validation', () => {
   });
   it('rules on uprobe/uretprobe warn that the kernel never filters them', () => {
     const q = policy('x86_64').defaultAction('ALLOW').errno('EPERM', 'uprobe').build();
-    expect(policyWarnings(q).join('\n')).toMatch(/no seccomp filter for uprobe/);
+    expect(policyWarnings(q).map((w) => [w.code, w.message])).toEqual([
+      ['unfiltered', 'x86_64: the kernel runs no seccomp filter for uprobe (336), so rules naming it have no effect there'],
+    ]);
   });
 });
 

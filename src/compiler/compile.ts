@@ -13,7 +13,7 @@ import { OFFSET_ARCH, OFFSET_NR, argOffset } from '../bpf/seccomp-data.js';
 import { validate } from '../bpf/validator.js';
 import { encodeAction, type Action } from '../syscalls/actions.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
-import { resolvePolicy } from '../policy/resolve.js';
+import { resolvePolicy, type PolicyWarning } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import type { Decision } from './conditions.js';
 import { linearDispatch, type DispatchCase, type DispatchStrategy } from './dispatch.js';
@@ -33,8 +33,8 @@ export interface CompileOptions {
 
 export interface CompileResult {
   readonly program: Instruction[];
-  /** Things the policy's author should know (from resolution). */
-  readonly warnings: string[];
+  /** Things the policy's author should know (from resolution); each `message` is one line. */
+  readonly warnings: PolicyWarning[];
 }
 
 /** The policy cannot become a filter (too large, or a strategy or pass produced an invalid program). */

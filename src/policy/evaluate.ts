@@ -5,7 +5,7 @@
 import type { Action } from '../syscalls/actions.js';
 import { compareVerdicts } from './precedence.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
-import { resolvePolicy, type ResolvedPolicy } from './resolve.js';
+import { resolvePolicy, type PolicyWarning, type ResolvedPolicy } from './resolve.js';
 import type { ArgCondition, Policy } from './types.js';
 
 export { compareVerdicts };
@@ -92,7 +92,7 @@ export function evaluatePolicy(policy: Policy, call: PolicyCall): Action {
   return r.defaultAction;
 }
 
-/** Warnings the policy produces when resolved (names skipped on some ABI, the i386 socketcall hole). */
-export function policyWarnings(policy: Policy): readonly string[] {
+/** Warnings the policy produces when resolved (names missing on some ABIs, the i386 socketcall hole). */
+export function policyWarnings(policy: Policy): readonly PolicyWarning[] {
   return resolved(policy).warnings;
 }

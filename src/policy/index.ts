@@ -1,7 +1,10 @@
 /** Policies: the model, its JSON form, the builder, validation, the reference evaluator, profiles and tuning. */
 export type * from './types.js';
 export { PolicyError } from './errors.js';
-export { resolvePolicy, DEFAULT_BAD_ARCH_ACTION, type ResolvedPolicy, type ResolvedAbi, type ResolvedRule } from './resolve.js';
+export {
+  resolvePolicy, partialSyscallsMessage, DEFAULT_BAD_ARCH_ACTION, type PolicyWarning, type PartialSyscall, type ResolvedPolicy,
+  type ResolvedAbi, type ResolvedRule,
+} from './resolve.js';
 export {
   evaluatePolicy, policyWarnings, callAbi, argumentValue, conditionHolds, compareVerdicts, ENOSYS, type PolicyCall,
 } from './evaluate.js';

@@ -29,14 +29,59 @@ export interface ResolvedAbi {
   readonly maxKnownNr: number;
 }
 
+/** A syscall name that exists on some of the ABIs a policy covers but not on others. */
+export interface PartialSyscall {
+  readonly name: string;
+  /** The covered ABIs whose tables lack it. */
+  readonly missingOn: readonly ArchName[];
+}
+
+/** Something a policy does that its author should know about. */
+export type PolicyWarning =
+  | {
+      /** Names that exist on some covered ABIs only: they apply where they exist (normal in a Docker/OCI profile). */
+      readonly code: 'partial-syscalls';
+      readonly message: string;
+      readonly syscalls: readonly PartialSyscall[];
+    }
+  | {
+      /**
+       * `socketcall` (i386) bypasses a restriction of `socket` by arguments (`socketcall-hole`), or is denied to
+       * close that hole (`socketcall-denied`); a numeric reference to an ABI the policy does not cover
+       * (`uncovered-abi`, normal in a Docker/OCI profile narrowed to fewer ABIs); a rule on a call the kernel never
+       * filters (`unfiltered`).
+       */
+      readonly code: 'socketcall-hole' | 'socketcall-denied' | 'uncovered-abi' | 'unfiltered';
+      readonly message: string;
+    };
+
+/**
+ * The one-line text of a `partial-syscalls` warning. With `limit`, at most that many names are quoted, followed
+ * by how many more there are (the names grouped by the ABIs lacking them otherwise).
+ */
+export function partialSyscallsMessage(syscalls: readonly PartialSyscall[], limit?: number): string {
+  const n = syscalls.length;
+  const head = `${n} syscall${n === 1 ? ' exists' : 's exist'} on only some of the covered ABIs and ` +
+    `appl${n === 1 ? 'ies' : 'y'} where ${n === 1 ? 'it exists' : 'they exist'}`;
+  if (limit !== undefined && n > limit) {
+    return `${head}: ${syscalls.slice(0, limit).map((s) => s.name).join(', ')} and ${n - limit} more`;
+  }
+  const groups = new Map<string, string[]>();
+  for (const s of syscalls) {
+    const key = s.missingOn.join(', ');
+    groups.set(key, [...(groups.get(key) ?? []), s.name]);
+  }
+  return `${head}: ${[...groups].map(([abis, names]) => `not on ${abis}: ${names.join(', ')}`).join('; ')}`;
+}
+
 export interface ResolvedPolicy {
   readonly defaultAction: Action;
   readonly badArchAction: Action;
   readonly enosysGuard: boolean;
   /** Covered ABIs, in the policy's order. */
   readonly abis: readonly ResolvedAbi[];
-  /** Things the policy does that its author should know about (skipped names, the socketcall hole). */
-  readonly warnings: readonly string[];
+  /** Things the policy does that its author should know about (names missing on some ABIs, the socketcall hole). */
+  readonly warnings: readonly PolicyWarning[];
 }
 
 export const DEFAULT_BAD_ARCH_ACTION: Action = { kind: 'KILL_PROCESS' };
@@ -120,15 +165,27 @@ function socketRestrictionAction(socketActions: readonly Action[], defaultAction
 }
 
 /**
+ * The weakest verdict a call can get from its rules: the strongest unconditional rule caps it; without one, a
+ * conditional rule or the default (each may be all that matches).
+ */
+function weakestVerdict(rules: readonly ResolvedRule[], defaultAction: Action): Action {
+  const unconditional = rules.filter((r) => r.conditions.length === 0).map((r) => r.action);
+  const candidates = unconditional.length > 0
+    ? [unconditional.reduce((a, b) => (compareVerdicts(b, a) < 0 ? b : a))]
+    : [defaultAction, ...rules.map((r) => r.action)];
+  return candidates.reduce((a, b) => (compareVerdicts(b, a) > 0 ? b : a));
+}
+
+/**
  * Validates a policy and resolves it against the syscall tables.
  *
  * A syscall name that exists on no covered ABI is an error (with suggestions when it is unknown everywhere).
- * A name that exists on some covered ABIs but not others applies where it exists; one warning per set of
- * lacking ABIs lists such names (a call that does not exist cannot be made there, so nothing is lost).
+ * A name that exists on some covered ABIs but not others applies where it exists; one warning lists such names
+ * (a call that does not exist cannot be made there, so nothing is lost).
  */
 export function resolvePolicy(policy: Policy): ResolvedPolicy {
   if (typeof policy !== 'object' || policy === null) throw new PolicyError('', 'a policy must be an object');
-  const warnings: string[] = [];
+  const warnings: PolicyWarning[] = [];
   const defaultAction = checkAction(policy.defaultAction, 'defaultAction');
   const badArchAction = policy.badArchAction === undefined
     ? DEFAULT_BAD_ARCH_ACTION
@@ -152,8 +209,10 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     if (list === undefined) m.set(nr, [rule]);
     else if (list[list.length - 1] !== rule) list.push(rule); // a rule naming one syscall twice applies once
   };
-  /** Names that exist on some covered ABIs only, by the ABIs that lack them. */
-  const partial = new Map<string, string[]>();
+  /** Numeric references to ABIs the policy does not cover, by path. */
+  const uncovered: string[] = [];
+  /** Names that exist on some covered ABIs only, with the ABIs that lack them. */
+  const partial = new Map<string, PartialSyscall>();
   /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
   const socketRestrictions: Action[] = [];
   const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
@@ -194,12 +253,8 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           }
           throw new PolicyError(spath, `unknown syscall '${ref}'`);
         }
-        const missing = arches.filter((a) => !found.includes(a));
-        if (missing.length > 0) {
-          const key = missing.join(', ');
-          const names = partial.get(key) ?? [];
-          if (!names.includes(ref)) names.push(ref);
-          partial.set(key, names);
+        if (found.length < arches.length && !partial.has(ref)) {
+          partial.set(ref, { name: ref, missingOn: arches.filter((a) => !found.includes(a)) });
         }
       } else if (typeof ref === 'object' && ref !== null) {
         if (!ARCH_NAMES.includes(ref.arch)) {
@@ -209,7 +264,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           throw new PolicyError(at(spath, 'nr'), `a syscall number is an integer 0..0xffffffff, got ${String(ref.nr)}`);
         }
         if (!arches.includes(ref.arch)) {
-          warnings.push(`${spath}: ${refLabel(ref)} names ${ref.arch}, which this policy does not cover; ignored`);
+          uncovered.push(`${spath} (${refLabel(ref)})`);
           return;
         }
         const nr = numericNr(ref.arch, ref.nr);
@@ -224,22 +279,31 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     });
   });
 
-  for (const [abis, names] of partial) {
-    warnings.push(`syscalls that do not exist on ${abis} apply only on the covered ABIs that have them: ${names.join(', ')}`);
+  if (uncovered.length > 0) {
+    const n = uncovered.length;
+    warnings.push({ code: 'uncovered-abi', message: `${n === 1 ? '1 syscall number names an ABI' : `${n} syscall numbers name ABIs`} ` +
+      `this policy does not cover and ${n === 1 ? 'is' : 'are'} ignored: ${uncovered.join(', ')}` });
+  }
+  if (partial.size > 0) {
+    const syscalls = [...partial.values()];
+    warnings.push({ code: 'partial-syscalls', message: partialSyscallsMessage(syscalls), syscalls });
   }
 
-  if (socketRestrictions.length > 0) {
-    const socketcall = lookupSyscall('i386', 'socketcall')?.nr;
+  const socketcall = i386Socket === undefined ? undefined : lookupSyscall('i386', 'socketcall')?.nr;
+  if (socketRestrictions.length > 0 && socketcall !== undefined) {
+    const refusal = socketRestrictionAction(socketRestrictions, defaultAction);
+    const intro = 'i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
+      'in user memory that no filter can read';
     if (policy.allowSocketcallHole === true) {
-      warnings.push('i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
-        'in user memory that no filter can read; allowSocketcallHole is set, so socketcall is left as the policy says ' +
-        'and the restriction can be bypassed');
-    } else if (socketcall !== undefined) {
-      const action = socketRestrictionAction(socketRestrictions, defaultAction);
-      add('i386', socketcall, { action, conditions: [], source: -1 });
-      warnings.push('i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
-        `in user memory that no filter can read; socketcall is denied with ${formatAction(action)} ` +
-        '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)');
+      const weakest = weakestVerdict(perAbi.get('i386')?.get(socketcall) ?? [], defaultAction);
+      if (compareVerdicts(weakest, refusal) > 0) {
+        warnings.push({ code: 'socketcall-hole', message: `${intro}, and this policy gives socketcall ` +
+          `${formatAction(weakest)}: the restriction can be bypassed on i386 (tune deny:socketcall to close the hole)` });
+      }
+    } else {
+      add('i386', socketcall, { action: refusal, conditions: [], source: -1 });
+      warnings.push({ code: 'socketcall-denied', message: `${intro}; socketcall is denied with ${formatAction(refusal)} ` +
+        '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)' });
     }
   }
 
@@ -251,7 +315,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     const allowed = rules.some((r) => r.action.kind === 'ALLOW' && r.conditions.length === 0);
     const meansOther = rules.some((r) => r.action.kind !== 'ALLOW') || (!allowed && defaultAction.kind !== 'ALLOW');
     if (meansOther) {
-      warnings.push(`x86_64: the kernel runs no seccomp filter for ${name} (${nr}), so rules naming it have no effect there`);
+      warnings.push({ code: 'unfiltered', message: `x86_64: the kernel runs no seccomp filter for ${name} (${nr}), so rules naming it have no effect there` });
     }
   }
 

@@ -3,6 +3,7 @@ import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
 import { compilePolicy, CompileError, type CompileOptions } from '../../compiler/compile.js';
 import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { PolicyError } from '../../policy/errors.js';
+import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
 import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
 import { exportProfile, isOciProfile, loadProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
 import { findProfile, getProfile, listProfiles } from '../../profiles/index.js';
@@ -22,6 +23,24 @@ interface Loaded {
   readonly policy: Policy;
   readonly warnings: readonly string[];
   readonly meta?: ProfileMeta;
+  /** A Docker/OCI profile: its names are resolved per ABI, as runc does. */
+  readonly oci: boolean;
+}
+
+/** How many names a `partial-syscalls` warning quotes without --verbose. */
+const PARTIAL_NAMES_SHOWN = 5;
+
+/**
+ * The line a compile warning prints, if any. Names missing on some ABIs are normal in a Docker/OCI profile (runc
+ * resolves each name per ABI, silently), and so are its per-ABI numbers outside the ABIs chosen with --arch: not
+ * mentioned there. Elsewhere missing names get a count and a few names (all of them with --verbose).
+ */
+function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string | undefined {
+  if (oci && (w.code === 'partial-syscalls' || w.code === 'uncovered-abi')) return undefined;
+  if (w.code !== 'partial-syscalls' || verbose) return w.message;
+  return w.syscalls.length <= PARTIAL_NAMES_SHOWN
+    ? w.message
+    : `${partialSyscallsMessage(w.syscalls, PARTIAL_NAMES_SHOWN)} (--verbose lists them)`;
 }
 
 async function loadPolicy(source: string, io: CliIO, importOptions: ImportOptions): Promise<Loaded> {
@@ -37,9 +56,9 @@ async function loadPolicy(source: string, io: CliIO, importOptions: ImportOption
   try {
     if (isOciProfile(json)) {
       const imported = loadProfile(text, name, importOptions);
-      return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta };
+      return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta, oci: true };
     }
-    return { policy: policyFromJson(json), warnings: [] };
+    return { policy: policyFromJson(json), warnings: [], oci: false };
   } catch (err) {
     const message = describe(err);
     throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
@@ -52,7 +71,7 @@ export const compileCommand: Command = {
   usage: [
     'usage: seccomp-ts compile POLICY.json|-|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
     '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
-    '                          [--target amd64|386] [--kernel VERSION] [--strict]',
+    '                          [--target amd64|386] [--kernel VERSION] [--strict] [--verbose]',
     '',
     'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
     'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
@@ -67,6 +86,7 @@ export const compileCommand: Command = {
     '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
     '  -o, --output F   write to F',
     '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
+    '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
     '',
     'Docker/OCI profile input (see docs/docker-oci.md):',
     '  --target T       the machine the profile is resolved for: amd64 (default) or 386',
@@ -90,6 +110,7 @@ export const compileCommand: Command = {
       target: { type: 'string' },
       kernel: { type: 'string' },
       strict: { type: 'boolean' },
+      verbose: { type: 'boolean' },
     }, 'compile');
     const format = (values.format ?? 'raw') as OutputFormat;
     if (!FORMATS.includes(format)) {
@@ -106,6 +127,7 @@ export const compileCommand: Command = {
 
     let policy: Policy;
     let meta: ProfileMeta | undefined;
+    let oci: boolean;
     const warnings: string[] = [];
     const importOptions: ImportOptions = {
       ...(values.target !== undefined && { target: values.target as TargetArch }),
@@ -118,10 +140,12 @@ export const compileCommand: Command = {
       } catch (err) {
         throw new CliError(`compile: --profile: ${describe(err)}`);
       }
+      oci = findProfile(values.profile)?.origin === 'oci';
     } else {
       const loaded = await loadPolicy(source as string, io, importOptions);
       policy = loaded.policy;
       meta = loaded.meta;
+      oci = loaded.oci;
       warnings.push(...loaded.warnings);
     }
 
@@ -171,7 +195,10 @@ export const compileCommand: Command = {
         if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(`${where}: ${describe(err)}`);
         throw err;
       }
-      warnings.push(...result.warnings);
+      for (const w of result.warnings) {
+        const line = warningLine(w, oci, values.verbose === true);
+        if (line !== undefined) warnings.push(line);
+      }
       output = writeProgram(result.program, format as ProgramFormat);
     }
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
