@@ -230,10 +230,10 @@ function scaling(bins: Record<string, string>, dir: string, quick: boolean): Sca
   const out: ScalingPoint[] = [];
   for (const n of quick ? SCALING_SIZES.slice(0, 3) : SCALING_SIZES) {
     const policy = scalingPolicy(n);
-    const runs = n >= 10_000 ? 6 : n >= 1000 ? 12 : 20;
+    const runs = n >= 10_000 ? 15 : n >= 1000 ? 30 : 40;
     let point: ScalingPoint = { rules: n };
     try {
-      const { program, ms } = timeCompile(policy, runs, n >= 10_000 ? 6 : 10);
+      const { program, ms } = timeCompile(policy, quick ? 3 : runs, quick ? 1 : 10);
       const s = filterStats(program, ['x86_64']).abis[0];
       point = { ...point, ours: { compileMs: ms, instructions: program.length, meanExecuted: s?.meanExecuted ?? NaN, maxExecuted: s?.maxExecuted ?? NaN } };
     } catch (err) {
