@@ -12,7 +12,7 @@ import {
   WORD_ARCH, WORD_COUNT, WORD_NR, conjoin, solve, withAtom, type WordConstraint,
 } from './constraints.js';
 import { conjunctionText, termsOf, type Conjunction, type NamedSyscall } from './explain.js';
-import { formatSet, type Interval } from './intervals.js';
+import { formatSet, normalize, type Interval } from './intervals.js';
 import { ABI_NAMES, partition, type AbiName, type Segment } from './partition.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
@@ -177,7 +177,7 @@ function mergeDifferences(list: readonly Difference[]): Difference[] {
   }
   const out: Difference[] = [];
   for (const { first, numbers } of groups.values()) {
-    const merged = mergeIntervals(numbers);
+    const merged = normalize(numbers);
     const syscalls = first.abi === 'other' ? [] : syscallTable(first.abi as ArchName)
       .filter((e) => merged.some(([lo, hi]) => e.nr >= lo && e.nr <= hi)).map((e) => ({ name: e.name, nr: e.nr as number }));
     out.push({ ...first, numbers: merged, syscalls });
@@ -185,16 +185,6 @@ function mergeDifferences(list: readonly Difference[]): Difference[] {
   return out.sort((x, y) => ABI_NAMES.indexOf(x.abi) - ABI_NAMES.indexOf(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0));
 }
 
-function mergeIntervals(list: readonly Interval[]): Interval[] {
-  const sorted = list.slice().sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
 
 const hex = (v: number | bigint): string => (BigInt(v) < 10n ? String(v) : `0x${BigInt(v).toString(16)}`);
 

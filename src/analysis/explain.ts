@@ -7,20 +7,20 @@
  * on computed values, RET A of input data), the affected syscalls are sampled instead and say so.
  */
 import type { Program } from '../bpf/instructions.js';
-import { actionText } from './verdict-text.js';
 import { SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
-import { syscallTable } from '../syscalls/resolve.js';
 import type { ArchName } from '../syscalls/arch.js';
+import { syscallTable } from '../syscalls/resolve.js';
 import {
   WORD_ARCH, WORD_NR, isUnconstrained, wordName, type WordConstraint, type WordIndex,
 } from './constraints.js';
 import {
-  U32_MAX, U64_MAX, containsBig, contains, formatSet, formatValue, isFull, normalizeBig, size,
+  U32_MAX, U64_MAX, containsBig, contains, formatSet, formatValue, isFull, normalize, normalizeBig, size,
   type BigIntervalSet, type Interval, type IntervalSet,
 } from './intervals.js';
 import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
 import { sampleSegment, type SampleSummary } from './sampling.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
+import { actionText } from './verdict-text.js';
 
 /** One test in a condition: a whole 64-bit argument (or the instruction pointer), or one 32-bit word. */
 export type Term =
@@ -197,7 +197,7 @@ function mergeTwo(a: readonly Term[], b: readonly Term[]): Term[] | undefined {
     const set = normalizeBig([...ta.in, ...tb.in]);
     merged = set.length === 1 && set[0]?.[0] === 0n && set[0]?.[1] === U64_MAX ? undefined : { ...ta, in: set };
   } else if (ta.kind === 'word' && tb.kind === 'word') {
-    const set = normalizeIntervals([...ta.in, ...tb.in]);
+    const set = normalize([...ta.in, ...tb.in]);
     merged = ta.mask === U32_MAX && isFull(set) ? undefined : { ...ta, in: set };
   } else {
     return undefined;
@@ -208,16 +208,6 @@ function mergeTwo(a: readonly Term[], b: readonly Term[]): Term[] | undefined {
   return out;
 }
 
-function normalizeIntervals(list: Interval[]): IntervalSet {
-  const sorted = list.slice().sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
 
 /** Summarises the leaves that apply to one segment. */
 function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
@@ -349,8 +339,8 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
     out.push({
       abi,
       syscalls: named.sort((a, b) => a.nr - b.nr),
-      unnamed: normalizeIntervals(unnamed),
-      ...(abi === 'other' && { archValues: normalizeIntervals(archValues) }),
+      unnamed: normalize(unnamed),
+      ...(abi === 'other' && { archValues: normalize(archValues) }),
       behaviour,
       text: behaviourText(behaviour),
     });
