@@ -1,6 +1,8 @@
 /**
- * Program-level optimizer: pure `Program → Program` rewrites that keep every verdict and never make a path
- * longer. Each pass can be switched off; with every pass off the program comes back unchanged.
+ * Program-level optimizer: pure `Program → Program` rewrites that keep every verdict. Jump threading, load
+ * removal, shared tails and dead-code removal never make a path or the program longer; case trees trade a
+ * little size and the first values of a long chain for a logarithmic worst case. Each pass can be switched
+ * off; with every pass off the program comes back unchanged.
  */
 import type { Program } from '../../bpf/instructions.js';
 import { BPF_MAXINSNS } from '../../bpf/opcodes.js';
@@ -43,9 +45,10 @@ export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
 };
 
 /**
- * Optimizes a classic-BPF program. The result returns the same value as the input for every input;
- * jumps longer than 255 instructions are re-expressed with `ja` or copied returns only where needed.
- * A program the optimizer cannot analyse (unknown opcodes, jumps out of bounds) comes back unchanged.
+ * Optimizes a classic-BPF program (any valid filter, not only compiled ones). The result returns the same
+ * value as the input for every input; jumps longer than 255 instructions are re-expressed with `ja` or copied
+ * returns only where needed. A program the optimizer cannot analyse (unknown opcodes, jumps out of bounds)
+ * comes back unchanged.
  */
 export function optimizeProgram(program: Program, options: OptimizeOptions = {}): Program {
   const o = { ...ALL_OPTIMIZATIONS, ...options };
