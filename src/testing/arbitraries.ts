@@ -149,20 +149,20 @@ export function sampleWords(d: DataSample): Uint32Array {
 
 const ERRNOS = [1, 13, 22, 38, 95, 97];
 
-/** Any action (ERRNO with a few common errnos, TRAP/TRACE with small data). */
+/** Any action (ERRNO with a few common errnos, TRAP/TRACE with small data), or only the given kinds. */
 export function actionArb(kinds?: readonly Action['kind'][]): fc.Arbitrary<Action> {
-  const all: fc.Arbitrary<Action>[] = [
-    fc.constant<Action>({ kind: 'ALLOW' }),
-    fc.constant<Action>({ kind: 'LOG' }),
-    fc.constant<Action>({ kind: 'KILL_PROCESS' }),
-    fc.constant<Action>({ kind: 'KILL_THREAD' }),
-    fc.constantFrom(...ERRNOS).map((data): Action => ({ kind: 'ERRNO', data })),
-    fc.integer({ min: 0, max: 3 }).map((data): Action => ({ kind: 'TRAP', data })),
-    fc.integer({ min: 0, max: 3 }).map((data): Action => ({ kind: 'TRACE', data })),
-    fc.constant<Action>({ kind: 'USER_NOTIF' }),
-  ];
-  const pick = kinds ? all.filter((_, i) => kinds.includes((['ALLOW', 'LOG', 'KILL_PROCESS', 'KILL_THREAD', 'ERRNO', 'TRAP', 'TRACE', 'USER_NOTIF'] as const)[i] as Action['kind'])) : all;
-  return fc.oneof(...pick);
+  const byKind: Record<Action['kind'], fc.Arbitrary<Action>> = {
+    ALLOW: fc.constant<Action>({ kind: 'ALLOW' }),
+    LOG: fc.constant<Action>({ kind: 'LOG' }),
+    KILL_PROCESS: fc.constant<Action>({ kind: 'KILL_PROCESS' }),
+    KILL_THREAD: fc.constant<Action>({ kind: 'KILL_THREAD' }),
+    ERRNO: fc.constantFrom(...ERRNOS).map((data): Action => ({ kind: 'ERRNO', data })),
+    TRAP: fc.integer({ min: 0, max: 3 }).map((data): Action => ({ kind: 'TRAP', data })),
+    TRACE: fc.integer({ min: 0, max: 3 }).map((data): Action => ({ kind: 'TRACE', data })),
+    USER_NOTIF: fc.constant<Action>({ kind: 'USER_NOTIF' }),
+  };
+  const chosen = kinds ?? (Object.keys(byKind) as Action['kind'][]);
+  return fc.oneof(...chosen.map((k) => byKind[k]));
 }
 
 /** Syscalls that exist on x86_64, i386 and x32 alike: a small pool, so that rules collide often. */
