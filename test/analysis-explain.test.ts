@@ -92,17 +92,17 @@ describe('explain', () => {
     let checked = 0;
     fc.assert(fc.property(programArb({ opaque: false }), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], true);
-    }), { numRuns: 150 });
-    expect(checked).toBeGreaterThan(150 * 20);
-    console.log(`[analysis] explain: 150 exact random programs, ${checked} predicted verdicts checked against the emulator`);
+    }), { numRuns: 100 });
+    expect(checked).toBeGreaterThan(100 * 20);
+    console.log(`[analysis] explain: 100 exact random programs, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('agrees with the emulator on random programs with arithmetic, scratch memory and RET A', () => {
     let checked = 0;
     fc.assert(fc.property(programArb(), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], false);
-    }), { numRuns: 150 });
-    console.log(`[analysis] explain: 150 random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
+    }), { numRuns: 100 });
+    console.log(`[analysis] explain: 100 random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
   });
 
   it('agrees with the emulator on compiled random policies, exactly', () => {
@@ -110,8 +110,8 @@ describe('explain', () => {
     fc.assert(fc.property(policyArb(), fc.array(seccompDataArb(), { minLength: 30, maxLength: 30 }), (policy, calls) => {
       const { program } = compilePolicy(policy);
       checked += checkAgainstEmulator(program, [...calls.map(sampleWords), ...boundaryInputs(program)], true);
-    }), { numRuns: 100 });
-    console.log(`[analysis] explain: 100 compiled random policies, ${checked} predicted verdicts checked against the emulator`);
+    }), { numRuns: 60 });
+    console.log(`[analysis] explain: 60 compiled random policies, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('predicts an i386 verdict from the i386 group only', () => {
