@@ -157,32 +157,45 @@ function runWeights<L>(arch: ArchName, runs: readonly DispatchRun<L>[]): Float64
   return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
 }
 
+/** Longest run window a `JEQ` chain may cover: every tested number plus the runs between them. */
+const CHAIN_WINDOW = 2 * MAX_CHAIN + 2;
+
 /**
- * For every run i and chain length k, the expected cost of resolving runs i..i+2k with a `JEQ` chain, or
- * Infinity when those runs do not alternate between one outcome and single numbers.
+ * For every run i and window length len (2..CHAIN_WINDOW): the expected cost of resolving runs i..i+len-1
+ * with a `JEQ` chain, or Infinity. A chain applies when all runs of the window but those of one outcome
+ * (the rest) are single numbers: those are tested one by one, heaviest first, and everything else is the rest.
  */
-function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; order: number[][] } {
+function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; order: (number[] | undefined)[]; rest: Int32Array } {
   const n = runs.length;
-  const cost = new Float64Array(n * (MAX_CHAIN + 1)).fill(Infinity);
-  const order: number[][] = new Array<number[]>(n * (MAX_CHAIN + 1));
+  const cost = new Float64Array(n * CHAIN_WINDOW).fill(Infinity);
+  const order: (number[] | undefined)[] = new Array<number[] | undefined>(n * CHAIN_WINDOW);
+  const rest = new Int32Array(n * CHAIN_WINDOW).fill(-1);
   for (let i = 0; i < n; i++) {
-    const id = runs[i]?.out?.id;
-    let restWeight = weights[i] as number;
-    const singles: number[] = [];
-    for (let k = 1; k <= MAX_CHAIN && i + 2 * k < n; k++) {
-      const b = runs[i + 2 * k - 1] as DispatchRun<L>;
-      const a = runs[i + 2 * k] as DispatchRun<L>;
-      if (b.lo !== b.hi || a.out?.id !== id) break;
-      singles.push(i + 2 * k - 1);
-      restWeight += weights[i + 2 * k] as number;
-      const sorted = [...singles].sort((x, y) => (weights[y] as number) - (weights[x] as number));
-      let c = restWeight * k;
-      sorted.forEach((r, t) => { c += (t + 1) * (weights[r] as number); });
-      cost[i * (MAX_CHAIN + 1) + k] = c;
-      order[i * (MAX_CHAIN + 1) + k] = sorted;
+    const byOutcome = new Map<string, { weight: number; wide: boolean; members: number[] }>();
+    for (let len = 1; len <= CHAIN_WINDOW && i + len - 1 < n; len++) {
+      const r = runs[i + len - 1] as DispatchRun<L>;
+      const id = r.out?.id ?? '';
+      const g = byOutcome.get(id) ?? { weight: 0, wide: false, members: [] };
+      g.weight += weights[i + len - 1] as number;
+      g.wide ||= r.lo !== r.hi;
+      g.members.push(i + len - 1);
+      byOutcome.set(id, g);
+      if (len === 1) continue;
+      const wide = [...byOutcome.values()].filter((x) => x.wide);
+      if (wide.length > 1) break;
+      const main = wide[0] ?? [...byOutcome.values()].reduce((a, b) => (b.weight > a.weight ? b : a));
+      const tested = [...byOutcome.values()].filter((x) => x !== main).flatMap((x) => x.members);
+      if (tested.length > MAX_CHAIN) break;
+      tested.sort((x, y) => (weights[y] as number) - (weights[x] as number));
+      let c = main.weight * tested.length;
+      tested.forEach((t, rank) => { c += (rank + 1) * (weights[t] as number); });
+      const at = i * CHAIN_WINDOW + len - 1;
+      cost[at] = c;
+      order[at] = tested;
+      rest[at] = main.members[0] as number;
     }
   }
-  return { cost, order };
+  return { cost, order, rest };
 }
 
 /**
@@ -196,7 +209,9 @@ function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64Array):
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
   const cost = new Float64Array(n * n);
+  // The best split of every interval (kept even where a chain wins, for Knuth's bound), and whether a chain won.
   const root = new Int32Array(n * n);
+  const chained = new Uint8Array(n * n);
   for (let i = 0; i < n; i++) root[i * n + i] = i;
   for (let len = 2; len <= n; len++) {
     for (let i = 0; i + len - 1 < n; i++) {
@@ -213,22 +228,24 @@ function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64Array):
         }
       }
       best += (prefix[j + 1] as number) - (prefix[i] as number);
-      const k = (len - 1) / 2;
-      if (Number.isInteger(k) && k <= MAX_CHAIN) {
-        const c = chains.cost[i * (MAX_CHAIN + 1) + k] as number;
+      root[i * n + j] = bestM;
+      if (len <= CHAIN_WINDOW) {
+        const c = chains.cost[i * CHAIN_WINDOW + len - 1] as number;
         if (c < best) {
           best = c;
-          bestM = -k;
+          chained[i * n + j] = 1;
         }
       }
       cost[i * n + j] = best;
-      root[i * n + j] = bestM;
     }
   }
   const build = (i: number, j: number): Tree => {
     if (i === j) return { leaf: i };
+    if (chained[i * n + j]) {
+      const at = i * CHAIN_WINDOW + j - i;
+      return { chain: chains.order[at] as number[], rest: chains.rest[at] as number };
+    }
     const m = root[i * n + j] as number;
-    if (m <= 0) return { chain: chains.order[i * (MAX_CHAIN + 1) - m] as number[], rest: i };
     return { split: m, left: build(i, m - 1), right: build(m, j) };
   };
   return build(0, n - 1);
