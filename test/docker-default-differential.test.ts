@@ -14,7 +14,7 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { ARCH_NAMES, type ArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall } from '../src/syscalls/index.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing, missesSyscallNumberLoad,
   newerThanLibseccomp, policyFocus, rawAbi, type RawCall,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
@@ -59,6 +59,7 @@ describe('docker-default against runc + libseccomp', () => {
     const text = withoutNames(DOCKER_DEFAULT_PROFILE_JSON, [...new Set(Object.values(GAPS).flat())]);
     const built = buildWithLibseccomp({ profileText: text, caps: DOCKER_DEFAULT_CAPABILITIES });
     if (!built.ok) throw new Error(built.error);
+    expect(missesSyscallNumberLoad(built.program)).toBe(false);
     const { policy } = importProfile(text);
     const { focus, constants } = policyFocus(policy);
     const calls: RawCall[] = [...everySyscallNumber(), ...biasedCalls(RANDOM_VECTORS, 0x5eccd, focus, constants)];

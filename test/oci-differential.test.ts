@@ -14,7 +14,7 @@ import { DOCKER_DEFAULT_CAPABILITIES, importProfile, ProfileError, type ImportOp
 import { encodeAction } from '../src/syscalls/actions.js';
 import { AUDIT_ARCH_X86_64 } from '../src/syscalls/arch.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing, missesSyscallNumberLoad,
   policyFocus, type RawCall,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
@@ -70,6 +70,7 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
       const caps = c.caps ?? DOCKER_DEFAULT_CAPABILITIES;
       const built = buildWithLibseccomp({ profileText: text, caps, ...(c.kernel === undefined ? {} : { kernel: c.kernel }) });
       if (!built.ok) throw new Error(built.error);
+      expect(missesSyscallNumberLoad(built.program)).toBe(false);
       const options: ImportOptions = { capabilities: caps, ...(c.kernel === undefined ? {} : { kernel: c.kernel }) };
       const { policy } = importProfile(text, options);
       const coversX32 = policy.arches.includes('x32');
@@ -132,5 +133,35 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
     w[6] = 2;
     expect(filter.runWords(w) >>> 0).toBe(0x7fff0000);
     expect(() => importProfile(text)).toThrow(/syscalls\[1\]: the rule ALLOW for 'read' can match the same calls as the rule TRAP\(0\)/);
+  });
+});
+
+describe('libseccomp 2.5.4 bugs the differential tests recognise', () => {
+  itWhen(libseccompMissing(), 'two rules ordering one argument: the merged tree loses the second rule', () => {
+    const text = `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+      {"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":0,"op":"SCMP_CMP_LE"}]},
+      {"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":4294967296,"op":"SCMP_CMP_LE"}]}]}`;
+    const built = buildWithLibseccomp({ profileText: text, caps: [] });
+    if (!built.ok) throw new Error(built.error);
+    const w = new Uint32Array(16);
+    w[1] = AUDIT_ARCH_X86_64;
+    w[4] = 8; // read(8): 8 <= 2^32, so the second rule kills
+    expect(compileFilter(built.program).runWords(w) >>> 0).toBe(0x00050001); // libseccomp: the default
+    expect(evaluatePolicy(importProfile(text).policy, { arch: 'x86_64', nr: 0, args: [8n] })).toEqual({ kind: 'KILL_THREAD' });
+  });
+
+  itWhen(libseccompMissing(), 'x86_64 + x32 with a rule on a syscall neither has: no syscall-number load', () => {
+    const text = `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X32"],"syscalls":[
+      {"names":["chown32"],"action":"SCMP_ACT_KILL"},
+      {"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":0,"op":"SCMP_CMP_NE"}]}]}`;
+    const built = buildWithLibseccomp({ profileText: text, caps: [] });
+    if (!built.ok) throw new Error(built.error);
+    expect(missesSyscallNumberLoad(built.program)).toBe(true);
+    // The broken filter answers the default for read(5), which the profile kills; seccomp-ts follows the profile.
+    const w = new Uint32Array(16);
+    w[1] = AUDIT_ARCH_X86_64;
+    w[4] = 5;
+    expect(compileFilter(built.program).runWords(w) >>> 0).toBe(0x00050001);
+    expect(evaluatePolicy(importProfile(text).policy, { arch: 'x86_64', nr: 0, args: [5n] })).toEqual({ kind: 'KILL_THREAD' });
   });
 });

@@ -13,6 +13,7 @@ import {
   ProfileError, type ImportOptions,
 } from '../src/policy/oci/index.js';
 import { tunePolicy } from '../src/policy/tune.js';
+import { normalFormKey, policyNormalForms } from '../src/policy/oci/normal-form.js';
 import type { Policy } from '../src/policy/types.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import {
@@ -20,6 +21,7 @@ import {
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
+const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 const GOLDEN = new URL('./golden/oci/', import.meta.url);
 const update = process.env.UPDATE_GOLDEN === '1';
 function golden(name: string, actual: string): void {
@@ -75,6 +77,8 @@ describe('import → export → import is lossless', () => {
 
   it('holds for random profiles (property)', () => {
     let exported = 0;
+    let structural = 0;
+    let inexact = 0;
     fc.assert(fc.property(profileArb, (p) => {
       let first;
       try {
@@ -85,11 +89,23 @@ describe('import → export → import is lossless', () => {
         throw err;
       }
       const out = exportProfile(first.policy, { meta: first.meta });
-      expect(out.warnings).toEqual([]);
-      expect(importProfile(out.text).policy).toEqual(first.policy);
+      if (out.warnings.length > 0) {
+        // Rare: a masked test with a zero low half is a test on x86_64 but none on i386 and x32, so the profile
+        // decides differently per ABI, which no exported entry can say; the export reports it.
+        expect(out.warnings.join('\n')).toMatch(/^runc would decide some calls differently from the policy: (i386|x32) /);
+        inexact++;
+        return;
+      }
+      // Same normal form on every syscall of every ABI: the same verdicts, rule for rule.
+      const again = importProfile(out.text).policy;
+      const key = (p: Policy) => [...policyNormalForms(p).entries()].map(([k, v]) => `${k}=${normalFormKey(v.form)}`).filter((x) => !x.endsWith('=')).sort();
+      expect(key(again)).toEqual(key(first.policy));
+      if (JSON.stringify(again, big) === JSON.stringify(first.policy, big)) structural++;
       exported++;
     }), { numRuns: 1500 });
     expect(exported).toBeGreaterThan(300);
+    expect(inexact).toBeLessThan(exported / 20);
+    expect(structural).toBeGreaterThan(exported * 0.9); // and nearly always the very same policy
   });
 });
 

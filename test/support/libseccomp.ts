@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProgram } from '../../src/bpf/encode.js';
 import type { Instruction } from '../../src/bpf/instructions.js';
+import { analyzeFlow } from '../../src/bpf/flow.js';
 import { compileFilter } from '../../src/emulator/executor.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../../src/syscalls/arch.js';
 import { maxSyscallNr } from '../../src/syscalls/index.js';
@@ -42,11 +43,13 @@ export interface LibseccompRequest {
   readonly target?: 'amd64' | '386';
   readonly caps: readonly string[];
   readonly kernel?: string;
+  /** Milliseconds before the run is killed (default {@link LIBSECCOMP_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
 }
 
 export type LibseccompResult =
   | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number; readonly unresolved: Readonly<Partial<Record<ArchName, readonly string[]>>> }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly timedOut?: boolean };
 
 /** Builds the profile with libseccomp as runc does; throws when the run fails or times out. */
 export function buildWithLibseccomp(req: LibseccompRequest): LibseccompResult {
@@ -55,8 +58,11 @@ export function buildWithLibseccomp(req: LibseccompRequest): LibseccompResult {
   writeFileSync(file, `{"profile": ${req.profileText}, "target": ${JSON.stringify(req.target ?? 'amd64')}, ` +
     `"caps": ${JSON.stringify(req.caps)}, "kernel": ${JSON.stringify(req.kernel ?? null)}}`);
   const r = spawnSync(PYTHON, [join(here, 'libseccomp.py'), file], {
-    encoding: 'utf8', timeout: LIBSECCOMP_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
+    encoding: 'utf8', timeout: req.timeoutMs ?? LIBSECCOMP_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
   });
+  if (r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    return { ok: false, error: `libseccomp did not finish within ${req.timeoutMs ?? LIBSECCOMP_TIMEOUT_MS} ms`, timedOut: true };
+  }
   if (r.error !== undefined) throw new Error(`libseccomp run failed: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`libseccomp run exited with ${r.status ?? r.signal}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { bpf?: string; unknown?: string[]; optimize?: number; error?: string; unresolved?: Record<string, string[]> };
@@ -221,4 +227,18 @@ export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly 
   focus.push({ arch: AUDIT_ARCH_I386, nr: 102, args: [] }, { arch: AUDIT_ARCH_I386, nr: 117, args: [] });
   for (let k = 0n; k <= 24n; k++) constants.push(k);
   return { focus, constants };
+}
+
+/**
+ * Whether a libseccomp program tests a value while A still holds the architecture it has already checked: the
+ * code generator of libseccomp 2.5.4 sometimes leaves out the `A = sys_number` load of an x86_64 + x32 section
+ * (seen when a rule names a syscall neither ABI has, such as `chown32`), and the filter then compares the
+ * architecture against syscall numbers. seccomp-ts does not reproduce code-generation bugs.
+ */
+export function missesSyscallNumberLoad(program: readonly Instruction[]): boolean {
+  const facts = analyzeFlow(program);
+  return program.some((ins, i) => {
+    const f = facts[i];
+    return f !== undefined && f.reachable && ins.kind === 'jmp' && ins.src === 'k' && f.a === 'arch' && f.arch !== undefined;
+  });
 }

@@ -129,12 +129,15 @@ function entryConditions(entry: OciSyscall): ArgCondition[][] {
   return [conds];
 }
 
-/** The conditions as libseccomp applies them on an ABI: on 32-bit ones, low halves only. */
+/**
+ * The conditions as libseccomp applies them on an ABI: on 32-bit ones, low halves only. A masked test whose mask
+ * is zero there always holds, and libseccomp drops it (a rule left without tests becomes unconditional).
+ */
 function onAbi(conds: readonly ArgCondition[], abi: ArchName): ArgCondition[] {
-  if (!THIRTY_TWO_BIT.has(abi)) return [...conds];
-  return conds.map((c): ArgCondition => c.op === 'masked_eq'
+  const out = !THIRTY_TWO_BIT.has(abi) ? [...conds] : conds.map((c): ArgCondition => c.op === 'masked_eq'
     ? { arg: c.arg, op: c.op, mask: c.mask & U32, value: c.value & U32, width: 32 }
     : { arg: c.arg, op: c.op, value: c.value & U32, width: 32 });
+  return out.filter((c) => c.op !== 'masked_eq' || c.mask !== 0n);
 }
 
 /** The name exactly as a syscall table spells it (libseccomp's lookup is exact), on this ABI. */
@@ -266,6 +269,19 @@ export function importProfile(input: string | object, options: ImportOptions = {
   for (const g of groups.values()) {
     const firstUnconditional = g.rules.find((r) => r.conditions.length === 0);
     if (firstUnconditional !== undefined) {
+      // Rules added before it were still checked against each other when added: libseccomp refuses a rule whose
+      // tests equal, or extend, those of an earlier rule of another action (EEXIST), and runc fails.
+      const before = g.rules.slice(0, g.rules.indexOf(firstUnconditional));
+      for (let j = 1; j < before.length; j++) {
+        for (let i = 0; i < j; i++) {
+          const a = before[i]!;
+          const b = before[j]!;
+          if (actionsEqual(a.rule.action, b.rule.action) || !chainsNest(a.conditions, b.conditions)) continue;
+          throw new ProfileError(b.rule.path, `libseccomp refuses the rule ${label(b.rule.action)} for ${describeRule(b)}: ` +
+            `its tests repeat those of the rule ${label(a.rule.action)} for ${describeRule(a)} at ${a.rule.path}` +
+            `${g.abi === 'x86_64' ? '' : ` (on ${g.abi})`} (EEXIST), so runc fails`);
+        }
+      }
       survivors.push({ abi: g.abi, nr: g.nr, r: firstUnconditional });
       const shadowed = g.rules.filter((r) => r !== firstUnconditional && !actionsEqual(r.rule.action, firstUnconditional.rule.action));
       for (const s of shadowed) {
@@ -298,7 +314,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
           const b = kept[j]!;
           if (actionsEqual(a.rule.action, b.rule.action)) continue;
           if (!conditionsMayOverlap(a.conditions, b.conditions, width)) continue;
-          const which = (r: AbiRule): string => (r.multiplexed ? `'${r.rule.name}' through ${multiplexedVia(r.rule.name)!.via}` : `'${r.rule.name}'`);
+          const which = describeRule;
           throw new ProfileError(b.rule.path,
             `the rule ${label(b.rule.action)} for ${which(b)} can match the same calls as the rule ${label(a.rule.action)} ` +
             `for ${which(a)} at ${a.rule.path}${g.abi === 'x86_64' ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
@@ -310,6 +326,20 @@ export function importProfile(input: string | object, options: ImportOptions = {
   }
 
   return { policy: buildPolicy(defaultAction, abis, survivors, options), warnings, meta: metaOf(profile) };
+}
+
+function describeRule(r: AbiRule): string {
+  return r.multiplexed ? `'${r.rule.name}' through ${multiplexedVia(r.rule.name)!.via}` : `'${r.rule.name}'`;
+}
+
+/** Whether one rule's tests, in libseccomp's order (by argument), equal or begin with the other's. */
+function chainsNest(a: readonly ArgCondition[], b: readonly ArgCondition[]): boolean {
+  const chain = (c: readonly ArgCondition[]): string[] => [...c].sort((x, y) => x.arg - y.arg).map((x) => conditionsKey([x]));
+  const ca = chain(a);
+  const cb = chain(b);
+  const n = Math.min(ca.length, cb.length);
+  for (let i = 0; i < n; i++) if (ca[i] !== cb[i]) return false;
+  return true;
 }
 
 function metaOf(profile: OciProfile): ProfileMeta {
@@ -332,11 +362,27 @@ function buildPolicy(
 ): Policy {
   const byKey = new Map<string, { order: number; action: Action; conditions: readonly ArgCondition[]; refs: Array<{ ref: SyscallRef; sort: number }>; seen: Set<string>; comment?: string }>();
   const order = (r: RuncRule): number => r.entry * 1024 + r.piece;
+  // A name stands for the syscall on every ABI, so an unconditional rule is written by name only where it is
+  // what libseccomp keeps for that name on every ABI that has it.
+  const unconditionalBy = new Map<string, Set<RuncRule>>();
+  const survivorCount = new Map<string, number>();
+  for (const { r } of survivors) {
+    if (!r.multiplexed) survivorCount.set(r.rule.name, (survivorCount.get(r.rule.name) ?? 0) + 1);
+    if (r.conditions.length !== 0 || r.multiplexed) continue;
+    let set = unconditionalBy.get(r.rule.name);
+    if (set === undefined) unconditionalBy.set(r.rule.name, (set = new Set()));
+    set.add(r.rule);
+  }
+  const decidedEverywhere = (rule: RuncRule): boolean => {
+    const set = unconditionalBy.get(rule.name);
+    if (set === undefined || set.size !== 1) return false;
+    return survivorCount.get(rule.name) === abis.filter((a) => exactNr(a, rule.name) !== undefined).length;
+  };
   for (const { abi, nr, r } of survivors) {
     const rule = r.rule;
     let key: string;
     let ref: SyscallRef;
-    if (r.conditions.length === 0 && !r.multiplexed) {
+    if (r.conditions.length === 0 && !r.multiplexed && rule.conditions.length === 0 && decidedEverywhere(rule)) {
       key = `u|${order(rule)}|${label(rule.action)}`;
       ref = rule.name;
     } else {
