@@ -226,18 +226,44 @@ function kernelCost(bin: string, dir: string, profile: string, quick: boolean): 
   return [...best.values()];
 }
 
+/**
+ * Compile times of the scaling policies, measured in interleaved rounds (every size once per round, the
+ * fastest per size kept), so that load on the machine weighs on all sizes alike and their ratios hold.
+ */
+function interleavedCompileMs(policies: readonly Policy[], rounds: number): { programs: Program[]; ms: number[] } {
+  const options = performanceCompileOptions();
+  const programs = policies.map((p) => compilePolicy(p, options).program);
+  for (let w = 0; w < 3; w++) for (const p of policies) compilePolicy(p, options);
+  const ms = policies.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    policies.forEach((p, i) => {
+      const t0 = performance.now();
+      compilePolicy(p, options);
+      ms[i] = Math.min(ms[i] as number, performance.now() - t0);
+    });
+  }
+  return { programs, ms };
+}
+
 function scaling(bins: Record<string, string>, dir: string, quick: boolean): ScalingPoint[] {
-  const out: ScalingPoint[] = [];
-  for (const n of quick ? SCALING_SIZES.slice(0, 3) : SCALING_SIZES) {
-    const policy = scalingPolicy(n);
-    const runs = n >= 10_000 ? 15 : n >= 1000 ? 30 : 40;
+  const sizes = quick ? SCALING_SIZES.slice(0, 3) : SCALING_SIZES;
+  const policies = sizes.map((n) => scalingPolicy(n));
+  let ours: { programs: Program[]; ms: number[] } | undefined;
+  let oursError: string | undefined;
+  try {
+    ours = interleavedCompileMs(policies, quick ? 3 : 20);
+  } catch (err) {
+    oursError = String(err instanceof Error ? err.message : err);
+  }
+  return sizes.map((n, i) => {
+    const policy = policies[i] as Policy;
     let point: ScalingPoint = { rules: n };
-    try {
-      const { program, ms } = timeCompile(policy, quick ? 3 : runs, quick ? 1 : 10);
+    const program = ours?.programs[i];
+    if (program !== undefined) {
       const s = filterStats(program, ['x86_64']).abis[0];
-      point = { ...point, ours: { compileMs: ms, instructions: program.length, meanExecuted: s?.meanExecuted ?? NaN, maxExecuted: s?.maxExecuted ?? NaN } };
-    } catch (err) {
-      point = { ...point, oursError: String(err instanceof Error ? err.message : err) };
+      point = { ...point, ours: { compileMs: ours?.ms[i] as number, instructions: program.length, meanExecuted: s?.meanExecuted ?? NaN, maxExecuted: s?.maxExecuted ?? NaN } };
+    } else {
+      point = { ...point, oursError: oursError ?? 'not compiled' };
     }
     try {
       const lib = buildWithLibseccomp(bins['libseccomp-harness'] as string, policy, join(dir, `scaling-${n}.libseccomp`), n >= 10_000 ? 3 : 10, 300_000);
@@ -251,9 +277,8 @@ function scaling(bins: Record<string, string>, dir: string, quick: boolean): Sca
     } catch (err) {
       point = { ...point, libseccompError: String(err instanceof Error ? err.message : err) };
     }
-    out.push(point);
-  }
-  return out;
+    return point;
+  });
 }
 
 export interface PerformanceResult {
