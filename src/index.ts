@@ -30,6 +30,12 @@ export {
 } from './policy/index.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './profiles/index.js';
 export {
+  importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
+  dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
+  type ImportOptions, type ImportResult, type ProfileMeta, type ExportOptions, type ExportResult, type ProfileJson,
+  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
+} from './policy/oci/index.js';
+export {
   compilePolicy, CompileError, linearDispatch,
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
