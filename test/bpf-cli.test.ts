@@ -32,7 +32,7 @@ describe('seccomp-ts asm / disasm / check', () => {
   it('asm refuses raw bytes on a terminal but writes text formats there', async () => {
     const tty = await cli(['asm', '-'], source, true);
     expect(tty.code).toBe(2);
-    expect(tty.stderr).toMatch(/refusing to write raw BPF bytes to a terminal/);
+    expect(tty.stderr).toMatch(/refusing to write raw filter bytes to a terminal/);
     expect(tty.stdout).toBe('');
     for (const format of ['c', 'hex', 'json']) {
       const r = await cli(['asm', '-', '--format', format], source, true);
@@ -53,10 +53,10 @@ describe('seccomp-ts asm / disasm / check', () => {
     expect(all.stdout.split('\n').filter(Boolean)).toHaveLength(2);
     const partial = await cli(['check', '-', '--format', 'raw'], new Uint8Array(12));
     expect(partial.code).toBe(2);
-    expect(partial.stderr).toBe('seccomp-ts: stdin: 12 bytes is not a whole number of 8-byte instructions: 4 stray bytes at byte offset 8\n');
+    expect(partial.stderr).toBe('seccomp-ts: <stdin>: 12 bytes is not a whole number of 8-byte instructions: 4 stray bytes at byte offset 8\n');
     const syntax = await cli(['check', '-'], 'A = arch\nif (A = 3) goto 2\nreturn ALLOW\n');
     expect(syntax.code).toBe(2);
-    expect(syntax.stderr).toBe('seccomp-ts: stdin: line 2, column 7: expected ==, !=, >, >=, <, <= or &, found "="\n');
+    expect(syntax.stderr).toBe('seccomp-ts: <stdin>: line 2, column 7: expected ==, !=, >, >=, <, <= or &, found "="\n');
     expect((await cli(['check', join(dir, 'missing.bpf')])).stderr).toMatch(/missing\.bpf: cannot read file \(ENOENT\)/);
     expect((await cli(['check', '-', '--format', 'yaml'], '')).stderr).toMatch(/unknown format "yaml"/);
     expect((await cli(['check'])).code).toBe(2);
@@ -64,7 +64,7 @@ describe('seccomp-ts asm / disasm / check', () => {
 
   it('asm refuses an invalid program unless --allow-invalid, naming line and column for syntax errors', async () => {
     const invalid = await cli(['asm', '-', '--format', 'hex'], 'A %= 3\nreturn ALLOW\n');
-    expect(invalid.code).toBe(1);
+    expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/instruction 0000 \(A %= 3\): modulo .*not allowed in seccomp filters/);
     const forced = await cli(['asm', '-', '--format', 'hex', '--allow-invalid'], 'A %= 3\nreturn ALLOW\n');
     expect(forced).toMatchObject({ code: 0, stdout: '94 00 00 00 03 00 00 00\n06 00 00 00 00 00 ff 7f\n' });
@@ -103,5 +103,33 @@ int main(void) { fwrite(filter, 1, sizeof(filter), stdout); return 0; }
       const run = spawnSync(exe);
       expect(Array.from(run.stdout)).toEqual(Array.from(encodeProgram(p)));
     }
+  });
+});
+
+describe('CLI input and output errors', () => {
+  it('disasm of an empty input is an error, not an empty listing', async () => {
+    expect(await cli(['disasm', '-'], '')).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: no instructions to disassemble\n' });
+  });
+  it('an output file that cannot be written is named, with no stack trace', async () => {
+    const r = await cli(['asm', '-', '-o', join(dir, 'no/such/dir/out.bpf')], 'return ALLOW\n');
+    expect(r).toMatchObject({ code: 2, stderr: `seccomp-ts: ${join(dir, 'no/such/dir/out.bpf')}: cannot write file (ENOENT)\n` });
+  });
+  it('raw bytes on a terminal are refused before the input is read', async () => {
+    const r = await cli(['asm', join(dir, 'missing.s')], '', true);
+    expect(r.stderr).toMatch(/^seccomp-ts: asm: refusing to write raw filter bytes to a terminal; use -o FILE, a pipe, or --format c\|hex\|json\n$/);
+  });
+  it('no command: the usage goes to stderr with exit 2; --help to stdout with exit 0', async () => {
+    const none = await cli([]);
+    expect(none).toMatchObject({ code: 2, stdout: '' });
+    expect(none.stderr).toMatch(/^usage: seccomp-ts COMMAND/);
+    const help = await cli(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toBe(none.stderr);
+  });
+  it('an unknown or incomplete flag gets one short line', async () => {
+    expect((await cli(['check', '-', '--bogus'])).stderr)
+      .toBe("seccomp-ts: check: unknown option '--bogus' (a value starting with '-' goes after '--') (see 'seccomp-ts check --help')\n");
+    expect((await cli(['resolve', '--arch'])).stderr)
+      .toBe("seccomp-ts: resolve: option '--arch <value>' argument missing (see 'seccomp-ts resolve --help')\n");
   });
 });

@@ -197,3 +197,40 @@ describe('compile warnings', () => {
     expect(v.stdout).toBe(r.stdout);
   });
 });
+
+describe('compile: Docker/OCI options and output errors', () => {
+  const run = async (argv: string[], call: { arch: 'x86_64' | 'i386'; name: string }) => {
+    const r = await cli([...argv, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const { readProgram } = await import('../src/bpf/formats.js');
+    const prog = readProgram(new TextEncoder().encode(r.stdout), 'json');
+    return interpret(prog, seccompData({ arch: call.arch, nr: resolveSyscall(call.arch, call.name) })).raw;
+  };
+  it('--kernel and --target apply to the built-in docker-default', async () => {
+    const ptrace = { arch: 'x86_64' as const, name: 'ptrace' };
+    expect(await run(['compile', '--profile', 'docker-default'], ptrace)).toBe(encodeAction({ kind: 'ALLOW' }));
+    // ptrace is allowed from 4.8 on (minKernel), so an older kernel gets the default.
+    expect(await run(['compile', '--profile', 'docker-default', '--kernel', '4.4'], ptrace)).toBe(encodeAction({ kind: 'ERRNO', data: 1 }));
+    const i386 = { arch: 'i386' as const, name: 'getpid' };
+    expect(await run(['compile', '--profile', 'docker-default', '--target', '386'], i386)).toBe(encodeAction({ kind: 'ALLOW' }));
+    const bad = await cli(['compile', '--profile', 'docker-default', '--kernel', 'new', '--format', 'asm']);
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/^seccomp-ts: profile docker-default: .*"new"[^\n]*\n$/);
+  });
+  it.each([
+    [['--profile', 'hardened', '--target', 'arm'], '--target only applies to Docker/OCI profiles, and profile hardened is a seccomp-ts policy'],
+    [['-', '--kernel', '5.10', '--strict'], '--kernel, --strict only apply to Docker/OCI profiles, and <stdin> is a seccomp-ts policy'],
+  ])('%j: Docker/OCI options on a seccomp-ts policy are refused, not ignored', async (argv, message) => {
+    const r = await cli(['compile', ...argv, '--format', 'asm'], formatPolicyJson(small));
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: compile: ${message}\n` });
+  });
+  it('on a terminal, raw output is refused before compiling (no warnings first)', async () => {
+    const r = await cli(['compile', '--profile', 'docker-default'], '', true);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe('seccomp-ts: compile: refusing to write raw filter bytes to a terminal; use -o FILE, a pipe, or --format asm|c|hex|json\n');
+  });
+  it('an output file that cannot be written is named', async () => {
+    const out = join(dir, 'missing-dir', 'x.bpf');
+    expect(await cli(['compile', '--profile', 'hardened', '-o', out])).toMatchObject({ code: 2, stderr: `seccomp-ts: ${out}: cannot write file (ENOENT)\n` });
+  });
+});

@@ -34,15 +34,25 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Node's parseArgs message, first sentence only, in the CLI's lower-case style. */
+function flagProblem(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const unknown = /^Unknown option '([^']*)'/.exec(message);
+  if (unknown) return `unknown option '${unknown[1]}' (a value starting with '-' goes after '--')`;
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
 /** Parses flags strictly; an unknown or malformed flag becomes a `CliError` naming it. */
 export function parseFlags<O extends Options>(argv: readonly string[], options: O, command: string) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new CliError(`${command}: ${message} (see 'seccomp-ts ${command} --help')`);
+    throw new CliError(`${command}: ${flagProblem(err)} (see 'seccomp-ts ${command} --help')`);
   }
 }
+
+/** How messages name an input: its path, or `<stdin>` for `-`. */
+export const inputName = (path: string): string => (path === '-' ? '<stdin>' : path);
 
 /** Reads FILE, or stdin for `-`; a missing file is a `CliError` naming it. */
 export async function readInput(path: string, io: CliIO): Promise<Uint8Array> {
@@ -52,5 +62,31 @@ export async function readInput(path: string, io: CliIO): Promise<Uint8Array> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(`${path}: cannot read file${code ? ` (${code})` : ''}`);
+  }
+}
+
+/**
+ * Refuses, before any work, to put raw filter bytes on a terminal (they would garble it); `alternatives` lists the
+ * text formats the command offers.
+ */
+export function refuseRawOnTerminal(raw: boolean, outputFile: string | undefined, io: CliIO, command: string, alternatives: string): void {
+  if (raw && outputFile === undefined && io.stdoutIsTTY) {
+    throw new CliError(`${command}: refusing to write raw filter bytes to a terminal; use -o FILE, a pipe, or --format ${alternatives}`);
+  }
+}
+
+/** Writes a command's output to FILE (`-o`), or to stdout; a file that cannot be written is a `CliError` naming it. */
+export async function writeOutput(output: Uint8Array | string, outputFile: string | undefined, io: CliIO): Promise<void> {
+  if (outputFile !== undefined) {
+    try {
+      await io.writeFile(outputFile, output);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CliError(`${outputFile}: cannot write file${code ? ` (${code})` : ''}`);
+    }
+  } else if (typeof output === 'string') {
+    io.stdout(output);
+  } else {
+    io.stdoutBytes(output);
   }
 }

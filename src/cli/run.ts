@@ -12,9 +12,13 @@ function help(): string {
 /** Runs the CLI; returns the exit code (0 ok, 1 a negative answer such as "invalid", 2 bad usage or input). */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.stderr(help());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(help());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

@@ -6,6 +6,7 @@
  * built-in's policy is built on first use and kept; each `getProfile` returns a fresh copy.
  */
 import { PolicyError } from '../policy/errors.js';
+import { DOCKER_DEFAULT_PROFILE_JSON } from '../policy/oci/docker-default-data.js';
 import { DOCKER_DEFAULT_DESCRIPTION, dockerDefaultPolicy } from '../policy/oci/docker-default.js';
 import { hardenedProfile } from '../policy/profiles/hardened.js';
 import type { Policy } from '../policy/types.js';
@@ -21,6 +22,8 @@ export interface ProfileInfo {
    * ABI separately (as runc does), so names missing on some ABIs are expected and not worth a warning.
    */
   readonly origin?: 'policy' | 'oci';
+  /** For a Docker/OCI profile: its JSON text, so that it can be imported with other options (target, kernel). */
+  readonly profileJson?: string;
 }
 
 const BUILT_IN: readonly ProfileInfo[] = [
@@ -30,7 +33,10 @@ const BUILT_IN: readonly ProfileInfo[] = [
     build: hardenedProfile,
     origin: 'policy',
   },
-  { name: 'docker-default', description: DOCKER_DEFAULT_DESCRIPTION, build: dockerDefaultPolicy, origin: 'oci' },
+  {
+    name: 'docker-default', description: DOCKER_DEFAULT_DESCRIPTION, build: dockerDefaultPolicy, origin: 'oci',
+    profileJson: DOCKER_DEFAULT_PROFILE_JSON,
+  },
 ];
 
 const registered = new Map<string, ProfileInfo>();

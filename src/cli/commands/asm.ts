@@ -1,5 +1,5 @@
 /** `seccomp-ts asm`: assemble text (the disassembler's, or hand-written with labels) into a filter. */
-import { CliError, parseFlags, type Command } from '../command.js';
+import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
 import { writeProgram } from '../../bpf/formats.js';
 import { validate } from '../../bpf/validator.js';
 import { fileArgument, formatOption, loadProgram } from './check.js';
@@ -21,7 +21,7 @@ Reads the text 'seccomp-ts disasm' prints, or hand-written text with labels:
 
 and writes the program. The default output is raw struct sock_filter bytes, which are not
 written to a terminal: use -o OUT or a pipe. The program is checked like 'seccomp-ts check'
-and an invalid one is refused unless --allow-invalid.
+and an invalid one is refused (exit 2) unless --allow-invalid.
 
   -o, --output OUT      write to OUT instead of stdout
   --format F            output format: raw (default), c, hex, json
@@ -36,24 +36,13 @@ and an invalid one is refused unless --allow-invalid.
     }, 'asm');
     const path = fileArgument(positionals, 'asm');
     const format = formatOption(values.format, 'asm', ['raw', 'c', 'hex', 'json']) ?? 'raw';
+    refuseRawOnTerminal(format === 'raw', values.output, io, 'asm', 'c|hex|json');
     const program = await loadProgram(path, formatOption(values['input-format'], 'asm'), io);
     const result = validate(program);
     if (!result.ok && !values['allow-invalid']) {
-      throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`, 1);
+      throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`);
     }
-    const out = writeProgram(program, format);
-    if (values.output !== undefined) {
-      await io.writeFile(values.output, out);
-      return 0;
-    }
-    if (typeof out === 'string') {
-      io.stdout(out);
-      return 0;
-    }
-    if (io.stdoutIsTTY) {
-      throw new CliError('asm: refusing to write raw BPF bytes to a terminal; use -o OUT, a pipe, or --format c|hex|json');
-    }
-    io.stdoutBytes(out);
+    await writeOutput(writeProgram(program, format), values.output, io);
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 /** `seccomp-ts check`: does the kernel accept this program as a seccomp filter? */
-import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { CliError, inputName, parseFlags, readInput, type CliIO, type Command } from '../command.js';
 import { ProgramFormatError } from '../../bpf/format-error.js';
 import { PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../../bpf/formats.js';
 import type { Instruction } from '../../bpf/instructions.js';
@@ -20,7 +20,7 @@ export async function loadProgram(path: string, format: ProgramFormat | undefine
   try {
     return readProgram(bytes, format);
   } catch (err) {
-    if (err instanceof ProgramFormatError) throw new CliError(`${path === '-' ? 'stdin' : path}: ${err.message}`);
+    if (err instanceof ProgramFormatError) throw new CliError(`${inputName(path)}: ${err.message}`);
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import { findProfile, getProfile, listProfiles } from '../../profiles/index.js';
 import { tunePolicy } from '../../policy/tune.js';
 import type { Policy } from '../../policy/types.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';
-import { CliError, parseFlags, readInput, type Command, type CliIO } from '../command.js';
+import { CliError, inputName, parseFlags, readInput, refuseRawOnTerminal, writeOutput, type Command, type CliIO } from '../command.js';
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -45,7 +45,7 @@ function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string |
 
 async function loadPolicy(source: string, io: CliIO, importOptions: ImportOptions): Promise<Loaded> {
   const bytes = await readInput(source, io);
-  const name = source === '-' ? '<stdin>' : source;
+  const name = inputName(source);
   const text = new TextDecoder().decode(bytes);
   let json: unknown;
   try {
@@ -124,6 +124,8 @@ export const compileCommand: Command = {
     if (source === undefined && values.profile === undefined) {
       throw new CliError("compile: name a policy file, '-' for stdin, or --profile NAME (see 'seccomp-ts compile --help')");
     }
+    refuseRawOnTerminal(format === 'raw', values.output, io, 'compile', 'asm|c|hex|json');
+    const where = values.profile !== undefined ? `profile ${values.profile}` : inputName(source as string);
 
     let policy: Policy;
     let meta: ProfileMeta | undefined;
@@ -134,19 +136,34 @@ export const compileCommand: Command = {
       ...(values.kernel !== undefined && { kernel: values.kernel }),
       ...(values.strict === true && { strict: true }),
     };
+    const importFlags = (['target', 'kernel', 'strict'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
     if (values.profile !== undefined) {
-      try {
-        policy = getProfile(values.profile);
-      } catch (err) {
-        throw new CliError(`compile: --profile: ${describe(err)}`);
+      const info = findProfile(values.profile);
+      oci = info?.origin === 'oci';
+      if (info?.profileJson !== undefined && importFlags.length > 0) {
+        // Imported afresh with the options; its own warnings are about the shipped data, not the user's input.
+        try {
+          policy = loadProfile(info.profileJson, where, importOptions).policy;
+        } catch (err) {
+          throw new CliError(describe(err));
+        }
+      } else {
+        try {
+          policy = getProfile(values.profile);
+        } catch (err) {
+          throw new CliError(`compile: --profile: ${describe(err)}`);
+        }
       }
-      oci = findProfile(values.profile)?.origin === 'oci';
     } else {
       const loaded = await loadPolicy(source as string, io, importOptions);
       policy = loaded.policy;
       meta = loaded.meta;
       oci = loaded.oci;
       warnings.push(...loaded.warnings);
+    }
+    if (!oci && importFlags.length > 0) {
+      throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
+        `profiles, and ${where} is a seccomp-ts policy`);
     }
 
     const tune = values.tune ?? [];
@@ -172,7 +189,6 @@ export const compileCommand: Command = {
     }
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
 
-    const where = values.profile !== undefined ? `profile ${values.profile}` : source === '-' ? '<stdin>' : (source as string);
     let output: Uint8Array | string;
     if (format === 'policy' || format === 'oci') {
       try {
@@ -203,18 +219,7 @@ export const compileCommand: Command = {
     }
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
 
-    if (values.output !== undefined) {
-      await io.writeFile(values.output, output);
-      return 0;
-    }
-    if (typeof output === 'string') {
-      io.stdout(output);
-      return 0;
-    }
-    if (io.stdoutIsTTY) {
-      throw new CliError('compile: refusing to write raw filter bytes to a terminal; use -o FILE or --format asm|c|hex|json');
-    }
-    io.stdoutBytes(output);
+    await writeOutput(output, values.output, io);
     return 0;
   },
 };

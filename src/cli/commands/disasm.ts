@@ -1,5 +1,5 @@
 /** `seccomp-ts disasm`: print a BPF program as readable, re-assemblable text. */
-import { parseFlags, type Command } from '../command.js';
+import { CliError, inputName, parseFlags, type Command } from '../command.js';
 import { disassemble } from '../../bpf/disasm.js';
 import { fileArgument, formatOption, loadProgram } from './check.js';
 
@@ -20,6 +20,7 @@ path) and actions spelled out. 'seccomp-ts asm' reads the text back to the same 
     }, 'disasm');
     const path = fileArgument(positionals, 'disasm');
     const program = await loadProgram(path, formatOption(values.format, 'disasm'), io);
+    if (program.length === 0) throw new CliError(`${inputName(path)}: no instructions to disassemble`);
     io.stdout(disassemble(program, { columns: !values['no-columns'] }));
     return 0;
   },
