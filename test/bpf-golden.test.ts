@@ -1,8 +1,8 @@
 /**
  * Golden files: hand-made filters (test/golden/bpf/*.s) and what the tools print for them. Regenerate with
- * UPDATE_GOLDEN=1 after an intended change, and review the diff.
+ * SECCOMP_TS_UPDATE_GOLDEN=1 after an intended change, and review the diff.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../src/bpf/asm.js';
@@ -12,18 +12,9 @@ import { encodeProgram } from '../src/bpf/encode.js';
 import { formatC } from '../src/bpf/format-c.js';
 import { ins, type Instruction } from '../src/bpf/instructions.js';
 import { validate } from '../src/bpf/validator.js';
+import { goldenDir } from './support/golden.js';
 
-const dir = join(import.meta.dirname, 'golden', 'bpf');
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(name: string, actual: string): void {
-  const path = join(dir, name);
-  if (update || !existsSync(path)) {
-    if (!update) throw new Error(`golden file ${path} is missing (run with UPDATE_GOLDEN=1 to create it)`);
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
+const { dir, expectGolden: golden } = goldenDir('bpf');
 
 const bytes = (p: readonly Instruction[]): number[] => Array.from(encodeProgram(p));
 

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeProgram } from '../src/bpf/encode.js';
 import { disassemble } from '../src/bpf/disasm.js';
@@ -11,20 +10,9 @@ import { arg, arg32, evaluatePolicy, getProfile, policy, policyFromJson, formatP
 import { encodeAction } from '../src/syscalls/actions.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import { cli } from './support/cli.js';
+import { goldenDir } from './support/golden.js';
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden/compiler');
-const UPDATE = process.env.SECCOMP_TS_UPDATE_GOLDEN === '1';
-
-function expectGolden(name: string, actual: string): void {
-  const path = join(GOLDEN_DIR, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${path} missing (run with SECCOMP_TS_UPDATE_GOLDEN=1 to create it)`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual === readFileSync(path, 'utf8'), `output differs from ${path}`).toBe(true);
-}
+const { dir: GOLDEN_DIR, expectGolden } = goldenDir('compiler');
 
 /** A small policy touching every part of the compiler: three ABIs, 64- and 32-bit conditions, masked_eq. */
 const small = policy('x86_64', 'i386', 'x32')

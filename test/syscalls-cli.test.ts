@@ -1,25 +1,10 @@
 /** `seccomp-ts resolve` and `seccomp-ts syscalls`, run in-process. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ARCH_NAMES, syscallTable } from '../src/index.js';
 import { cli } from './support/cli.js';
+import { goldenDir } from './support/golden.js';
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'golden/syscalls');
-const UPDATE = process.env.SECCOMP_TS_UPDATE_GOLDEN === '1';
-
-/** Compares with test/golden/syscalls/NAME; SECCOMP_TS_UPDATE_GOLDEN=1 rewrites the file instead. */
-function expectGolden(name: string, actual: string): void {
-  const path = join(GOLDEN_DIR, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${path} missing (run with SECCOMP_TS_UPDATE_GOLDEN=1 to create it)`);
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(actual === readFileSync(path, 'utf8'), `output differs from ${path}`).toBe(true);
-}
+const { expectGolden } = goldenDir('syscalls');
 
 async function ok(argv: string[]): Promise<string> {
   const r = await cli(argv);

@@ -201,21 +201,23 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
   });
   if (!Array.isArray(policy.rules)) throw new PolicyError('rules', 'must be a list');
 
+  /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
+  const socketRestrictions: Action[] = [];
+  const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
   const perAbi = new Map<ArchName, Map<number, ResolvedRule[]>>(arches.map((a) => [a, new Map()]));
   const add = (arch: ArchName, nr: number, rule: ResolvedRule): void => {
     const m = perAbi.get(arch);
     if (m === undefined) return;
     const list = m.get(nr);
     if (list === undefined) m.set(nr, [rule]);
-    else if (list[list.length - 1] !== rule) list.push(rule); // a rule naming one syscall twice applies once
+    else if (list[list.length - 1] === rule) return; // a rule naming one syscall twice applies once
+    else list.push(rule);
+    if (arch === 'i386' && nr === i386Socket && rule.conditions.length > 0) socketRestrictions.push(rule.action);
   };
   /** Numeric references to ABIs the policy does not cover, by path. */
   const uncovered: string[] = [];
   /** Names that exist on some covered ABIs only, with the ABIs that lack them. */
   const partial = new Map<string, PartialSyscall>();
-  /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
-  const socketRestrictions: Action[] = [];
-  const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
 
   policy.rules.forEach((rule: Rule, ri) => {
     const rpath = at('rules', ri);
@@ -238,7 +240,6 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           if (nr === undefined) continue;
           found.push(arch);
           add(arch, nr, resolved);
-          if (arch === 'i386' && nr === i386Socket && conditions.length > 0) socketRestrictions.push(action);
         }
         if (found.length === 0) {
           const elsewhere = ARCH_NAMES.filter((a) => !arches.includes(a) && lookupSyscall(a, ref) !== undefined);
@@ -272,7 +273,6 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           throw new PolicyError(at(spath, 'nr'), `x86_64 numbers are below 0x40000000 (numbers with the x32 bit are x32 calls)`);
         }
         add(ref.arch, nr, resolved);
-        if (ref.arch === 'i386' && nr === i386Socket && conditions.length > 0) socketRestrictions.push(action);
       } else {
         throw new PolicyError(spath, 'a syscall is a name or {"arch", "nr"}');
       }

@@ -65,6 +65,42 @@ async function loadPolicy(source: string, io: CliIO, importOptions: ImportOption
   }
 }
 
+/**
+ * A built-in profile. A Docker/OCI one is imported afresh when `importOptions` are given; its import warnings are
+ * about the shipped data, not the user's input, so they are not repeated.
+ */
+function loadBuiltIn(name: string, where: string, importOptions: ImportOptions | undefined): Loaded {
+  const info = findProfile(name);
+  const oci = info?.origin === 'oci';
+  if (info?.profileJson !== undefined && importOptions !== undefined) {
+    try {
+      return { policy: loadProfile(info.profileJson, where, importOptions).policy, warnings: [], oci };
+    } catch (err) {
+      throw new CliError(describe(err));
+    }
+  }
+  try {
+    return { policy: getProfile(name), warnings: [], oci };
+  } catch (err) {
+    throw new CliError(`compile: --profile: ${describe(err)}`);
+  }
+}
+
+/** The ABIs named by --arch, each once, in order. */
+function parseArches(names: readonly string[]): ArchName[] {
+  const arches: ArchName[] = [];
+  for (const a of names) {
+    let abi: ArchName;
+    try {
+      abi = parseArch(a);
+    } catch (err) {
+      throw new CliError(`compile: --arch: ${describe(err)}`);
+    }
+    if (!arches.includes(abi)) arches.push(abi);
+  }
+  return arches;
+}
+
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy, a Docker/OCI profile or a built-in profile into a seccomp filter',
@@ -127,44 +163,22 @@ export const compileCommand: Command = {
     refuseRawOnTerminal(format === 'raw', values.output, io, 'compile', 'asm|c|hex|json');
     const where = values.profile !== undefined ? `profile ${values.profile}` : inputName(source as string);
 
-    let policy: Policy;
-    let meta: ProfileMeta | undefined;
-    let oci: boolean;
-    const warnings: string[] = [];
     const importOptions: ImportOptions = {
       ...(values.target !== undefined && { target: values.target as TargetArch }),
       ...(values.kernel !== undefined && { kernel: values.kernel }),
       ...(values.strict === true && { strict: true }),
     };
     const importFlags = (['target', 'kernel', 'strict'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
-    if (values.profile !== undefined) {
-      const info = findProfile(values.profile);
-      oci = info?.origin === 'oci';
-      if (info?.profileJson !== undefined && importFlags.length > 0) {
-        // Imported afresh with the options; its own warnings are about the shipped data, not the user's input.
-        try {
-          policy = loadProfile(info.profileJson, where, importOptions).policy;
-        } catch (err) {
-          throw new CliError(describe(err));
-        }
-      } else {
-        try {
-          policy = getProfile(values.profile);
-        } catch (err) {
-          throw new CliError(`compile: --profile: ${describe(err)}`);
-        }
-      }
-    } else {
-      const loaded = await loadPolicy(source as string, io, importOptions);
-      policy = loaded.policy;
-      meta = loaded.meta;
-      oci = loaded.oci;
-      warnings.push(...loaded.warnings);
-    }
-    if (!oci && importFlags.length > 0) {
+    const loaded = values.profile !== undefined
+      ? loadBuiltIn(values.profile, where, importFlags.length > 0 ? importOptions : undefined)
+      : await loadPolicy(source as string, io, importOptions);
+    if (!loaded.oci && importFlags.length > 0) {
       throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
         `profiles, and ${where} is a seccomp-ts policy`);
     }
+    const { meta, oci } = loaded;
+    const warnings = [...loaded.warnings];
+    let policy = loaded.policy;
 
     const tune = values.tune ?? [];
     try {
@@ -174,19 +188,7 @@ export const compileCommand: Command = {
       const detail = err instanceof PolicyError ? err.detail : describe(err);
       throw new CliError(`compile: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
     }
-    if (values.arch !== undefined) {
-      const arches: ArchName[] = [];
-      for (const a of values.arch) {
-        let abi: ArchName;
-        try {
-          abi = parseArch(a);
-        } catch (err) {
-          throw new CliError(`compile: --arch: ${describe(err)}`);
-        }
-        if (!arches.includes(abi)) arches.push(abi);
-      }
-      policy = { ...policy, arches };
-    }
+    if (values.arch !== undefined) policy = { ...policy, arches: parseArches(values.arch) };
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
 
     let output: Uint8Array | string;
