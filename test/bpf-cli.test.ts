@@ -133,3 +133,11 @@ describe('CLI input and output errors', () => {
       .toBe("seccomp-ts: resolve: option '--arch <value>' argument missing (see 'seccomp-ts resolve --help')\n");
   });
 });
+
+describe('programs read from JSON', () => {
+  it('a policy given where a program is expected says what it is', async () => {
+    const r = await cli(['check', '-'], '{"defaultAction": "ALLOW", "arches": ["x86_64"], "rules": []}\n');
+    expect(r).toMatchObject({ code: 2, stderr: 'seccomp-ts: <stdin>: $: expected an array of {code, jt, jf, k}, got an ' +
+      'object (a policy or a Docker/OCI profile is compiled into a program first)\n' });
+  });
+});

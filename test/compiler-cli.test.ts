@@ -222,3 +222,17 @@ describe('compile: Docker/OCI options and output errors', () => {
     expect(await cli(['compile', '--profile', 'hardened', '-o', out])).toMatchObject({ code: 2, stderr: `seccomp-ts: ${out}: cannot write file (ENOENT)\n` });
   });
 });
+
+describe('compile: input that is not a policy', () => {
+  it.each([
+    ['a raw filter', new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), "seccomp-ts: <stdin>: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by 'seccomp-ts disasm' or 'seccomp-ts check'\n"],
+    ['filter text', 'A = arch\nreturn ALLOW\n', "seccomp-ts: <stdin>: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by 'seccomp-ts disasm' or 'seccomp-ts check'\n"],
+    ['nothing', ' \n', 'seccomp-ts: <stdin>: empty (expected a policy or a Docker/OCI profile, in JSON)\n'],
+    ['broken JSON over lines', '{\n"rules": [\n\tx', /^seccomp-ts: <stdin>: not valid JSON \([^\n]*\)\n$/],
+  ])('%s: one line, exit 2', async (_what, input, message) => {
+    const r = await cli(['compile', '-', '--format', 'asm'], input);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    if (typeof message === 'string') expect(r.stderr).toBe(message);
+    else expect(r.stderr).toMatch(message);
+  });
+});

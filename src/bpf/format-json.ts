@@ -16,7 +16,11 @@ export function parseJson(text: string): Instruction[] {
   } catch (err) {
     throw new ProgramFormatError(`not valid JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(data)) throw new ProgramFormatError('$: expected an array of {code, jt, jf, k}', { path: '$' });
+  if (!Array.isArray(data)) {
+    const object = typeof data === 'object' && data !== null;
+    throw new ProgramFormatError(`$: expected an array of {code, jt, jf, k}${object
+      ? ', got an object (a policy or a Docker/OCI profile is compiled into a program first)' : ''}`, { path: '$' });
+  }
   return data.map((item: unknown, i) => {
     const path = `$[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {

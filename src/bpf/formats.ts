@@ -24,6 +24,8 @@ export function detectFormat(bytes: Uint8Array): ProgramFormat {
   const text = new TextDecoder().decode(bytes);
   if (/^\uFEFF?\s*\[/.test(text)) return 'json';
   if (looksLikeC(text)) return 'c';
+  // A JSON object is no program, but reading it as JSON gives the error that says so.
+  if (/^\uFEFF?\s*\{/.test(text)) return 'json';
   if (looksLikeHex(text)) return 'hex';
   if (text.trim() === '') return 'raw';
   return 'asm';

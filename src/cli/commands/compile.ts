@@ -47,11 +47,18 @@ async function loadPolicy(source: string, io: CliIO, importOptions: ImportOption
   const bytes = await readInput(source, io);
   const name = inputName(source);
   const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') throw new CliError(`${name}: empty (expected a policy or a Docker/OCI profile, in JSON)`);
+  if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
+    throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
+      "'seccomp-ts disasm' or 'seccomp-ts check'");
+  }
   let json: unknown;
   try {
-    json = JSON.parse(text) as unknown;
+    json = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
   } catch (err) {
-    throw new CliError(`${name}: not valid JSON (${describe(err)})`);
+    // The parser quotes the text around the error: keep it on one line.
+    const detail = describe(err).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    throw new CliError(`${name}: not valid JSON (${detail})`);
   }
   try {
     if (isOciProfile(json)) {
