@@ -131,6 +131,10 @@ describe('CLI input and output errors', () => {
       .toBe("seccomp-ts: check: unknown option '--bogus' (a value starting with '-' goes after '--') (see 'seccomp-ts check --help')\n");
     expect((await cli(['resolve', '--arch'])).stderr)
       .toBe("seccomp-ts: resolve: option '--arch <value>' argument missing (see 'seccomp-ts resolve --help')\n");
+    expect(await cli(['resolve', 'read', '--arch', 'i386', '--arch', 'x32'])).toMatchObject({ code: 2, stdout: '',
+      stderr: "seccomp-ts: resolve: --arch given more than once (see 'seccomp-ts resolve --help')\n" });
+    // Flags meant to repeat still do.
+    expect((await cli(['compile', '--profile', 'hardened', '--arch', 'x86_64', '--arch', 'x32', '--format', 'hex'])).code).toBe(0);
   });
 });
 

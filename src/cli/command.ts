@@ -44,11 +44,21 @@ function flagProblem(err: unknown): string {
 
 /** Parses flags strictly; an unknown or malformed flag becomes a `CliError` naming it. */
 export function parseFlags<O extends Options>(argv: readonly string[], options: O, command: string) {
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     throw new CliError(`${command}: ${flagProblem(err)} (see 'seccomp-ts ${command} --help')`);
   }
+  // parseArgs keeps the last of a repeated single-valued flag; a silently dropped value is refused instead.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option' || options[t.name]?.multiple === true) continue;
+    if (seen.has(t.name)) throw new CliError(`${command}: --${t.name} given more than once (see 'seccomp-ts ${command} --help')`);
+    seen.add(t.name);
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals };
 }
 
 /** How messages name an input: its path, or `<stdin>` for `-`. */
