@@ -62,6 +62,15 @@ console.log(JSON.stringify({
     docker: evaluatePolicy(dockerDefaultPolicy(), { arch: 'x86_64', nr: socketNr, args: [40n] }),
     dockerRules: dockerDefaultPolicy().rules.length,
   };
+  it('a tree-shaken bundle of a consumer that imports only getProfile still knows both (sideEffects: false)', () => {
+    const consumer = join(out, 'consumer.ts');
+    writeFileSync(consumer, `import { getProfile } from ${JSON.stringify(join(ROOT, 'src/index.js'))};
+console.log(JSON.stringify([getProfile('hardened').rules.length, getProfile('docker-default').rules.length]));`);
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/tsup/dist/cli-default.js'), '--no-config', '--entry.consumer', consumer,
+      '--format', 'esm', '--target', 'es2022', '--treeshake', '--out-dir', join(out, 'bundle'), '--silent'], { cwd: ROOT, stdio: 'pipe' });
+    const stdout = execFileSync(process.execPath, [join(out, 'bundle', 'consumer.js')], { encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toEqual([getProfile('hardened').rules.length, expected.dockerRules]);
+  });
   it.each([
     ['ESM', 'run.mjs', `import * as m from ${JSON.stringify(join(out, 'index.js'))};`],
     ['CJS', 'run.cjs', `const m = require(${JSON.stringify(join(out, 'index.cjs'))});`],
