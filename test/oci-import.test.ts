@@ -112,6 +112,14 @@ describe('hostile input: a clear error or a result, never a crash or a hang', ()
     expect(errorOf(profile(entries))).toMatch(/more than 512 conditional rules with different actions for one syscall/);
   });
 
+  it('100,000 conditional entries on one syscall before an unconditional one: checked without pairwise blow-up', () => {
+    const same = Array.from({ length: 100_000 }, (_, i) => ({ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: i, op: 'SCMP_CMP_EQ' }] }));
+    const r = importProfile(profile([...same, { names: ['read'], action: 'SCMP_ACT_ALLOW' }]));
+    expect(r.policy.rules.filter((x) => x.syscalls.includes('read'))).toHaveLength(1);
+    const mixed = same.map((e, i) => (i % 2 === 0 ? e : { ...e, action: 'SCMP_ACT_LOG' }));
+    expect(errorOf(profile([...mixed, { names: ['read'], action: 'SCMP_ACT_ALLOW' }]))).toMatch(/more than 512 conditional rules with different actions/);
+  });
+
   it('strings with escapes and unicode survive; control characters do not', () => {
     expect(importProfile('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["\\u0072ead"],"action":"SCMP_ACT_LOG","comment":"\\ud83d\\ude00 \\"x\\""}]}').policy.rules[0]!.comment).toBe('😀 "x"');
     expect(errorOf('{"defaultAction":"SCMP_ACT_ALLOW\n"}')).toMatch(/control character in string/);

@@ -272,7 +272,11 @@ export function importProfile(input: string | object, options: ImportOptions = {
       // Rules added before it were still checked against each other when added: libseccomp refuses a rule whose
       // tests equal, or extend, those of an earlier rule of another action (EEXIST), and runc fails.
       const before = g.rules.slice(0, g.rules.indexOf(firstUnconditional));
-      for (let j = 1; j < before.length; j++) {
+      const beforeActions = new Set(before.map((r) => label(r.rule.action))).size;
+      if (before.length > MAX_CONFLICT_CHECK && beforeActions > 1) {
+        throw new ProfileError(before[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
+      }
+      for (let j = 1; j < (beforeActions > 1 ? before.length : 0); j++) {
         for (let i = 0; i < j; i++) {
           const a = before[i]!;
           const b = before[j]!;
