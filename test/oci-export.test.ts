@@ -157,6 +157,44 @@ function isGap(arch: number, nr: number, gaps: ReadonlySet<string>): boolean {
   return false;
 }
 
+describe('exported profiles have the runtime-spec shape', () => {
+  // The LinuxSeccomp object of config-linux.json / defs-linux.json: required fields, enums, integer ranges.
+  const ACTIONS = ['SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY'];
+  const OPS = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'];
+  const u32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+  const u64 = (v: unknown): boolean => typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
+  function shapeErrors(p: Record<string, unknown>): string[] {
+    const errors: string[] = [];
+    if (!ACTIONS.includes(p.defaultAction as string)) errors.push('defaultAction');
+    if (p.defaultErrnoRet !== undefined && !u32(p.defaultErrnoRet)) errors.push('defaultErrnoRet');
+    for (const a of (p.architectures as string[] | undefined) ?? []) if (!/^SCMP_ARCH_(X86|X86_64|X32)$/.test(a)) errors.push(`architecture ${a}`);
+    for (const s of (p.syscalls as Array<Record<string, unknown>>) ?? []) {
+      const names = s.names as unknown[];
+      if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string')) errors.push('names');
+      if (!ACTIONS.includes(s.action as string)) errors.push('action');
+      if (s.errnoRet !== undefined && !u32(s.errnoRet)) errors.push('errnoRet');
+      for (const a of (s.args as Array<Record<string, unknown>> | undefined) ?? []) {
+        if (!u32(a.index) || !u64(a.value) || (a.valueTwo !== undefined && !u64(a.valueTwo)) || !OPS.includes(a.op as string)) errors.push('args');
+      }
+    }
+    return errors;
+  }
+
+  it('for docker-default, every fixture and tuned policies', () => {
+    const policies: Policy[] = [
+      dockerDefaultPolicy(),
+      tunePolicy(dockerDefaultPolicy(), ['allow:ptrace', 'deny:chmod', 'deny:all', 'allow:read']),
+      ...FIXTURES.map((f) => importProfile(fixture(f)).policy),
+    ];
+    for (const p of policies) {
+      const out = exportProfile(p);
+      expect(shapeErrors(out.profile as unknown as Record<string, unknown>)).toEqual([]);
+      // and the text reads back to the same object, 64-bit values exact
+      expect(importProfile(out.text).policy).toEqual(importProfile(out.profile).policy);
+    }
+  });
+});
+
 describe('what has no profile form is refused or reported', () => {
   const base: Policy = { defaultAction: { kind: 'ERRNO', data: 1 }, arches: ['x86_64'], badArchAction: { kind: 'KILL_THREAD' }, rules: [] };
   const refuses = (policy: Policy, message: RegExp): void => {
