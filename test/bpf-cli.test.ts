@@ -140,7 +140,7 @@ describe('CLI input and output errors', () => {
 
 describe('programs read from JSON', () => {
   it('a policy given where a program is expected says what it is', async () => {
-    const r = await cli(['check', '-'], '{"defaultAction": "ALLOW", "arches": ["x86_64"], "rules": []}\n');
+    const r = await cli(['check', '-', '--format', 'json'], '{"defaultAction": "ALLOW", "arches": ["x86_64"], "rules": []}\n');
     expect(r).toMatchObject({ code: 2, stderr: 'seccomp-ts: <stdin>: $: expected an array of {code, jt, jf, k}, got an ' +
       'object (a policy or a Docker/OCI profile is compiled into a program first)\n' });
   });

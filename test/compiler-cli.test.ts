@@ -6,7 +6,8 @@ import { decodeProgram } from '../src/bpf/encode.js';
 import { disassemble } from '../src/bpf/disasm.js';
 import { compilePolicy } from '../src/compiler/index.js';
 import { interpret, seccompData } from '../src/emulator/index.js';
-import { arg, arg32, evaluatePolicy, getProfile, policy, policyFromJson, formatPolicyJson } from '../src/policy/index.js';
+import { arg, arg32, evaluatePolicy, policy, policyFromJson, formatPolicyJson } from '../src/policy/index.js';
+import { getProfile } from '../src/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import { cli } from './support/cli.js';
@@ -98,7 +99,7 @@ describe('seccomp-ts compile', () => {
     expect(r.stdout).toBe(disassemble(compilePolicy(getProfile('hardened')).program));
   });
   it.each([
-    [['compile'], /name a policy file/],
+    [['compile'], /^seccomp-ts: compile: name a FILE, '-' for stdin, or --profile NAME/],
     [['compile', 'x.json', '--profile', 'hardened'], /not both/],
     [['compile', '--profile', 'nope'], /unknown profile 'nope'/],
     [['compile', '--profile', 'hardened', '--tune', 'allow:clock_adjtme'], /--tune allow:clock_adjtme: .*clock_adjtime/],
@@ -203,10 +204,10 @@ describe('compile: Docker/OCI options and output errors', () => {
     expect(await run(['compile', '--profile', 'docker-default', '--target', '386'], i386)).toBe(encodeAction({ kind: 'ALLOW' }));
     const bad = await cli(['compile', '--profile', 'docker-default', '--kernel', 'new', '--format', 'asm']);
     expect(bad).toMatchObject({ code: 2, stdout: '' });
-    expect(bad.stderr).toMatch(/^seccomp-ts: profile docker-default: .*"new"[^\n]*\n$/);
+    expect(bad.stderr).toMatch(/^seccomp-ts: profile:docker-default: .*"new"[^\n]*\n$/);
   });
   it.each([
-    [['--profile', 'hardened', '--target', 'arm'], '--target only applies to Docker/OCI profiles, and profile hardened is a seccomp-ts policy'],
+    [['--profile', 'hardened', '--target', 'arm'], '--target only applies to Docker/OCI profiles, and profile:hardened is a seccomp-ts policy'],
     [['-', '--kernel', '5.10', '--strict'], '--kernel, --strict only apply to Docker/OCI profiles, and <stdin> is a seccomp-ts policy'],
   ])('%j: Docker/OCI options on a seccomp-ts policy are refused, not ignored', async (argv, message) => {
     const r = await cli(['compile', ...argv, '--format', 'asm'], formatPolicyJson(small));
@@ -228,7 +229,7 @@ describe('compile: input that is not a policy', () => {
     ['a raw filter', new Uint8Array([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]), "seccomp-ts: <stdin>: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by 'seccomp-ts disasm' or 'seccomp-ts check'\n"],
     ['filter text', 'A = arch\nreturn ALLOW\n', "seccomp-ts: <stdin>: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by 'seccomp-ts disasm' or 'seccomp-ts check'\n"],
     ['nothing', ' \n', 'seccomp-ts: <stdin>: empty (expected a policy or a Docker/OCI profile, in JSON)\n'],
-    ['broken JSON over lines', '{\n"rules": [\n\tx', /^seccomp-ts: <stdin>: not valid JSON \([^\n]*\)\n$/],
+    ['broken JSON over lines', '{\n"rules": [\n\tx', /^seccomp-ts: <stdin>:3:2: not valid JSON \([^\n]*\)\n$/],
   ])('%s: one line, exit 2', async (_what, input, message) => {
     const r = await cli(['compile', '-', '--format', 'asm'], input);
     expect(r).toMatchObject({ code: 2, stdout: '' });

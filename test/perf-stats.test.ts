@@ -75,7 +75,7 @@ describe('seccomp-ts stats', () => {
     expect(s.abis[0].kernelCached).toBe(2);
     const h = await cli(['stats', '--profile', 'hardened']);
     expect(h.code).toBe(0);
-    expect(h.stdout).toMatch(/profile hardened \(compiled\)/);
+    expect(h.stdout).toMatch(/^profile:hardened \(compiled\)/);
   });
 
   it('fails with a clear message and exit 2 on bad input', async () => {

@@ -1,30 +1,19 @@
 /** `seccomp-ts compile`: a policy (our JSON, a Docker/OCI profile, or a built-in profile) → a seccomp filter. */
 import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
-import { compilePolicy, CompileError, type CompileOptions } from '../../compiler/compile.js';
-import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { PolicyError } from '../../policy/errors.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
-import { formatPolicyJson, policyFromJson } from '../../policy/json.js';
-import { exportProfile, isOciProfile, loadProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
-import { findProfile, getProfile, listProfiles } from '../../profiles/index.js';
+import { formatPolicyJson } from '../../policy/json.js';
+import { exportProfile, type ImportOptions, type TargetArch } from '../../policy/oci/index.js';
 import { tunePolicy } from '../../policy/tune.js';
-import type { Policy } from '../../policy/types.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';
-import { CliError, inputName, parseFlags, readInput, refuseRawOnTerminal, writeOutput, type Command, type CliIO } from '../command.js';
+import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
+import { compileLoaded, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-interface Loaded {
-  readonly policy: Policy;
-  readonly warnings: readonly string[];
-  readonly meta?: ProfileMeta;
-  /** A Docker/OCI profile: its names are resolved per ABI, as runc does. */
-  readonly oci: boolean;
 }
 
 /** How many names a `partial-syscalls` warning quotes without --verbose. */
@@ -41,56 +30,6 @@ function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string |
   return w.syscalls.length <= PARTIAL_NAMES_SHOWN
     ? w.message
     : `${partialSyscallsMessage(w.syscalls, PARTIAL_NAMES_SHOWN)} (--verbose lists them)`;
-}
-
-async function loadPolicy(source: string, io: CliIO, importOptions: ImportOptions): Promise<Loaded> {
-  const bytes = await readInput(source, io);
-  const name = inputName(source);
-  const text = new TextDecoder().decode(bytes);
-  if (text.trim() === '') throw new CliError(`${name}: empty (expected a policy or a Docker/OCI profile, in JSON)`);
-  if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
-    throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
-      "'seccomp-ts disasm' or 'seccomp-ts check'");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (err) {
-    // The parser quotes the text around the error: keep it on one line.
-    const detail = describe(err).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-    throw new CliError(`${name}: not valid JSON (${detail})`);
-  }
-  try {
-    if (isOciProfile(json)) {
-      const imported = loadProfile(text, name, importOptions);
-      return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta, oci: true };
-    }
-    return { policy: policyFromJson(json), warnings: [], oci: false };
-  } catch (err) {
-    const message = describe(err);
-    throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
-  }
-}
-
-/**
- * A built-in profile. A Docker/OCI one is imported afresh when `importOptions` are given; its import warnings are
- * about the shipped data, not the user's input, so they are not repeated.
- */
-function loadBuiltIn(name: string, where: string, importOptions: ImportOptions | undefined): Loaded {
-  const info = findProfile(name);
-  const oci = info?.origin === 'oci';
-  if (info?.profileJson !== undefined && importOptions !== undefined) {
-    try {
-      return { policy: loadProfile(info.profileJson, where, importOptions).policy, warnings: [], oci };
-    } catch (err) {
-      throw new CliError(describe(err));
-    }
-  }
-  try {
-    return { policy: getProfile(name), warnings: [], oci };
-  } catch (err) {
-    throw new CliError(`compile: --profile: ${describe(err)}`);
-  }
 }
 
 /** The ABIs named by --arch, each once, in order. */
@@ -111,36 +50,38 @@ function parseArches(names: readonly string[]): ArchName[] {
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a policy, a Docker/OCI profile or a built-in profile into a seccomp filter',
-  usage: [
-    'usage: seccomp-ts compile POLICY.json|-|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
-    '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
-    '                          [--target amd64|386] [--kernel VERSION] [--strict] [--verbose]',
-    '',
-    'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
-    'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
-    "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
-    '',
-    'options:',
-    `  --profile NAME   a built-in profile: ${listProfiles().map((p) => p.name).join(', ')}`,
-    '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
-    '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
-    '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
-    '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
-    '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
-    '  -o, --output F   write to F',
-    '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
-    '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
-    '',
-    'Docker/OCI profile input (see docs/docker-oci.md):',
-    '  --target T       the machine the profile is resolved for: amd64 (default) or 386',
-    '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
-    '  --strict         unknown syscall names are an error instead of a warning',
-    '',
-    'examples:',
-    '  seccomp-ts compile --profile hardened --format asm',
-    '  seccomp-ts compile --profile hardened --tune allow:clock_adjtime -o hardened.bpf',
-    '  seccomp-ts compile policy.json --arch x86_64 --arch i386 --enosys --format c',
-  ].join('\n'),
+  get usage() {
+    return [
+      'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
+      '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
+      '                          [--target amd64|386] [--kernel VERSION] [--strict] [--verbose]',
+      '',
+      'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
+      'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
+      "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
+      '',
+      'options:',
+      profileOptionHelp(17),
+      '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
+      '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
+      '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
+      '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
+      '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
+      '  -o, --output F   write to F',
+      '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
+      '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
+      '',
+      'Docker/OCI profile input (see docs/docker-oci.md):',
+      '  --target T       the machine the profile is resolved for: amd64 (default) or 386',
+      '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
+      '  --strict         unknown syscall names are an error instead of a warning',
+      '',
+      'examples:',
+      '  seccomp-ts compile --profile hardened --format asm',
+      '  seccomp-ts compile --profile hardened --tune allow:clock_adjtime -o hardened.bpf',
+      '  seccomp-ts compile policy.json --arch x86_64 --arch i386 --enosys --format c',
+    ].join('\n');
+  },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       profile: { type: 'string' },
@@ -159,16 +100,8 @@ export const compileCommand: Command = {
     if (!FORMATS.includes(format)) {
       throw new CliError(`compile: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`);
     }
-    if (positionals.length > 1) throw new CliError(`compile: one policy at a time (got ${positionals.join(', ')})`);
-    const source = positionals[0];
-    if (source !== undefined && values.profile !== undefined) {
-      throw new CliError(`compile: give either a policy file (${source}) or --profile ${values.profile}, not both`);
-    }
-    if (source === undefined && values.profile === undefined) {
-      throw new CliError("compile: name a policy file, '-' for stdin, or --profile NAME (see 'seccomp-ts compile --help')");
-    }
+    const source = singleSource(positionals, values.profile, 'compile');
     refuseRawOnTerminal(format === 'raw', values.output, io, 'compile', 'asm|c|hex|json');
-    const where = values.profile !== undefined ? `profile ${values.profile}` : inputName(source as string);
 
     const importOptions: ImportOptions = {
       ...(values.target !== undefined && { target: values.target as TargetArch }),
@@ -176,9 +109,10 @@ export const compileCommand: Command = {
       ...(values.strict === true && { strict: true }),
     };
     const importFlags = (['target', 'kernel', 'strict'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
-    const loaded = values.profile !== undefined
-      ? loadBuiltIn(values.profile, where, importFlags.length > 0 ? importOptions : undefined)
-      : await loadPolicy(source as string, io, importOptions);
+    const loaded = await loadPolicySource(source, io, {
+      command: 'compile', ...(importFlags.length > 0 && { importOptions }),
+    });
+    const where = loaded.name;
     if (!loaded.oci && importFlags.length > 0) {
       throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
         `profiles, and ${where} is a seccomp-ts policy`);
@@ -212,14 +146,7 @@ export const compileCommand: Command = {
         throw new CliError(`${where}: ${describe(err)}`);
       }
     } else {
-      const options: CompileOptions = values.unoptimized === true ? {} : performanceCompileOptions();
-      let result;
-      try {
-        result = compilePolicy(policy, options);
-      } catch (err) {
-        if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(`${where}: ${describe(err)}`);
-        throw err;
-      }
+      const result = compileLoaded(policy, where, values.unoptimized !== true);
       for (const w of result.warnings) {
         const line = warningLine(w, oci, values.verbose === true);
         if (line !== undefined) warnings.push(line);

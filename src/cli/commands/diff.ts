@@ -3,7 +3,8 @@ import { diffPrograms, diffText, type DiffResult } from '../../analysis/diff.js'
 import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
 import { AnalysisError } from '../../analysis/symbolic.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { checked, loadFilterInput, parseAbis } from './explain.js';
+import { loadFilterSource, profileOptionHelp, sourceOf, type Source } from '../inputs.js';
+import { checked, parseAbis } from './explain.js';
 
 function diffJson(d: DiffResult): unknown {
   return JSON.parse(JSON.stringify({
@@ -27,11 +28,13 @@ export const diffCommand: Command = {
   name: 'diff',
   summary: 'every class of inputs on which two filters (or policies) decide differently, with witnesses',
   usage: [
-    'usage: seccomp-ts diff A B [--arch ABI]... [--json]',
+    'usage: seccomp-ts diff A B [--arch ABI]... [--json] [--unoptimized]',
+    '       seccomp-ts diff --profile NAME B [...]',
     '',
-    'A and B are filters in any format or policies (seccomp-ts JSON, Docker/OCI profiles, profile:NAME),',
-    "compiled first; one of them may be '-' (stdin). Prints every class of inputs on which they return",
-    'different values, each with a concrete witness input (arch, nr, arguments) and both verdicts:',
+    'A and B are filters in any format or policies (seccomp-ts JSON, Docker/OCI profiles, built-in profiles as',
+    "profile:NAME), compiled first; one of them may be '-' (stdin); --profile NAME stands for A. Prints every",
+    'class of inputs on which they return different values, each with a concrete witness input (arch, nr,',
+    'arguments) and both verdicts:',
     '',
     '  x86_64 clock_adjtime: A ALLOW, B ERRNO(EPERM)',
     '      witness: x86_64 nr=0x131 args=[0, 0, 0, 0, 0, 0] ip=0',
@@ -45,17 +48,28 @@ export const diffCommand: Command = {
     '  --arch ABI   compare only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
     '  --json       {"equivalent", "exhaustive", "reasons", "differences": [{"abi", "syscalls", "numbers", "when",',
     '               "a": {"verdict", "action"}, "b": {...}, "witness": {"arch", "nr", "args", "instructionPointer"}}]}',
+    profileOptionHelp(13).replace('instead of FILE', 'as A'),
+    '  --unoptimized  compile policies with linear dispatch and no optimizer passes',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       arch: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      profile: { type: 'string' },
+      unoptimized: { type: 'boolean' },
     }, 'diff');
-    if (positionals.length !== 2) throw new CliError('diff: name two filters or policies A and B');
+    const sources: Source[] = [
+      ...(values.profile !== undefined ? [{ kind: 'profile' as const, profile: values.profile }] : []),
+      ...positionals.map(sourceOf),
+    ];
+    if (sources.length !== 2) {
+      throw new CliError(`diff: name two filters or policies A and B${values.profile !== undefined ? ' (--profile is A)' : ''}`);
+    }
     if (positionals[0] === '-' && positionals[1] === '-') throw new CliError('diff: only one of A and B can be stdin');
     const abis = parseAbis(values.arch, 'diff');
-    const a = checked(await loadFilterInput(positionals[0] as string, io, 'diff'));
-    const b = checked(await loadFilterInput(positionals[1] as string, io, 'diff'));
+    const options = { command: 'diff', optimize: values.unoptimized !== true };
+    const a = checked(await loadFilterSource(sources[0] as Source, io, options));
+    const b = checked(await loadFilterSource(sources[1] as Source, io, options));
     let d: DiffResult;
     try {
       d = diffPrograms(a.program, b.program, { abis });

@@ -1,6 +1,5 @@
 /** `seccomp-ts emu`: what a filter decides for a syscall, one call or a batch from stdin. */
 import type { Program } from '../../bpf/instructions.js';
-import { PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../../bpf/formats.js';
 import { namingContext } from '../../bpf/disasm.js';
 import { instructionText, lineLabel } from '../../bpf/text.js';
 import { InvalidProgramError } from '../../bpf/validator.js';
@@ -14,23 +13,22 @@ import {
   type Interpretation,
   type SeccompData,
 } from '../../emulator/index.js';
-import { compilePolicy } from '../../compiler/compile.js';
-import { policyFromJson } from '../../policy/json.js';
-import { isOciProfile, loadProfile } from '../../policy/oci/index.js';
 import { formatAction, parseArch, type ArchName } from '../../syscalls/index.js';
-import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
+import { formatOption, loadFilterSource, profileOptionHelp, singleSource, sourceOf, type Source } from '../inputs.js';
 import { archOption } from './resolve.js';
 
-const USAGE = [
-  'usage: seccomp-ts emu FILE SYSCALL [ARG...] [--arch ARCH] [--ip ADDR] [--trace] [--json]',
-  '       seccomp-ts emu FILE --batch [--json] < probes',
+const usage = (): string => [
+  'usage: seccomp-ts emu FILE|-|profile:NAME SYSCALL [ARG...] [--arch ARCH] [--ip ADDR] [--trace] [--json]',
+  '       seccomp-ts emu --profile NAME SYSCALL [ARG...] [...]',
+  '       seccomp-ts emu FILE|profile:NAME|--profile NAME --batch [--json] < probes',
   '',
   'Runs the seccomp filter in FILE on one syscall, exactly as Linux would, and prints its verdict',
   '(ALLOW, ERRNO(EPERM), TRAP(5), KILL_PROCESS, ...). FILE is a raw filter (struct sock_filter[]), C, hex,',
   'JSON or assembler text (detected, or named with --format), or a policy (seccomp-ts JSON or a Docker/OCI',
-  "profile), compiled first as 'seccomp-ts compile' does; '-' reads it from stdin. SYSCALL is a name or",
-  'a number of the ABI (x32 numbers get the x32 bit 0x40000000 added); each ARG is a 64-bit value, decimal',
-  '(negative allowed) or 0x hex.',
+  "profile, or a built-in profile), compiled first as 'seccomp-ts compile' does; '-' reads it from stdin.",
+  'SYSCALL is a name or a number of the ABI (x32 numbers get the x32 bit 0x40000000 added); each ARG is a',
+  '64-bit value, decimal (negative allowed) or 0x hex.',
   '',
   'With --batch, stdin holds one probe per line, "ARCH NR_OR_NAME [A0 ... A5]" (blank lines and # comments',
   'are skipped), and one verdict per probe is printed, in order.',
@@ -42,43 +40,14 @@ const USAGE = [
   '  --trace         print each executed instruction with A and X after it',
   '  --json          one JSON object per verdict: action, data, verdict, raw, executed (and trace)',
   '  --batch         read probes from stdin',
+  profileOptionHelp(16),
+  '  --unoptimized   compile a policy with linear dispatch and no optimizer passes',
   '',
   'examples:',
   '  seccomp-ts emu filter.bpf execve',
   '  seccomp-ts emu filter.bpf socket 2 1 0 --arch i386 --trace',
   "  printf 'x86_64 openat 0xffffff9c 0 0\\nx32 read 0 0 0\\n' | seccomp-ts emu filter.bpf --batch --json",
 ].join('\n');
-
-/** A JSON object (not an array of instructions): a policy or a Docker/OCI profile, compiled before it runs. */
-function policyJson(bytes: Uint8Array): { text: string; json: unknown } | undefined {
-  if (bytes.includes(0)) return undefined;
-  const text = new TextDecoder().decode(bytes);
-  if (!/^\uFEFF?\s*\{/.test(text)) return undefined;
-  try {
-    return { text, json: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads the filter to run: a program in any format (detected, or named with --format), or a policy in
- * seccomp-ts JSON form or a Docker/OCI profile, compiled as `seccomp-ts compile` would with its defaults.
- */
-export function readFilterFile(bytes: Uint8Array, path: string, format: ProgramFormat | undefined): Program {
-  const name = path === '-' ? 'stdin' : path;
-  const policy = format === undefined ? policyJson(bytes) : undefined;
-  try {
-    if (policy !== undefined) {
-      const p = isOciProfile(policy.json) ? loadProfile(policy.text, name).policy : policyFromJson(policy.json);
-      return compilePolicy(p).program;
-    }
-    return readProgram(bytes, format);
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new CliError(`emu: ${message.startsWith(`${name}: `) ? message : `${name}: ${message}`}`);
-  }
-}
 
 /** A 64-bit argument: decimal (negative allowed) or 0x hex. */
 function parseValue(text: string, what: string): bigint {
@@ -160,7 +129,7 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') return;
-    const where = `stdin line ${i + 1}`;
+    const where = `<stdin> line ${i + 1}`;
     const [archText, syscall, ...args] = line.split(/\s+/);
     if (syscall === undefined) throw new CliError(`${where}: expected "ARCH NR_OR_NAME [A0 ... A5]", got "${line}"`);
     let arch: ArchName;
@@ -183,7 +152,9 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
 export const emuCommand: Command = {
   name: 'emu',
   summary: 'run a filter on a syscall (or a batch from stdin) and print the verdict',
-  usage: USAGE,
+  get usage() {
+    return usage();
+  },
   async run(argv, io) {
     // Negative numbers are arguments, not flags: hide them from the flag parser.
     const negatives = new Map<string, string>();
@@ -200,26 +171,27 @@ export const emuCommand: Command = {
       trace: { type: 'boolean' },
       json: { type: 'boolean' },
       batch: { type: 'boolean' },
+      profile: { type: 'string' },
+      unoptimized: { type: 'boolean' },
     }, 'emu');
     const values = parsed.values;
     const positionals = parsed.positionals.map((p) => negatives.get(p) ?? p);
-    const [file, syscall, ...args] = positionals;
-    if (file === undefined) throw new CliError("emu: name a filter FILE (see 'seccomp-ts emu --help')");
-    const format = values.format;
-    if (format !== undefined && !(PROGRAM_FORMATS as readonly string[]).includes(format)) {
-      throw new CliError(`emu: --format ${format}: expected one of ${PROGRAM_FORMATS.join(', ')}`);
-    }
+    // With --profile, every positional is the call: SYSCALL [ARG...].
+    const file = values.profile !== undefined ? undefined : positionals[0];
+    const [syscall, ...args] = values.profile !== undefined ? positionals : positionals.slice(1);
+    const source: Source = file !== undefined ? sourceOf(file) : singleSource([], values.profile, 'emu');
+    const format = formatOption(values.format, 'emu');
     const ip = values.ip === undefined ? 0n : parseValue(negatives.get(values.ip) ?? values.ip, 'emu: --ip');
     if (ip < 0n) throw new CliError('emu: --ip: the instruction pointer cannot be negative');
     if (values.batch) {
       if (syscall !== undefined) throw new CliError('emu: --batch reads probes from stdin: give only FILE');
-      if (file === '-') throw new CliError('emu: --batch reads probes from stdin, so FILE cannot be -');
+      if (source.kind === 'file' && source.path === '-') throw new CliError('emu: --batch reads probes from stdin, so FILE cannot be -');
       if (values.trace) throw new CliError('emu: --trace cannot be combined with --batch');
       if (values.arch !== undefined) throw new CliError('emu: with --batch, each probe line names its ARCH');
     } else if (syscall === undefined) {
       throw new CliError("emu: name a SYSCALL (or use --batch; see 'seccomp-ts emu --help')");
     }
-    const program = readFilterFile(await readInput(file, io), file, format as ProgramFormat | undefined);
+    const { program, name } = await loadFilterSource(source, io, { command: 'emu', ...(format && { format }), optimize: values.unoptimized !== true });
     try {
       if (values.batch) {
         await runBatch(program, values.json ?? false, ip, io);
@@ -229,7 +201,7 @@ export const emuCommand: Command = {
       }
     } catch (err) {
       if (err instanceof InvalidProgramError) {
-        throw new CliError(`emu: ${file === '-' ? 'stdin' : file}: ${err.message}`);
+        throw new CliError(`emu: ${name}: ${err.message}`);
       }
       throw err;
     }

@@ -1,81 +1,13 @@
 /** `seccomp-ts explain`: any filter (or a policy, compiled first) as per-ABI, per-syscall conditions → verdict. */
-import { readProgram } from '../../bpf/formats.js';
-import { ProgramFormatError } from '../../bpf/format-error.js';
-import type { Program } from '../../bpf/instructions.js';
 import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
 import { lookupSyscall, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
-import { compilePolicy } from '../../compiler/compile.js';
-import { policyFromJson } from '../../policy/json.js';
-import { isOciProfile, loadProfile } from '../../policy/oci/index.js';
-import { getProfile } from '../../policy/profiles.js';
-import type { Policy } from '../../policy/types.js';
-import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { CliError, parseFlags, type Command } from '../command.js';
+import { loadFilterSource, profileOptionHelp, singleSource, type LoadedFilter } from '../inputs.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** A loaded filter: the program and how to name it in messages. */
-export interface LoadedFilter {
-  readonly program: Program;
-  readonly name: string;
-  /** True when the input was a policy or profile compiled here. */
-  readonly compiled: boolean;
-}
-
-function compileOrFail(policy: Policy, name: string): Program {
-  try {
-    return compilePolicy(policy).program;
-  } catch (err) {
-    throw new CliError(`${name}: ${describe(err)}`);
-  }
-}
-
-/**
- * Reads FILE as a filter in any format (raw, C, hex, JSON, assembler), or as a policy (seccomp-ts JSON,
- * Docker/OCI profile) compiled first; `profile:NAME` names a built-in profile.
- */
-export async function loadFilterInput(path: string, io: CliIO, command: string): Promise<LoadedFilter> {
-  if (path.startsWith('profile:')) {
-    const profile = path.slice('profile:'.length);
-    let policy: Policy;
-    try {
-      policy = getProfile(profile);
-    } catch (err) {
-      throw new CliError(`${command}: ${path}: ${describe(err)}`);
-    }
-    return { program: compileOrFail(policy, path), name: path, compiled: true };
-  }
-  const name = path === '-' ? 'stdin' : path;
-  const bytes = await readInput(path, io);
-  if (!bytes.includes(0)) {
-    const text = new TextDecoder().decode(bytes);
-    if (/^\uFEFF?\s*\{/.test(text)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new CliError(`${name}: not valid JSON (${describe(err)})`);
-      }
-      // A JSON object is a policy or a profile (a filter in JSON form is an array).
-      let policy: Policy;
-      try {
-        policy = isOciProfile(json) ? loadProfile(text, name).policy : policyFromJson(json);
-      } catch (err) {
-        const message = describe(err);
-        throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
-      }
-      return { program: compileOrFail(policy, name), name, compiled: true };
-    }
-  }
-  try {
-    return { program: readProgram(bytes), name, compiled: false };
-  } catch (err) {
-    if (err instanceof ProgramFormatError) throw new CliError(`${name}: ${err.message}`);
-    throw new CliError(`${name}: ${describe(err)}`);
-  }
-}
 
 /** Refuses a program the kernel would not load, naming the file, the instruction and the rule. */
 export function checked(loaded: LoadedFilter): LoadedFilter {
@@ -128,11 +60,13 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'decompile any filter (or policy) into per-syscall conditions and verdicts',
   usage: [
-    'usage: seccomp-ts explain FILE|-|profile:NAME [--arch ABI]... [--syscall NAME]... [--json]',
+    'usage: seccomp-ts explain FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--syscall NAME]... [--json]',
+    '                          [--unoptimized]',
     '',
     'Reads a seccomp filter in any format (raw struct sock_filter bytes, C, hex, JSON, assembler text) from',
     'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile, or a built-in',
-    'profile as profile:NAME) which is compiled first, and prints what it decides for each ABI and syscall:',
+    'profile: profile:NAME or --profile NAME) which is compiled first, and prints what it decides for each ABI',
+    'and syscall:',
     '',
     '  x86_64 socket: ERRNO(EAFNOSUPPORT) if arg0.lo in {3..9, 11..15, 17..0xffffffff}; else ALLOW',
     '',
@@ -145,6 +79,8 @@ export const explainCommand: Command = {
     'options:',
     '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
     '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
+    profileOptionHelp(13),
+    '  --unoptimized  compile a policy with linear dispatch and no optimizer passes',
     '  --json       {"exact", "reasons", "paths", "groups": [{"abi", "syscalls", "unnamed", "text", "exact",',
     '               "outcomes": [{"action", "verdict", "when": [[{"field", "mask"?, "in"}]]}], "otherwise"}]}',
   ].join('\n'),
@@ -153,11 +89,12 @@ export const explainCommand: Command = {
       arch: { type: 'string', multiple: true },
       syscall: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      profile: { type: 'string' },
+      unoptimized: { type: 'boolean' },
     }, 'explain');
-    if (positionals.length !== 1) throw new CliError("explain: name one FILE ('-' for stdin, profile:NAME for a built-in profile)");
+    const source = singleSource(positionals, values.profile, 'explain');
     const abis = parseAbis(values.arch, 'explain');
-    const loaded = await loadFilterInput(positionals[0] as string, io, 'explain');
-    checked(loaded);
+    const loaded = checked(await loadFilterSource(source, io, { command: 'explain', optimize: values.unoptimized !== true }));
     let e;
     try {
       e = explain(loaded.program, { abis });

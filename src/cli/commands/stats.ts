@@ -2,24 +2,17 @@
  * `seccomp-ts stats`: how big a filter is and how much work it does per syscall, for any filter (compiled
  * here, by libseccomp, or by anything else) or for a policy compiled on the spot.
  */
-import { readProgram } from '../../bpf/formats.js';
-import { ProgramFormatError } from '../../bpf/format-error.js';
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
 import { cacheReport } from '../../analysis/cache.js';
-import { compilePolicy } from '../../compiler/compile.js';
-import { performanceCompileOptions } from '../../compiler/optimize/index.js';
 import { seccompData } from '../../emulator/data.js';
 import { compileFilter } from '../../emulator/executor.js';
-import { policyFromJson } from '../../policy/json.js';
-import { isOciProfile, loadProfile } from '../../policy/oci/index.js';
-import { getProfile } from '../../policy/profiles.js';
-import type { Policy } from '../../policy/types.js';
 import { decodeAction } from '../../syscalls/actions.js';
 import { formatAction } from '../../syscalls/action-text.js';
 import { ARCH_NAMES, type ArchName } from '../../syscalls/arch.js';
 import { syscallTable } from '../../syscalls/resolve.js';
-import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { CliError, parseFlags, type Command } from '../command.js';
+import { loadFilterSource, profileOptionHelp, singleSource } from '../inputs.js';
 
 /** What one ABI's syscalls cost under a filter. */
 export interface AbiStats {
@@ -90,61 +83,20 @@ export function filterStatsText(stats: FilterStats, title: string): string {
   ].join('\n') + '\n';
 }
 
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** FILE as a filter in any format, or as a policy/profile compiled with `compileOptions`. */
-async function loadFilter(path: string, io: CliIO, optimize: boolean): Promise<{ program: Program; compiled: boolean }> {
-  const name = path === '-' ? 'stdin' : path;
-  const bytes = await readInput(path, io);
-  if (!bytes.includes(0)) {
-    const text = new TextDecoder().decode(bytes);
-    if (/^\uFEFF?\s*\{/.test(text)) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new CliError(`${name}: not valid JSON (${describe(err)})`);
-      }
-      let policy: Policy;
-      try {
-        policy = isOciProfile(json) ? loadProfile(text, name).policy : policyFromJson(json);
-      } catch (err) {
-        const message = describe(err);
-        throw new CliError(message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
-      }
-      return { program: compileOrFail(policy, name, optimize), compiled: true };
-    }
-  }
-  try {
-    return { program: readProgram(bytes), compiled: false };
-  } catch (err) {
-    if (err instanceof ProgramFormatError) throw new CliError(`${name}: ${err.message}`);
-    throw err;
-  }
-}
-
-function compileOrFail(policy: Policy, name: string, optimize: boolean): Program {
-  try {
-    return compilePolicy(policy, optimize ? performanceCompileOptions() : {}).program;
-  } catch (err) {
-    throw new CliError(`${name}: ${describe(err)}`);
-  }
-}
-
 export const statsCommand: Command = {
   name: 'stats',
   summary: 'size, executed instructions per syscall, verdicts and kernel-cacheable syscalls of a filter or policy',
   usage: [
-    'usage: seccomp-ts stats FILE|-|--profile NAME [--arch ABI]... [--unoptimized] [--json]',
+    'usage: seccomp-ts stats FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--unoptimized] [--json]',
     '',
     'FILE is a filter in any format (raw struct sock_filter bytes, C, hex, JSON, assembler text), from',
-    'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile) which is',
-    'compiled first. For each ABI, every syscall number of its table is run once with all arguments zero:',
+    'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile, or a built-in',
+    'profile) which is compiled first. For each ABI, every syscall number of its table is run once with all arguments zero:',
     'the mean and largest number of instructions executed, how many syscalls get each verdict, and how many',
     "the kernel's action cache lets through without running the filter at all (x32 calls never are).",
     '',
     'options:',
-    '  --profile NAME  a built-in profile instead of FILE (hardened, docker-default)',
+    profileOptionHelp(16),
     '  --arch ABI      report only this ABI (x86_64, i386, x32); repeatable',
     '  --unoptimized   compile a policy with linear dispatch and no optimizer passes',
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached"}]}',
@@ -156,28 +108,11 @@ export const statsCommand: Command = {
       unoptimized: { type: 'boolean' },
       json: { type: 'boolean' },
     }, 'stats');
-    if (positionals.length > 1) throw new CliError(`stats: one filter at a time (got ${positionals.join(' ')})`);
-    const source = positionals[0];
-    if ((source === undefined) === (values.profile === undefined)) {
-      throw new CliError("stats: name one FILE ('-' for stdin) or --profile NAME (see 'seccomp-ts stats --help')");
-    }
+    const source = singleSource(positionals, values.profile, 'stats');
     const optimize = values.unoptimized !== true;
-    let program: Program;
-    let title: string;
-    if (values.profile !== undefined) {
-      let policy: Policy;
-      try {
-        policy = getProfile(values.profile);
-      } catch (err) {
-        throw new CliError(`stats: --profile: ${describe(err)}`);
-      }
-      program = compileOrFail(policy, `profile ${values.profile}`, optimize);
-      title = `profile ${values.profile} (compiled${optimize ? '' : ', unoptimized'})`;
-    } else {
-      const loaded = await loadFilter(source as string, io, optimize);
-      program = loaded.program;
-      title = `${source === '-' ? 'stdin' : source}${loaded.compiled ? ` (compiled${optimize ? '' : ', unoptimized'})` : ''}`;
-    }
+    const loaded = await loadFilterSource(source, io, { command: 'stats', optimize });
+    const program: Program = loaded.program;
+    const title = `${loaded.name}${loaded.compiled ? ` (compiled${optimize ? '' : ', unoptimized'})` : ''}`;
     const checked = validate(program);
     if (!checked.ok) throw new CliError(`stats: ${title}: not a valid seccomp filter: ${checked.errors[0]?.message ?? 'invalid'}`);
     const abis: ArchName[] = [];

@@ -1,0 +1,219 @@
+/**
+ * What every command reads: FILE (or `-` for stdin) or a built-in profile (`profile:NAME` as FILE, or
+ * `--profile NAME`), as a policy or as a filter. One place decides what the input is, how it is compiled and how
+ * messages name it.
+ */
+import { ProgramFormatError } from '../bpf/format-error.js';
+import { PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../bpf/formats.js';
+import type { Program } from '../bpf/instructions.js';
+import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
+import { performanceCompileOptions } from '../compiler/optimize/index.js';
+import { PolicyError } from '../policy/errors.js';
+import { policyFromJson } from '../policy/json.js';
+import { isOciProfile, loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
+import { JsonSyntaxError, parseJson } from '../policy/oci/json.js';
+import type { Policy } from '../policy/types.js';
+import { findProfile, getProfile, listProfiles } from '../profiles/index.js';
+import { CliError, inputName, readInput, type CliIO } from './command.js';
+
+/** How FILE names a built-in profile. */
+export const PROFILE_PREFIX = 'profile:';
+
+/** Where an input comes from: a file (`-` for stdin) or a built-in profile. */
+export type Source =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'profile'; readonly profile: string };
+
+/** FILE as given on the command line: `profile:NAME` is a built-in profile, anything else a path. */
+export function sourceOf(file: string): Source {
+  return file.startsWith(PROFILE_PREFIX)
+    ? { kind: 'profile', profile: file.slice(PROFILE_PREFIX.length) }
+    : { kind: 'file', path: file };
+}
+
+/** How messages name a source: the path, `<stdin>`, or `profile:NAME`. */
+export function sourceName(source: Source): string {
+  return source.kind === 'profile' ? `${PROFILE_PREFIX}${source.profile}` : inputName(source.path);
+}
+
+/** The help line every command taking FILE shows for `--profile`. */
+export function profileOptionHelp(width: number): string {
+  return `  ${'--profile NAME'.padEnd(Math.max(width, 16))}a built-in profile instead of FILE (same as profile:NAME): ${listProfiles().map((p) => p.name).join(', ')}`;
+}
+
+/** The one input of a command: FILE (positional) or `--profile NAME`, exactly one of them. */
+export function singleSource(positionals: readonly string[], profile: string | undefined, command: string): Source {
+  if (positionals.length > 1) throw new CliError(`${command}: one FILE at a time (got ${positionals.join(' ')})`);
+  const file = positionals[0];
+  if (file !== undefined && profile !== undefined) {
+    throw new CliError(`${command}: give either FILE (${file}) or --profile ${profile}, not both`);
+  }
+  if (profile !== undefined) return { kind: 'profile', profile };
+  if (file === undefined) {
+    throw new CliError(`${command}: name a FILE, '-' for stdin, or --profile NAME (see 'seccomp-ts ${command} --help')`);
+  }
+  return sourceOf(file);
+}
+
+/** The `--format` flag's value (a program format), or a CliError listing the choices. */
+export function formatOption(value: string | undefined, command: string, allowed: readonly ProgramFormat[] = PROGRAM_FORMATS): ProgramFormat | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new CliError(`${command}: unknown format "${value}" (one of ${allowed.join(', ')})`);
+  }
+  return value as ProgramFormat;
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** `message` starting with `name: `, added unless it is there already. */
+const naming = (name: string, message: string): string => (message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
+
+/** Control characters shown as escapes, so that a message stays on one line. */
+const oneLine = (text: string): string =>
+  text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** A policy, ready to tune and compile. */
+export interface LoadedPolicy {
+  readonly policy: Policy;
+  /** Import warnings, each starting with the input's name. */
+  readonly warnings: readonly string[];
+  readonly meta?: ProfileMeta;
+  /** A Docker/OCI profile (built-in or not): its names are resolved per ABI, as runc does. */
+  readonly oci: boolean;
+  /** How messages name the input. */
+  readonly name: string;
+}
+
+/** Parses JSON text; a syntax error is one line naming the input, with line and column when known. */
+function parseJsonText(text: string, name: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (err) {
+    // The strict reader places the error; JSON.parse's own message (which may quote raw text) is the fallback.
+    try {
+      parseJson(body);
+    } catch (located) {
+      if (located instanceof JsonSyntaxError) {
+        throw new CliError(`${name}:${located.line}:${located.column}: not valid JSON (${oneLine(located.message.replace(/^line \d+, column \d+: /, ''))})`);
+      }
+    }
+    throw new CliError(`${name}: not valid JSON (${oneLine(describe(err))})`);
+  }
+}
+
+/** A parsed JSON object as a seccomp-ts policy or a Docker/OCI profile (or an OCI config.json). */
+function policyFromDocument(text: string, json: unknown, name: string, importOptions: ImportOptions): LoadedPolicy {
+  try {
+    if (isOciProfile(json)) {
+      const imported = loadProfile(text, name, importOptions);
+      return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta, oci: true, name };
+    }
+    return { policy: policyFromJson(json), warnings: [], oci: false, name };
+  } catch (err) {
+    throw new CliError(naming(name, oneLine(describe(err))));
+  }
+}
+
+/**
+ * A built-in profile. A Docker/OCI one is imported afresh when `importOptions` are given; its import warnings are
+ * about the shipped data, not the user's input, so they are not repeated.
+ */
+function builtInPolicy(profile: string, importOptions: ImportOptions | undefined, command: string): LoadedPolicy {
+  const name = `${PROFILE_PREFIX}${profile}`;
+  const info = findProfile(profile);
+  const oci = info?.origin === 'oci';
+  if (info?.profileJson !== undefined && importOptions !== undefined) {
+    try {
+      return { policy: loadProfile(info.profileJson, name, importOptions).policy, warnings: [], oci, name };
+    } catch (err) {
+      throw new CliError(naming(name, describe(err)));
+    }
+  }
+  try {
+    return { policy: getProfile(profile), warnings: [], oci, name };
+  } catch (err) {
+    throw new CliError(`${command}: ${describe(err)}`);
+  }
+}
+
+export interface PolicyLoadOptions {
+  /** The command, for messages that name no input. */
+  readonly command: string;
+  /**
+   * Options for a Docker/OCI profile's import (`--target`, `--kernel`, `--strict`); a built-in Docker/OCI profile
+   * is imported again with them when given, else its ready policy is used.
+   */
+  readonly importOptions?: ImportOptions;
+}
+
+/** Reads a policy: seccomp-ts JSON, a Docker/OCI profile or an OCI config.json, or a built-in profile. */
+export async function loadPolicySource(source: Source, io: CliIO, options: PolicyLoadOptions): Promise<LoadedPolicy> {
+  if (source.kind === 'profile') return builtInPolicy(source.profile, options.importOptions, options.command);
+  const name = sourceName(source);
+  const bytes = await readInput(source.path, io);
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') throw new CliError(`${name}: empty (expected a policy or a Docker/OCI profile, in JSON)`);
+  if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
+    throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
+      "'seccomp-ts disasm' or 'seccomp-ts check'");
+  }
+  return policyFromDocument(text, parseJsonText(text, name), name, options.importOptions ?? {});
+}
+
+/** Compiles a loaded policy with the performance options, or plainly (`--unoptimized`); errors name the input. */
+export function compileLoaded(policy: Policy, name: string, optimize: boolean): CompileResult {
+  try {
+    return compilePolicy(policy, optimize ? performanceCompileOptions() : {});
+  } catch (err) {
+    if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(naming(name, describe(err)));
+    throw err;
+  }
+}
+
+/** A filter to run or inspect. */
+export interface LoadedFilter {
+  readonly program: Program;
+  /** How messages name the input. */
+  readonly name: string;
+  /** True when the input was a policy or profile compiled here. */
+  readonly compiled: boolean;
+}
+
+export interface FilterLoadOptions {
+  readonly command: string;
+  /** The program's format; detected when undefined. A given format reads a program only, never a policy. */
+  readonly format?: ProgramFormat;
+  /** Compile a policy with the performance options (default) or plainly. */
+  readonly optimize?: boolean;
+}
+
+/**
+ * Reads a filter: a program in any format (raw, C, hex, JSON array, assembler text; detected unless `format`), or
+ * a policy (a JSON object: seccomp-ts policy, Docker/OCI profile, OCI config.json; or a built-in profile)
+ * compiled first.
+ */
+export async function loadFilterSource(source: Source, io: CliIO, options: FilterLoadOptions): Promise<LoadedFilter> {
+  const optimize = options.optimize ?? true;
+  const name = sourceName(source);
+  if (source.kind === 'profile') {
+    const { policy } = builtInPolicy(source.profile, undefined, options.command);
+    return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
+  }
+  const bytes = await readInput(source.path, io);
+  if (options.format === undefined && !bytes.includes(0)) {
+    const text = new TextDecoder().decode(bytes);
+    // A JSON object is a policy or a profile (a filter in JSON form is an array).
+    if (/^\uFEFF?\s*\{/.test(text)) {
+      const { policy } = policyFromDocument(text, parseJsonText(text, name), name, {});
+      return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
+    }
+  }
+  try {
+    return { program: readProgram(bytes, options.format), name, compiled: false };
+  } catch (err) {
+    if (err instanceof ProgramFormatError) throw new CliError(`${name}: ${oneLine(err.message)}`);
+    throw err;
+  }
+}

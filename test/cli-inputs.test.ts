@@ -1,0 +1,112 @@
+/**
+ * Every command reads its input the same way (src/cli/inputs.ts): FILE, '-' (named <stdin>), `profile:NAME` or
+ * `--profile NAME`; a filter in any format or a policy compiled first; errors on one line naming the input.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-inputs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const POLICY = JSON.stringify({ defaultAction: 'ERRNO(EPERM)', arches: ['x86_64'], rules: [{ syscalls: ['read'], action: 'ALLOW' }] });
+
+/** Each command that reads one FILE, with the arguments that follow it (text output, so that outputs compare). */
+const COMMANDS: ReadonlyArray<{ name: string; after: string[] }> = [
+  { name: 'compile', after: ['--format', 'hex'] },
+  { name: 'check', after: [] },
+  { name: 'disasm', after: [] },
+  { name: 'asm', after: ['--format', 'hex'] },
+  { name: 'emu', after: ['read'] },
+  { name: 'stats', after: ['--arch', 'x86_64', '--json'] },
+  { name: 'explain', after: ['--syscall', 'read'] },
+];
+
+describe('one input loader for every command', () => {
+  it.each(COMMANDS)('$name: profile:NAME as FILE and --profile NAME give the same output', async ({ name, after }) => {
+    const asFile = await cli([name, 'profile:hardened', ...after]);
+    expect(asFile.stderr).toBe('');
+    expect(asFile.code).toBe(0);
+    const asFlag = await cli([name, '--profile', 'hardened', ...after]);
+    expect(asFlag).toEqual(asFile);
+  });
+
+  it.each(COMMANDS)('$name: an unknown profile names the known ones (exit 2)', async ({ name, after }) => {
+    const r = await cli([name, '--profile', 'nope', ...after]);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe(`seccomp-ts: ${name}: unknown profile 'nope' (known: hardened, docker-default)\n`);
+    expect((await cli([name, 'profile:nope', ...after])).stderr).toBe(r.stderr);
+  });
+
+  // emu is left out: with --profile, its positionals are the call (SYSCALL ARG...).
+  it.each(COMMANDS.filter((c) => c.name !== 'emu'))('$name: FILE and --profile together are refused', async ({ name, after }) => {
+    const r = await cli([name, 'x.json', '--profile', 'hardened', ...after]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^seccomp-ts: ${name}: `));
+    expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it.each(COMMANDS.filter((c) => c.name !== 'compile'))('$name: a policy on stdin is compiled first, like profile:NAME', async ({ name, after }) => {
+    const fromStdin = await cli([name, '-', ...after], POLICY);
+    expect(fromStdin.stderr).toBe('');
+    expect(fromStdin.code).toBe(0);
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, POLICY);
+    const fromFile = await cli([name, file, ...after]);
+    expect(fromFile.code).toBe(0);
+    if (name === 'stats') expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it.each(COMMANDS)('$name: broken JSON is one line naming <stdin>, line and column', async ({ name, after }) => {
+    const r = await cli([name, '-', ...after], '{\n  "rules": [\n\tx\n');
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^seccomp-ts: <stdin>:3:2: not valid JSON \([^\n]*\)\n$/);
+  });
+
+  it.each(COMMANDS)('$name: a bad policy names the file and the JSON path', async ({ name, after }) => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ defaultAction: 'ERRNO(EPERM)', arches: ['x86_64'], rules: [{ syscalls: ['read'], action: 'ALOW' }] }));
+    const r = await cli([name, file, ...after]);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(new RegExp(`^seccomp-ts: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: rules\\[0\\]\\.action: [^\\n]*\\n$`));
+  });
+
+  it.each(COMMANDS)('$name: a missing file is named, exit 2', async ({ name, after }) => {
+    const r = await cli([name, join(dir, 'missing.json'), ...after]);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${join(dir, 'missing.json')}: cannot read file (ENOENT)\n` });
+  });
+
+  it('--unoptimized compiles the straightforward filter: larger than the default for docker-default', async () => {
+    const size = async (extra: string[]) => Number(/valid: (\d+) instructions/.exec((await cli(['check', '--profile', 'docker-default', ...extra])).stdout)?.[1]);
+    const optimized = await size([]);
+    const plain = await size(['--unoptimized']);
+    expect(optimized).toBeGreaterThan(0);
+    expect(plain).not.toBe(optimized);
+  });
+
+  it('diff: --profile NAME stands for A', async () => {
+    const same = await cli(['diff', '--profile', 'hardened', 'profile:hardened']);
+    expect(same.code).toBe(0);
+    const differ = await cli(['diff', '--profile', 'hardened', 'profile:docker-default', '--arch', 'x86_64']);
+    expect(differ.code).toBe(1);
+    expect(differ.stdout).toMatch(/profile:hardened/);
+    const missing = await cli(['diff', '--profile', 'hardened']);
+    expect(missing).toMatchObject({ code: 2, stderr: 'seccomp-ts: diff: name two filters or policies A and B (--profile is A)\n' });
+  });
+
+  it('emu: --profile NAME leaves every positional to the call', async () => {
+    const r = await cli(['emu', '--profile', 'hardened', 'socket', '4']);
+    expect(r).toMatchObject({ code: 0, stdout: 'ERRNO(EAFNOSUPPORT)\n' });
+    expect(await cli(['emu', 'profile:hardened', 'socket', '4'])).toEqual(r);
+  });
+
+  it('every command that reads FILE documents profile:NAME and --profile NAME', async () => {
+    for (const { name } of [...COMMANDS, { name: 'diff' }]) {
+      const help = (await cli([name, '--help'])).stdout;
+      expect(help, name).toMatch(/profile:NAME/);
+      expect(help, name).toMatch(/--profile NAME/);
+    }
+  });
+});
