@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  arg, arg32, callAbi, evaluatePolicy, formatPolicyJson, getProfile, listProfiles, parseTuning, policy, policyFromJson, policyToJson,
-  PolicyError, partialSyscallsMessage, policyWarnings, registerProfile, resolvePolicy, tunePolicy, HARDENED_EPERM_SYSCALLS,
+  arg, arg32, callAbi, evaluatePolicy, formatPolicyJson, parseTuning, policy, policyFromJson, policyToJson,
+  PolicyError, partialSyscallsMessage, policyWarnings, resolvePolicy, tunePolicy, HARDENED_EPERM_SYSCALLS,
 } from '../src/policy/index.js';
+import { getProfile, listProfiles, registerProfile } from '../src/profiles/index.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';
 import { callArb, policyArb } from './compiler-arbitraries.js';

@@ -1,4 +1,4 @@
-/** Policies: the model, its JSON form, the builder, validation, the reference evaluator, profiles and tuning. */
+/** Policies: the model, its JSON form, the builder, validation, the reference evaluator, tuning and the hardened rules. */
 export type * from './types.js';
 export { PolicyError } from './errors.js';
 export {
@@ -14,6 +14,4 @@ export {
   type PolicyJson, type RuleJson, type ConditionJson, type JsonValue,
 } from './json.js';
 export { tunePolicy, parseTuning, DEFAULT_DENY_ACTION, type Tuning, type TuneOptions } from './tune.js';
-// The registry lives in src/profiles (above this module); re-exported for importers of the old path.
-export { getProfile, registerProfile, listProfiles, type ProfileInfo } from '../profiles/index.js';
 export { HARDENED_EPERM_SYSCALLS } from './profiles/hardened.js';
