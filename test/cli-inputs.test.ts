@@ -110,3 +110,11 @@ describe('one input loader for every command', () => {
     }
   });
 });
+
+describe('compile --strict', () => {
+  it('an unknown name: the file, the JSON path once, and the nearest names', async () => {
+    const r = await cli(['compile', '-', '--strict', '--format', 'hex'],
+      '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["reed"],"action":"SCMP_ACT_ALLOW"}]}');
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: syscalls[0].names[0]: unknown syscall "reed"; did you mean read?\n' });
+  });
+});

@@ -233,7 +233,7 @@ describe('runc semantics', () => {
     const r = one([allow(['read', 'fly']), allow(['swim', 'fly'])]);
     expect(r.warnings).toEqual(['unknown syscall names skipped (as runc does): fly, swim']);
     expect(errorOf(profile([allow(['read', 'fly']), allow(['swim'])]), { strict: true }))
-      .toBe('syscalls[0].names[1]: unknown syscall names: fly (syscalls[0].names[1]), swim (syscalls[1].names[0])');
+      .toBe('syscalls[0].names[1]: unknown syscall "fly"; also unknown: "swim" (syscalls[1].names[0])');
   });
 
   it('warns about foreign architectures and unknown fields', () => {

@@ -11,7 +11,7 @@
 import type { Action } from '../../syscalls/actions.js';
 import { actionsEqual } from '../../syscalls/actions.js';
 import type { ArchName } from '../../syscalls/arch.js';
-import { lookupSyscall } from '../../syscalls/index.js';
+import { lookupSyscall, suggestSyscalls } from '../../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../types.js';
 import { at, ProfileError } from './errors.js';
 import { multiplexedVia } from './multiplex.js';
@@ -231,9 +231,13 @@ export function importProfile(input: string | object, options: ImportOptions = {
     });
   });
   if (unknown.size > 0) {
-    const list = [...unknown.entries()].map(([n, p]) => `${n} (${p})`);
     if (options.strict === true) {
-      throw new ProfileError([...unknown.values()][0]!, `unknown syscall name${unknown.size > 1 ? 's' : ''}: ${list.join(', ')}`);
+      const [[first, path], ...others] = [...unknown.entries()] as [[string, string], ...Array<[string, string]>];
+      const suggestions = [...new Set(ALL_ABIS.flatMap((abi) => suggestSyscalls(abi, first)))].slice(0, 3);
+      const also = others.map(([n, p]) => `"${n}" (${p})`);
+      throw new ProfileError(path, `unknown syscall "${first}"` +
+        (suggestions.length > 0 ? `; did you mean ${suggestions.join(' or ')}?` : '') +
+        (also.length > 0 ? `; also unknown: ${also.join(', ')}` : ''));
     }
     warnings.push(`unknown syscall name${unknown.size > 1 ? 's' : ''} skipped (as runc does): ${[...unknown.keys()].join(', ')}`);
   }
