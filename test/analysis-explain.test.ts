@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ins, type Program } from '../src/bpf/instructions.js';
+import { ins, type Instruction, type Program } from '../src/bpf/instructions.js';
+import { validate } from '../src/bpf/validator.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { interpret } from '../src/emulator/interpreter.js';
-import { explain, explanationText, predictVerdict, explanationJson } from '../src/analysis/explain.js';
+import { explain, explanationText, predictVerdict, explanationJson, type Explanation } from '../src/analysis/explain.js';
+import { boundaryValues, programConstants } from '../src/analysis/constants.js';
+import { intersect, normalize, type IntervalSet } from '../src/analysis/intervals.js';
 import { AnalysisError } from '../src/analysis/symbolic.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from '../src/syscalls/arch.js';
 import { dataWordsArb, policyArb, programArb, sampleWords, seccompDataArb } from '../src/testing/index.js';
@@ -11,11 +14,97 @@ import { boundaryInputs } from './support/analysis.js';
 
 const ALLOW = 0x7fff0000;
 const ERRNO = (e: number) => 0x00050000 | e;
+/** Property runs: `SECCOMP_TS_RUNS` overrides every count (a long soak: SECCOMP_TS_RUNS=20000). */
+const runs = (normal: number): number => Number(process.env.SECCOMP_TS_RUNS ?? normal);
+/** `SECCOMP_TS_SEED` replays a reported failure. */
+const seed = process.env.SECCOMP_TS_SEED === undefined ? {} : { seed: Number(process.env.SECCOMP_TS_SEED) };
+
+/** The syscall numbers a group covers, as an interval set. */
+const numbersOf = (g: Explanation['groups'][number]): IntervalSet =>
+  normalize([...g.syscalls.map((x) => [x.nr, x.nr] as const), ...g.unnamed]);
+
+/**
+ * No (ABI, arch, nr) belongs to two groups: a group of foreign arch values stands for exactly
+ * `archValues × numbers`, so two such groups may share arch values or numbers, never both.
+ */
+function expectDisjointGroups(e: Explanation): void {
+  e.groups.forEach((g, i) => {
+    for (const h of e.groups.slice(i + 1)) {
+      if (g.abi !== h.abi) continue;
+      const sharedNumbers = intersect(numbersOf(g), numbersOf(h)).length > 0;
+      const sharedArch = g.abi !== 'other' || intersect(g.archValues ?? [], h.archValues ?? []).length > 0;
+      expect(sharedNumbers && sharedArch, `overlapping groups\n${explanationText(e)}`).toBe(false);
+    }
+  });
+}
+
+/**
+ * Inputs pairing every interesting arch value with every interesting syscall number: the program's own
+ * boundary values (c-1, c, c+1 of each constant), the two x86 arch values and a foreign one, the x32 bit.
+ * The other words are 0, or the boundary values in turn, so that argument tests meet both sides too.
+ */
+function crossInputs(program: Program, limit = 600): Uint32Array[] {
+  const values = boundaryValues(programConstants(program));
+  const arches = [...new Set([AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0x1234, ...values])];
+  const nrs = [...new Set([0, 1, 59, 0x40000000, 0x40000001, ...values])];
+  const out: Uint32Array[] = [];
+  let turn = 0;
+  for (const arch of arches) {
+    for (const nr of nrs) {
+      for (const fill of [0, values[turn++ % values.length] as number]) {
+        const w = new Uint32Array(16).fill(fill);
+        w[0] = nr;
+        w[1] = arch;
+        out.push(w);
+      }
+    }
+  }
+  if (out.length <= limit) return out;
+  const step = out.length / limit;
+  return Array.from({ length: limit }, (_, i) => out[Math.floor(i * step)] as Uint32Array);
+}
+
+/**
+ * Decision trees over `arch`, `nr` and one argument, with few shared constants, passing values through scratch
+ * memory and X: the programs where lines for different arch ranges or numbers can be confused. Each test is
+ * `load; step; jump` and jumps only to the start of a later test or to one of the final RETs.
+ */
+function selectorProgramArb(): fc.Arbitrary<Program> {
+  const TRACE = 0x7ff00000;
+  const values = [0, 1, 2, 59, 0x1234, 0x40000000, 0x40000003, AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xffffffff];
+  const value = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) });
+  const verdict = fc.constantFrom(ALLOW, ERRNO(1), TRACE, 0x80000000, 0);
+  const load = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(0, 4, 16).map((o) => ins.loadWord(o)) },
+    { weight: 1, arbitrary: fc.constantFrom(ins.loadMem(0), ins.loadConst(0x1234)) },
+  );
+  const step = fc.constantFrom<Instruction>(
+    ins.alu('add', 0), ins.alu('add', 0), ins.store(0), ins.store(0), ins.tax(), ins.alu('and', 0xffff), ins.alu('rsh', 0),
+    ins.alu('or', 0x40000000), ins.txa(), ins.loadMem(0),
+  );
+  const cond = fc.constantFrom('jeq', 'jeq', 'jgt', 'jge', 'jset' as const);
+  return fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 })).chain(([tests, rets]) => {
+    const target = (i: number) => fc.integer({ min: i + 1, max: tests + rets - 1 });
+    const blocks = Array.from({ length: tests }, (_, i) => fc.tuple(load, step, cond, value, fc.boolean(), target(i), target(i)));
+    return fc.tuple(fc.tuple(...blocks), fc.array(verdict, { minLength: rets, maxLength: rets })).map(([bs, vs]) => {
+      // Block i starts at 2 + 3i (after the two stores); RET r sits at 2 + 3 * tests + r.
+      const startOf = (t: number) => (t < tests ? 2 + 3 * t : 2 + 3 * tests + (t - tests));
+      const body = (bs as [Instruction, Instruction, 'jeq', number, boolean, number, number][]).flatMap(([ld, st, c, v, useX, t, f], i) => {
+        const jumpAt = 2 + 3 * i + 2;
+        const jt = startOf(t) - jumpAt - 1;
+        const jf = startOf(f) - jumpAt - 1;
+        return [ld, st, useX ? ins.jumpX(c, jt, jf) : ins.jump(c, v, jt, jf)];
+      });
+      return [ins.store(0), ins.store(1), ...body, ...vs.map((v) => ins.ret(v))] as Program;
+    });
+  }).filter((p) => validate(p).ok);
+}
 
 /** Every input the explanation predicts exactly gets the emulator's verdict. */
 function checkAgainstEmulator(program: Program, inputs: Iterable<Uint32Array>, requireExact: boolean): number {
   const e = explain(program, { samples: 64 });
   if (requireExact) expect(e.exact, e.reasons.join('; ')).toBe(true);
+  expectDisjointGroups(e);
   let checked = 0;
   for (const words of inputs) {
     const predicted = predictVerdict(e, words);
@@ -88,21 +177,58 @@ describe('explain', () => {
     expect(explanationText(e)).toContain('x86_64 execve: KILL_THREAD');
   });
 
+  it('keeps foreign arch values apart when their syscall numbers behave differently (seed 820865667)', () => {
+    // Arch 0 is killed whatever nr; any other foreign arch is killed for nr 0 only and traced otherwise. Joining
+    // the two arch ranges into one line once claimed KILL_PROCESS for every nr of every foreign arch.
+    const TRACE = 0x7ff00000;
+    const program: Program = [
+      ins.store(0), ins.store(1), ins.store(2), ins.store(3),
+      ins.loadWord(16), ins.jumpX('jeq', 0, 0), ins.loadWord(16), ins.alu('rsh', 0), ins.loadWord(16),
+      ins.loadWord(4), ins.jump('jgt', 0, 0, 5), ins.alu('rsh', 0), ins.loadWord(16), ins.loadMem(0), ins.alu('rsh', 0),
+      ins.loadWord(0), ins.jump('jeq', 0, 0, 0), ins.jump('jeq', 0, 0, 0), ins.jump('jeq', 0, 0, 1),
+      ins.ret(0x80000000), ins.ret(TRACE), ins.alu('add', 0), ins.store(0), ins.ret(0x30000), ins.ret(TRACE),
+    ];
+    const e = explain(program);
+    expect(e.exact).toBe(true);
+    expectDisjointGroups(e);
+    const w = new Uint32Array(16);
+    for (const [arch, nr] of [[0x1234, 1], [0x1234, 0], [0, 1], [0, 0], [0xffffffff, 0x40000000], [1, 0xffffffff]] as const) {
+      w[0] = nr;
+      w[1] = arch;
+      expect(predictVerdict(e, w), `arch ${arch} nr ${nr}`).toBe(interpret(program, w).raw);
+    }
+    const text = explanationText(e);
+    expect(text).toContain('other arch {0}: KILL_PROCESS\n');
+    expect(text).toMatch(/other arch \{1\.\.0x40000002, [^}]*\} nr \{0\}: KILL_PROCESS\n/);
+    expect(text).toMatch(/other arch \{1\.\.0x40000002, [^}]*\} nr \{1\.\.0xffffffff\}: TRACE\n/);
+  });
+
+  it('agrees with the emulator on every pairing of boundary arch values and syscall numbers', () => {
+    // Filters that test arch and nr both, with the inputs that combine their boundaries: the class of bug where
+    // a line joins arch ranges or numbers that behave differently.
+    let checked = 0;
+    fc.assert(fc.property(fc.oneof({ weight: 5, arbitrary: selectorProgramArb() }, { weight: 1, arbitrary: programArb() }), (program) => {
+      checked += checkAgainstEmulator(program, crossInputs(program, 300), false);
+    }), { numRuns: runs(400), ...seed });
+    expect(checked).toBeGreaterThan(runs(400) * 20);
+    console.log(`[analysis] explain: ${runs(400)} random programs on arch x nr boundary pairs, ${checked} predicted verdicts checked`);
+  });
+
   it('agrees with the emulator on random programs (exact ones: every input)', () => {
     let checked = 0;
     fc.assert(fc.property(programArb({ opaque: false }), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], true);
-    }), { numRuns: 100 });
-    expect(checked).toBeGreaterThan(100 * 20);
-    console.log(`[analysis] explain: 100 exact random programs, ${checked} predicted verdicts checked against the emulator`);
+    }), { numRuns: runs(100), ...seed });
+    expect(checked).toBeGreaterThan(runs(100) * 20);
+    console.log(`[analysis] explain: ${runs(100)} exact random programs, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('agrees with the emulator on random programs with arithmetic, scratch memory and RET A', () => {
     let checked = 0;
     fc.assert(fc.property(programArb(), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
-      checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], false);
-    }), { numRuns: 100 });
-    console.log(`[analysis] explain: 100 random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
+      checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program), ...crossInputs(program, 150)], false);
+    }), { numRuns: runs(100), ...seed });
+    console.log(`[analysis] explain: ${runs(100)} random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
   });
 
   it('agrees with the emulator on compiled random policies, exactly', () => {
@@ -110,8 +236,8 @@ describe('explain', () => {
     fc.assert(fc.property(policyArb(), fc.array(seccompDataArb(), { minLength: 30, maxLength: 30 }), (policy, calls) => {
       const { program } = compilePolicy(policy);
       checked += checkAgainstEmulator(program, [...calls.map(sampleWords), ...boundaryInputs(program)], true);
-    }), { numRuns: 60 });
-    console.log(`[analysis] explain: 60 compiled random policies, ${checked} predicted verdicts checked against the emulator`);
+    }), { numRuns: runs(60), ...seed });
+    console.log(`[analysis] explain: ${runs(60)} compiled random policies, ${checked} predicted verdicts checked against the emulator`);
   });
 
   it('predicts an i386 verdict from the i386 group only', () => {

@@ -17,7 +17,7 @@ import {
   U32_MAX, U64_MAX, containsBig, contains, formatSet, formatValue, isFull, normalize, normalizeBig, size,
   type BigIntervalSet, type Interval, type IntervalSet,
 } from './intervals.js';
-import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
+import { ABI_NAMES, abiOf, partition, type AbiName } from './partition.js';
 import { sampleSegment, type SampleSummary } from './sampling.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
@@ -299,7 +299,10 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   const result = symbolicExecute(program, options);
   const abis = options.abis ?? ABI_NAMES;
   const segments = partition(result.leaves, abis);
-  const groups = new Map<string, { abi: AbiName; segments: Segment[]; behaviour: Behaviour }>();
+  // First the numbers of each (ABI, arch range, behaviour); then, for foreign arch values, the arch ranges whose
+  // numbers and behaviour coincide. A group stands for exactly `archValues × numbers`: joining arch ranges
+  // whose numbers differ would claim the behaviour for pairs (arch, nr) that behave otherwise.
+  const slots = new Map<string, { abi: AbiName; key: string; archRange?: Interval; numbers: Interval[]; behaviour: Behaviour }>();
   let sampleIndex = 0;
   for (const seg of segments) {
     // A search cut short leaves some inputs without a leaf: nothing can be summarised exactly then.
@@ -312,29 +315,38 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
       };
       key = `${seg.abi}|inexact|${seg.lo}`;
     }
+    const slotKey = seg.archRange ? `${key}|arch ${seg.archRange[0]}` : key;
+    const slot = slots.get(slotKey);
+    if (slot) slot.numbers.push([seg.lo, seg.hi]);
+    else slots.set(slotKey, { abi: seg.abi, key, ...(seg.archRange && { archRange: seg.archRange }), numbers: [[seg.lo, seg.hi]], behaviour });
+  }
+  const groups = new Map<string, { abi: AbiName; numbers: IntervalSet; archValues: Interval[]; behaviour: Behaviour }>();
+  for (const slot of slots.values()) {
+    const numbers = normalize(slot.numbers);
+    const key = `${slot.key}|${numbers.map(([a, b]) => `${a}-${b}`).join(',')}`;
     const g = groups.get(key);
-    if (g) g.segments.push(seg);
-    else groups.set(key, { abi: seg.abi, segments: [seg], behaviour });
+    if (g) {
+      if (slot.archRange) g.archValues.push(slot.archRange);
+    } else {
+      groups.set(key, { abi: slot.abi, numbers, archValues: slot.archRange ? [slot.archRange] : [], behaviour: slot.behaviour });
+    }
   }
   const out: ExplainGroup[] = [];
-  for (const { abi, segments: segs, behaviour } of groups.values()) {
+  for (const { abi, numbers, archValues, behaviour } of groups.values()) {
     const named: NamedSyscall[] = [];
     const unnamed: Interval[] = [];
-    const archValues: Interval[] = [];
-    for (const s of segs) {
-      if (s.archRange) archValues.push(s.archRange);
+    for (const [lo, hi] of numbers) {
       if (abi === 'other') {
-        unnamed.push([s.lo, s.hi]);
+        unnamed.push([lo, hi]);
         continue;
       }
-      const arch = abi as ArchName;
-      let start = s.lo;
-      for (const entry of namedIn(arch, s.lo, s.hi)) {
+      let start = lo;
+      for (const entry of namedIn(abi as ArchName, lo, hi)) {
         if (entry.nr > start) unnamed.push([start, entry.nr - 1]);
         named.push({ name: entry.name, nr: entry.nr });
         start = entry.nr + 1;
       }
-      if (start <= s.hi) unnamed.push([start, s.hi]);
+      if (start <= hi) unnamed.push([start, hi]);
     }
     out.push({
       abi,

@@ -36,14 +36,17 @@ function prepared(program: Program) {
   return p;
 }
 
-/** Runs the filter on `samples` inputs of one segment (its arch, numbers from the segment, biased arguments). */
+/** Runs the filter on `samples` inputs of one segment (its arch values and numbers, biased arguments). */
 export function sampleSegment(program: Program, segment: Segment, options: SampleOptions): SampleSummary {
   const { run, boundaries } = prepared(program);
   const random = seededRandom(options.seed);
   const counts = new Map<number, number>();
   const words = new Uint32Array(16);
   for (let i = 0; i < options.samples; i++) {
-    words[1] = segment.arch;
+    // A foreign-arch segment stands for a range of arch values: draw from all of it, not from one.
+    const archRange = segment.archRange;
+    words[1] = archRange === undefined || i === 0 ? segment.arch
+      : (archRange[0] + Math.floor(random() * (archRange[1] - archRange[0] + 1))) >>> 0;
     const span = segment.hi - segment.lo;
     words[0] = i === 0 ? segment.lo : i === 1 ? segment.hi : (segment.lo + Math.floor(random() * (span + 1))) >>> 0;
     for (let w = 2; w < 16; w++) words[w] = biasedWord(random, boundaries);
