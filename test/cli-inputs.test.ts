@@ -118,3 +118,22 @@ describe('compile --strict', () => {
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: syscalls[0].names[0]: unknown syscall "reed"; did you mean read?\n' });
   });
 });
+
+describe('QA: errors name the place', () => {
+  it.each(['check', 'disasm', 'stats', 'explain'])('%s: a JSON program with a syntax error names line and column', async (name) => {
+    const r = await cli([name, '-'], '[\n  {"code": 6, "jt": 0, "jf": 0, "k": 0}\n  {"code": 6}\n]\n');
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^seccomp-ts: <stdin>:3:3: not valid JSON \([^\n]*\)\n$/);
+  });
+
+  it.each([
+    [['--target', 'arm'], 'seccomp-ts: compile: --target: unsupported target "arm" (one of 386, amd64)\n'],
+    [['--kernel', 'abc'], 'seccomp-ts: compile: --kernel: invalid kernel version "abc" (expected MAJOR.MINOR, e.g. 5.10)\n'],
+  ])('compile %j: a bad Docker/OCI option is named as the flag, not as a fault of the profile', async (flags, message) => {
+    const builtIn = await cli(['compile', '--profile', 'docker-default', '--format', 'hex', ...flags]);
+    expect(builtIn).toMatchObject({ code: 2, stdout: '', stderr: message });
+    const file = join(dir, 'docker.json');
+    writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }));
+    expect(await cli(['compile', file, '--format', 'hex', ...flags])).toMatchObject({ code: 2, stdout: '', stderr: message });
+  });
+});

@@ -4,7 +4,7 @@
  * messages name it.
  */
 import { ProgramFormatError } from '../bpf/format-error.js';
-import { PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../bpf/formats.js';
+import { detectFormat, PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../bpf/formats.js';
 import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/optimize/index.js';
@@ -210,8 +210,11 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
       return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
     }
   }
+  const format = options.format ?? detectFormat(bytes);
+  // A JSON program with a syntax error is named like any other JSON input (line and column).
+  if (format === 'json') parseJsonText(new TextDecoder().decode(bytes), name);
   try {
-    return { program: readProgram(bytes, options.format), name, compiled: false };
+    return { program: readProgram(bytes, format), name, compiled: false };
   } catch (err) {
     if (err instanceof ProgramFormatError) throw new CliError(`${name}: ${oneLine(err.message)}`);
     throw err;

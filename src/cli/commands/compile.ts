@@ -4,6 +4,8 @@ import { PolicyError } from '../../policy/errors.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
 import { formatPolicyJson } from '../../policy/json.js';
 import { exportProfile, type ImportOptions, type TargetArch } from '../../policy/oci/index.js';
+import { parseKernelVersion } from '../../policy/oci/read.js';
+import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { tunePolicy } from '../../policy/tune.js';
 import { parseArch, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
@@ -30,6 +32,17 @@ function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string |
   return w.syscalls.length <= PARTIAL_NAMES_SHOWN
     ? w.message
     : `${partialSyscallsMessage(w.syscalls, PARTIAL_NAMES_SHOWN)} (--verbose lists them)`;
+}
+
+/** What is wrong with --target or --kernel, if anything. */
+function importFlagProblem(target: string | undefined, kernel: string | undefined): string | undefined {
+  if (target !== undefined && !Object.hasOwn(TARGETS, target)) {
+    return `--target: unsupported target "${target}" (one of ${Object.keys(TARGETS).join(', ')})`;
+  }
+  if (kernel !== undefined && parseKernelVersion(kernel) === undefined) {
+    return `--kernel: invalid kernel version "${kernel}" (expected MAJOR.MINOR, e.g. 5.10)`;
+  }
+  return undefined;
 }
 
 /** The ABIs named by --arch, each once, in order. */
@@ -109,14 +122,18 @@ export const compileCommand: Command = {
       ...(values.strict === true && { strict: true }),
     };
     const importFlags = (['target', 'kernel', 'strict'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+    // Bad --target/--kernel values are named as flags, not as faults of the input; checked once the input is
+    // known to be a Docker/OCI profile (elsewhere the flags do not apply at all).
+    const flagProblem = importFlagProblem(values.target, values.kernel);
     const loaded = await loadPolicySource(source, io, {
-      command: 'compile', ...(importFlags.length > 0 && { importOptions }),
+      command: 'compile', ...(importFlags.length > 0 && flagProblem === undefined && { importOptions }),
     });
     const where = loaded.name;
     if (!loaded.oci && importFlags.length > 0) {
       throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
         `profiles, and ${where} is a seccomp-ts policy`);
     }
+    if (flagProblem !== undefined) throw new CliError(`compile: ${flagProblem}`);
     const { meta, oci } = loaded;
     const warnings = [...loaded.warnings];
     let policy = loaded.policy;
