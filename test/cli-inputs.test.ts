@@ -137,3 +137,16 @@ describe('QA: errors name the place', () => {
     expect(await cli(['compile', file, '--format', 'hex', ...flags])).toMatchObject({ code: 2, stdout: '', stderr: message });
   });
 });
+
+describe('QA: syscall names and numbers', () => {
+  it('explain --syscall refuses a name no ABI has, before any work, with the nearest names', async () => {
+    const r = await cli(['explain', '--profile', 'hardened', '--syscall', 'reed']);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: explain: --syscall: unknown syscall "reed"; did you mean read?\n' });
+    const i386Only = await cli(['explain', '--profile', 'hardened', '--syscall', 'mmap2']);
+    expect(i386Only).toMatchObject({ code: 0, stdout: 'i386 mmap2: KILL_PROCESS\n' });
+  });
+
+  it('resolve: a negative number is named as such, not as an unknown option', async () => {
+    expect(await cli(['resolve', '-1'])).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: resolve: syscall number -1 is negative\n' });
+  });
+});

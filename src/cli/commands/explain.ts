@@ -1,7 +1,7 @@
 /** `seccomp-ts explain`: any filter (or a policy, compiled first) as per-ABI, per-syscall conditions → verdict. */
 import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
-import { lookupSyscall, syscallName } from '../../syscalls/resolve.js';
+import { lookupSyscall, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
 import { CliError, parseFlags, type Command } from '../command.js';
@@ -31,10 +31,7 @@ function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean
         if (abi === 'x32') nr = (nr | X32_SYSCALL_BIT) >>> 0;
       } else {
         const entry = lookupSyscall(abi, text);
-        if (entry === undefined) {
-          if (ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue; // exists on another ABI
-          throw new CliError(`explain: --syscall: unknown syscall "${text}"`);
-        }
+        if (entry === undefined) continue; // exists on another ABI (checkSyscallNames refused names no ABI has)
         nr = entry.nr;
       }
       const group = e.groups.find((g) => g.abi === abi && (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
@@ -44,6 +41,15 @@ function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean
     }
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** Refuses, before any work, a `--syscall` name no ABI has, suggesting the nearest names. */
+function checkSyscallNames(syscalls: readonly string[]): void {
+  for (const text of syscalls) {
+    if (/^(\d+|0x[0-9a-f]+)$/i.test(text) || ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue;
+    const near = [...new Set(ARCH_NAMES.flatMap((a) => suggestSyscalls(a, text)))].slice(0, 3);
+    throw new CliError(`explain: --syscall: unknown syscall "${text}"${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);
+  }
 }
 
 /** `--arch` values: the three ABIs and `other` (every foreign arch value). */
@@ -94,6 +100,7 @@ export const explainCommand: Command = {
     }, 'explain');
     const source = singleSource(positionals, values.profile, 'explain');
     const abis = parseAbis(values.arch, 'explain');
+    checkSyscallNames(values.syscall ?? []);
     const loaded = checked(await loadFilterSource(source, io, { command: 'explain', optimize: values.unoptimized !== true }));
     let e;
     try {

@@ -75,6 +75,9 @@ export const resolveCommand: Command = {
     '  seccomp-ts resolve 0x4f openat',
   ].join('\n'),
   async run(argv, io) {
+    // A negative number is a wrong number, not an unknown option.
+    const negative = argv.find((a) => /^-\d+$/.test(a));
+    if (negative !== undefined) throw new CliError(`resolve: syscall number ${negative} is negative`);
     const { values, positionals } = parseFlags(argv, {
       arch: { type: 'string' },
       json: { type: 'boolean' },
