@@ -150,3 +150,10 @@ describe('QA: syscall names and numbers', () => {
     expect(await cli(['resolve', '-1'])).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: resolve: syscall number -1 is negative\n' });
   });
 });
+
+describe('QA: flags that do not apply', () => {
+  it.each([['check'], ['disasm'], ['emu', 'read']])('%s: an input --format with a built-in profile is refused, not ignored', async (...argv) => {
+    const r = await cli([...argv.slice(0, 1), '--profile', 'hardened', ...argv.slice(1), '--format', 'json']);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${argv[0]}: --format json names how FILE is written; profile:hardened is a built-in profile\n` });
+  });
+});

@@ -198,6 +198,9 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
   const optimize = options.optimize ?? true;
   const name = sourceName(source);
   if (source.kind === 'profile') {
+    if (options.format !== undefined) {
+      throw new CliError(`${options.command}: --format ${options.format} names how FILE is written; ${name} is a built-in profile`);
+    }
     const { policy } = builtInPolicy(source.profile, undefined, options.command);
     return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
   }
