@@ -4,7 +4,7 @@ import { ins, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { optimizeProgram, performanceCompileOptions } from '../src/compiler/optimize/index.js';
 import { interpret } from '../src/emulator/interpreter.js';
-import { diffPrograms, diffText } from '../src/analysis/diff.js';
+import { diffPrograms, diffText, inDifference } from '../src/analysis/diff.js';
 import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
 import type { Action } from '../src/syscalls/actions.js';
 import { encodeAction } from '../src/syscalls/actions.js';
@@ -12,6 +12,7 @@ import { resolveSyscall } from '../src/syscalls/resolve.js';
 import type { ArchName } from '../src/syscalls/arch.js';
 import type { CompareOp, Policy } from '../src/policy/types.js';
 import { COMMON_SYSCALLS, actionArb, dataWordsArb, policyArb, programArb } from '../src/testing/index.js';
+import { crossInputs, replay, runs, selectorProgramArb } from './support/analysis.js';
 
 const ALLOW = 0x7fff0000;
 
@@ -24,6 +25,28 @@ function checkWitnesses(a: Program, b: Program, d: ReturnType<typeof diffProgram
 }
 
 const sameAction = (x: Action, y: Action) => encodeAction(x) === encodeAction(y);
+
+/**
+ * The classes are exact: an input in an exact class gets that class's two verdicts, no input is in two classes,
+ * and when the comparison is exhaustive every input on which the filters disagree is in a class.
+ */
+function checkClasses(a: Program, b: Program, d: ReturnType<typeof diffPrograms>, inputs: Iterable<Uint32Array>): number {
+  let disagreeing = 0;
+  for (const words of inputs) {
+    const ra = interpret(a, words).raw;
+    const rb = interpret(b, words).raw;
+    const hits = d.differences.filter((x) => x.exact && inDifference(x, words));
+    const context = `input ${[...words].map((w) => w.toString(16)).join(' ')}\n${diffText(d)}`;
+    expect(hits.length, context).toBeLessThanOrEqual(1);
+    for (const x of hits) expect([ra, rb], context).toEqual([x.verdictA, x.verdictB]);
+    if (ra !== rb) {
+      disagreeing++;
+      expect(d.equivalent, context).toBe(false);
+      if (d.exhaustive) expect(hits.length, context).toBe(1);
+    }
+  }
+  return disagreeing;
+}
 
 describe('diff', () => {
   it('reports a filter equivalent to itself, exhaustively', () => {
@@ -128,6 +151,46 @@ describe('diff', () => {
         }
       }), { numRuns: 200 });
     expect(equivalentMutants).toBeGreaterThan(0);
+  });
+
+  it('describes every disagreement exactly, on every pairing of boundary arch values and syscall numbers', () => {
+    // Two decision trees over arch, nr and an argument (or a tree and a mutant of it): each input of the
+    // cross product of their boundary values lands in the class the diff says, with the verdicts it says.
+    let disagreeing = 0;
+    const pair = fc.oneof(
+      fc.tuple(selectorProgramArb(), selectorProgramArb()),
+      fc.tuple(selectorProgramArb(), fc.nat(), fc.integer({ min: -1, max: 1 })).map(([p, at, delta]): [Program, Program] => {
+        const jumps = p.flatMap((x, i) => (x.kind === 'jmp' && x.src === 'k' ? [i] : []));
+        const index = jumps[at % Math.max(1, jumps.length)];
+        return [p, p.map((x, i) => (i === index && x.kind === 'jmp' ? { ...x, value: (x.value + delta) >>> 0 } : x))];
+      }),
+    );
+    fc.assert(fc.property(pair, ([a, b]) => {
+      const d = diffPrograms(a, b, { samples: 32 });
+      checkWitnesses(a, b, d);
+      disagreeing += checkClasses(a, b, d, crossInputs([...a, ...b], 300));
+    }), { numRuns: runs(200), ...replay() });
+    expect(disagreeing).toBeGreaterThan(0);
+    console.log(`[analysis] diff: ${runs(200)} program pairs, ${disagreeing} disagreeing boundary inputs each found in its class`);
+  });
+
+  it('names the arch values of a difference on foreign arches', () => {
+    // Arch 0x1234 is allowed everything; other foreign arches only nr 1: the difference is not on 0x1234.
+    const a: Program = [
+      ins.loadWord(4), ins.jump('jeq', 0x1234, 0, 1), ins.ret(ALLOW), ins.loadWord(0), ins.jump('jeq', 1, 0, 1), ins.ret(ALLOW), ins.ret(0),
+    ];
+    const d = diffPrograms(a, [ins.ret(ALLOW)], { abis: ['other'] });
+    expect(d.differences).toHaveLength(1);
+    expect(d.differences[0]?.archValues).toEqual([[0, 0x1233], [0x1235, 0x40000002], [0x40000004, 0xc000003d], [0xc000003f, 0xffffffff]]);
+    expect(diffText(d).split('\n')[0]).toBe(
+      'other arch {0..4659, 4661..0x40000002, 0x40000004..0xc000003d, 0xc000003f..0xffffffff} numbers {0, 2..0xffffffff}: A KILL_THREAD, B ALLOW');
+    const only = d.differences[0] as (typeof d.differences)[number];
+    const w = new Uint32Array(16);
+    w[1] = 0x1234;
+    w[0] = 5;
+    expect(inDifference(only, w)).toBe(false);
+    w[1] = 0x1235;
+    expect(inDifference(only, w)).toBe(true);
   });
 
   it('does not call filters equivalent when it had to sample', () => {

@@ -1,23 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ins, type Instruction, type Program } from '../src/bpf/instructions.js';
-import { validate } from '../src/bpf/validator.js';
+import { ins, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { explain, explanationText, predictVerdict, explanationJson, type Explanation } from '../src/analysis/explain.js';
-import { boundaryValues, programConstants } from '../src/analysis/constants.js';
 import { intersect, normalize, type IntervalSet } from '../src/analysis/intervals.js';
 import { AnalysisError } from '../src/analysis/symbolic.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from '../src/syscalls/arch.js';
 import { dataWordsArb, policyArb, programArb, sampleWords, seccompDataArb } from '../src/testing/index.js';
-import { boundaryInputs } from './support/analysis.js';
+import { boundaryInputs, crossInputs, replay, runs, selectorProgramArb } from './support/analysis.js';
 
 const ALLOW = 0x7fff0000;
 const ERRNO = (e: number) => 0x00050000 | e;
-/** Property runs: `SECCOMP_TS_RUNS` overrides every count (a long soak: SECCOMP_TS_RUNS=20000). */
-const runs = (normal: number): number => Number(process.env.SECCOMP_TS_RUNS ?? normal);
-/** `SECCOMP_TS_SEED` replays a reported failure. */
-const seed = process.env.SECCOMP_TS_SEED === undefined ? {} : { seed: Number(process.env.SECCOMP_TS_SEED) };
 
 /** The syscall numbers a group covers, as an interval set. */
 const numbersOf = (g: Explanation['groups'][number]): IntervalSet =>
@@ -36,68 +30,6 @@ function expectDisjointGroups(e: Explanation): void {
       expect(sharedNumbers && sharedArch, `overlapping groups\n${explanationText(e)}`).toBe(false);
     }
   });
-}
-
-/**
- * Inputs pairing every interesting arch value with every interesting syscall number: the program's own
- * boundary values (c-1, c, c+1 of each constant), the two x86 arch values and a foreign one, the x32 bit.
- * The other words are 0, or the boundary values in turn, so that argument tests meet both sides too.
- */
-function crossInputs(program: Program, limit = 600): Uint32Array[] {
-  const values = boundaryValues(programConstants(program));
-  const arches = [...new Set([AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0x1234, ...values])];
-  const nrs = [...new Set([0, 1, 59, 0x40000000, 0x40000001, ...values])];
-  const out: Uint32Array[] = [];
-  let turn = 0;
-  for (const arch of arches) {
-    for (const nr of nrs) {
-      for (const fill of [0, values[turn++ % values.length] as number]) {
-        const w = new Uint32Array(16).fill(fill);
-        w[0] = nr;
-        w[1] = arch;
-        out.push(w);
-      }
-    }
-  }
-  if (out.length <= limit) return out;
-  const step = out.length / limit;
-  return Array.from({ length: limit }, (_, i) => out[Math.floor(i * step)] as Uint32Array);
-}
-
-/**
- * Decision trees over `arch`, `nr` and one argument, with few shared constants, passing values through scratch
- * memory and X: the programs where lines for different arch ranges or numbers can be confused. Each test is
- * `load; step; jump` and jumps only to the start of a later test or to one of the final RETs.
- */
-function selectorProgramArb(): fc.Arbitrary<Program> {
-  const TRACE = 0x7ff00000;
-  const values = [0, 1, 2, 59, 0x1234, 0x40000000, 0x40000003, AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xffffffff];
-  const value = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) });
-  const verdict = fc.constantFrom(ALLOW, ERRNO(1), TRACE, 0x80000000, 0);
-  const load = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(0, 4, 16).map((o) => ins.loadWord(o)) },
-    { weight: 1, arbitrary: fc.constantFrom(ins.loadMem(0), ins.loadConst(0x1234)) },
-  );
-  const step = fc.constantFrom<Instruction>(
-    ins.alu('add', 0), ins.alu('add', 0), ins.store(0), ins.store(0), ins.tax(), ins.alu('and', 0xffff), ins.alu('rsh', 0),
-    ins.alu('or', 0x40000000), ins.txa(), ins.loadMem(0),
-  );
-  const cond = fc.constantFrom('jeq', 'jeq', 'jgt', 'jge', 'jset' as const);
-  return fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 })).chain(([tests, rets]) => {
-    const target = (i: number) => fc.integer({ min: i + 1, max: tests + rets - 1 });
-    const blocks = Array.from({ length: tests }, (_, i) => fc.tuple(load, step, cond, value, fc.boolean(), target(i), target(i)));
-    return fc.tuple(fc.tuple(...blocks), fc.array(verdict, { minLength: rets, maxLength: rets })).map(([bs, vs]) => {
-      // Block i starts at 2 + 3i (after the two stores); RET r sits at 2 + 3 * tests + r.
-      const startOf = (t: number) => (t < tests ? 2 + 3 * t : 2 + 3 * tests + (t - tests));
-      const body = (bs as [Instruction, Instruction, 'jeq', number, boolean, number, number][]).flatMap(([ld, st, c, v, useX, t, f], i) => {
-        const jumpAt = 2 + 3 * i + 2;
-        const jt = startOf(t) - jumpAt - 1;
-        const jf = startOf(f) - jumpAt - 1;
-        return [ld, st, useX ? ins.jumpX(c, jt, jf) : ins.jump(c, v, jt, jf)];
-      });
-      return [ins.store(0), ins.store(1), ...body, ...vs.map((v) => ins.ret(v))] as Program;
-    });
-  }).filter((p) => validate(p).ok);
 }
 
 /** Every input the explanation predicts exactly gets the emulator's verdict. */
@@ -209,7 +141,7 @@ describe('explain', () => {
     let checked = 0;
     fc.assert(fc.property(fc.oneof({ weight: 5, arbitrary: selectorProgramArb() }, { weight: 1, arbitrary: programArb() }), (program) => {
       checked += checkAgainstEmulator(program, crossInputs(program, 300), false);
-    }), { numRuns: runs(400), ...seed });
+    }), { numRuns: runs(400), ...replay() });
     expect(checked).toBeGreaterThan(runs(400) * 20);
     console.log(`[analysis] explain: ${runs(400)} random programs on arch x nr boundary pairs, ${checked} predicted verdicts checked`);
   });
@@ -218,7 +150,7 @@ describe('explain', () => {
     let checked = 0;
     fc.assert(fc.property(programArb({ opaque: false }), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program)], true);
-    }), { numRuns: runs(100), ...seed });
+    }), { numRuns: runs(100), ...replay() });
     expect(checked).toBeGreaterThan(runs(100) * 20);
     console.log(`[analysis] explain: ${runs(100)} exact random programs, ${checked} predicted verdicts checked against the emulator`);
   });
@@ -227,7 +159,7 @@ describe('explain', () => {
     let checked = 0;
     fc.assert(fc.property(programArb(), fc.array(dataWordsArb(), { minLength: 20, maxLength: 20 }), (program, inputs) => {
       checked += checkAgainstEmulator(program, [...inputs, ...boundaryInputs(program), ...crossInputs(program, 150)], false);
-    }), { numRuns: runs(100), ...seed });
+    }), { numRuns: runs(100), ...replay() });
     console.log(`[analysis] explain: ${runs(100)} random programs with opaque parts, ${checked} exactly predicted verdicts checked`);
   });
 
@@ -236,7 +168,7 @@ describe('explain', () => {
     fc.assert(fc.property(policyArb(), fc.array(seccompDataArb(), { minLength: 30, maxLength: 30 }), (policy, calls) => {
       const { program } = compilePolicy(policy);
       checked += checkAgainstEmulator(program, [...calls.map(sampleWords), ...boundaryInputs(program)], true);
-    }), { numRuns: runs(60), ...seed });
+    }), { numRuns: runs(60), ...replay() });
     console.log(`[analysis] explain: ${runs(60)} compiled random policies, ${checked} predicted verdicts checked against the emulator`);
   });
 

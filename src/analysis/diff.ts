@@ -11,9 +11,9 @@ import { boundaryValues, biasedWord, programConstants, seededRandom } from './co
 import {
   WORD_ARCH, WORD_COUNT, WORD_NR, conjoin, solve, withAtom, type WordConstraint,
 } from './constraints.js';
-import { conjunctionText, termsOf, type Conjunction, type NamedSyscall } from './explain.js';
-import { formatSet, normalize, type Interval } from './intervals.js';
-import { ABI_NAMES, partition, type AbiName, type Segment } from './partition.js';
+import { conjunctionHolds, conjunctionText, termsOf, type Conjunction, type DataWords, type NamedSyscall } from './explain.js';
+import { U32_MAX, formatSet, normalize, type Interval, type IntervalSet } from './intervals.js';
+import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
 
@@ -37,6 +37,8 @@ export interface Difference {
   readonly syscalls: readonly NamedSyscall[];
   /** Syscall numbers in the class (named ones included), as ranges. */
   readonly numbers: readonly Interval[];
+  /** For 'other': the arch values of the class (it holds for every pair of these arch values and numbers). */
+  readonly archValues?: readonly Interval[];
   /** The condition on arguments / instruction pointer (empty: every call of these numbers). */
   readonly when: Conjunction;
   /** Raw verdicts of the two filters on this class (undefined where a filter's verdict is not exact). */
@@ -139,9 +141,22 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
   };
 }
 
+/**
+ * True when an input lies in a class of differences: its ABI, arch value (for 'other'), syscall number and, for
+ * exact classes, its condition. For a class found by sampling only the witness is known to differ.
+ */
+export function inDifference(d: Difference, words: DataWords): boolean {
+  const arch = (words[WORD_ARCH] ?? 0) >>> 0;
+  const nr = (words[WORD_NR] ?? 0) >>> 0;
+  const within = (set: readonly Interval[], v: number) => set.some(([lo, hi]) => v >= lo && v <= hi);
+  return abiOf(arch, nr) === d.abi && within(d.numbers, nr) && (d.archValues === undefined || within(d.archValues, arch))
+    && conjunctionHolds(d.when, words);
+}
+
 function difference(seg: Segment, words: readonly WordConstraint[], va: number, vb: number, witness: Witness, exact: boolean): Difference {
   return {
-    abi: seg.abi, syscalls: [], numbers: [[seg.lo, seg.hi]], when: exact ? termsOf(words, !seg.uniform) : [],
+    abi: seg.abi, syscalls: [], numbers: [[seg.lo, seg.hi]], ...(seg.archRange && { archValues: [seg.archRange] }),
+    when: exact ? termsOf(words, !seg.uniform) : [],
     verdictA: va, verdictB: vb, actionA: actionText(va), actionB: actionText(vb), witness, exact,
   };
 }
@@ -166,25 +181,36 @@ function sampleDifference(a: Program, b: Program, seg: Segment, samples: number,
   return undefined;
 }
 
-/** Joins classes of the same ABI, verdict pair and condition, and names their syscalls. */
+/**
+ * Joins classes of the same ABI, verdict pair and condition, and names their syscalls. For foreign arch values,
+ * first the numbers of each arch range, then the arch ranges whose numbers coincide: a class then holds for
+ * exactly `archValues × numbers`.
+ */
 function mergeDifferences(list: readonly Difference[]): Difference[] {
-  const groups = new Map<string, { first: Difference; numbers: Interval[] }>();
+  const byRange = new Map<string, { first: Difference; numbers: Interval[] }>();
   for (const d of list) {
-    const key = `${d.abi}|${d.verdictA}|${d.verdictB}|${d.exact}|${conjunctionText(d.when, false)}`;
-    const g = groups.get(key);
+    const key = `${d.abi}|${d.verdictA}|${d.verdictB}|${d.exact}|${conjunctionText(d.when, false)}|${d.archValues?.[0]?.[0] ?? ''}`;
+    const g = byRange.get(key);
     if (g) g.numbers.push(...d.numbers);
-    else groups.set(key, { first: d, numbers: [...d.numbers] });
+    else byRange.set(key, { first: d, numbers: [...d.numbers] });
+  }
+  const groups = new Map<string, { first: Difference; numbers: IntervalSet; archValues: Interval[] }>();
+  for (const { first, numbers } of byRange.values()) {
+    const merged = normalize(numbers);
+    const key = `${first.abi}|${first.verdictA}|${first.verdictB}|${first.exact}|${conjunctionText(first.when, false)}|${merged.map(([a, b]) => `${a}-${b}`).join(',')}`;
+    const g = groups.get(key);
+    if (g) g.archValues.push(...(first.archValues ?? []));
+    else groups.set(key, { first, numbers: merged, archValues: [...(first.archValues ?? [])] });
   }
   const out: Difference[] = [];
-  for (const { first, numbers } of groups.values()) {
-    const merged = normalize(numbers);
+  for (const { first, numbers, archValues } of groups.values()) {
     const syscalls = first.abi === 'other' ? [] : syscallTable(first.abi as ArchName)
-      .filter((e) => merged.some(([lo, hi]) => e.nr >= lo && e.nr <= hi)).map((e) => ({ name: e.name, nr: e.nr as number }));
-    out.push({ ...first, numbers: merged, syscalls });
+      .filter((e) => numbers.some(([lo, hi]) => e.nr >= lo && e.nr <= hi)).map((e) => ({ name: e.name, nr: e.nr as number }));
+    out.push({ ...first, numbers, syscalls, ...(first.abi === 'other' && { archValues: normalize(archValues) }) });
   }
-  return out.sort((x, y) => ABI_NAMES.indexOf(x.abi) - ABI_NAMES.indexOf(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0));
+  return out.sort((x, y) => ABI_NAMES.indexOf(x.abi) - ABI_NAMES.indexOf(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0)
+    || (x.archValues?.[0]?.[0] ?? 0) - (y.archValues?.[0]?.[0] ?? 0));
 }
-
 
 const hex = (v: number | bigint): string => (BigInt(v) < 10n ? String(v) : `0x${BigInt(v).toString(16)}`);
 
@@ -205,7 +231,10 @@ export function diffText(d: DiffResult, labels: readonly [string, string] = ['A'
     let what = names.length > 0 && names.length <= 12 ? names.join(', ') : names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : '';
     if (total > namedCount) what += `${what ? '; ' : ''}numbers ${formatSet(x.numbers.length > 8 ? x.numbers.slice(0, 8) : x.numbers)}${x.numbers.length > 8 ? '…' : ''}`;
     const cond = x.exact ? (x.when.length === 0 ? '' : ` when ${conjunctionText(x.when, false)}`) : ' (found by sampling)';
-    lines.push(`${x.abi} ${what}: ${labels[0]} ${x.actionA}, ${labels[1]} ${x.actionB}${cond}`);
+    const abi = x.archValues ? `other arch ${formatSet(x.archValues.length > 8 ? x.archValues.slice(0, 8) : x.archValues)}${x.archValues.length > 8 ? '…' : ''}` : x.abi;
+    const allNumbers = x.numbers.length === 1 && x.numbers[0]?.[0] === 0 && x.numbers[0]?.[1] === U32_MAX;
+    if (allNumbers && x.archValues) what = '';
+    lines.push(`${abi}${what ? ` ${what}` : ''}: ${labels[0]} ${x.actionA}, ${labels[1]} ${x.actionB}${cond}`);
     lines.push(`    witness: ${witnessText(x.witness)}`);
   }
   if (!d.exhaustive) {

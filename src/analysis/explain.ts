@@ -375,6 +375,11 @@ function termHolds(t: Term, words: DataWords): boolean {
   return containsBig(t.in, value);
 }
 
+/** True when every term of a conjunction holds for the input (the empty conjunction always holds). */
+export function conjunctionHolds(c: Conjunction, words: DataWords): boolean {
+  return c.every((t) => termHolds(t, words));
+}
+
 /**
  * The verdict an explanation predicts for an input, or undefined where the explanation is not exact.
  * (Reads the structured explanation only, never the program: it is what tests check against the emulator.)
@@ -388,7 +393,7 @@ export function predictVerdict(explanation: Explanation, words: DataWords): numb
     && (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
   if (!group || !group.behaviour.exact) return undefined;
   for (const o of group.behaviour.outcomes) {
-    if (o.when.some((c) => c.every((t) => termHolds(t, words)))) return o.verdict;
+    if (o.when.some((c) => conjunctionHolds(c, words))) return o.verdict;
   }
   return group.behaviour.otherwise?.verdict;
 }

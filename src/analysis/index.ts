@@ -3,11 +3,11 @@
  * what the kernel's action cache will do with a filter.
  */
 export {
-  explain, explanationText, explanationJson, predictVerdict, behaviourText,
+  explain, explanationText, explanationJson, predictVerdict, behaviourText, conjunctionHolds,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
   type ArgField, type NamedSyscall, type DataWords,
 } from './explain.js';
-export { diffPrograms, diffText, witnessText, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
+export { diffPrograms, diffText, witnessText, inDifference, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
 export {
   cacheReport, cacheReportText, constAllow,
   type CacheReport, type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss,
