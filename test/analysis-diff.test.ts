@@ -5,6 +5,7 @@ import { compilePolicy } from '../src/compiler/compile.js';
 import { optimizeProgram, performanceCompileOptions } from '../src/compiler/optimize/index.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { diffPrograms, diffText, inDifference } from '../src/analysis/diff.js';
+import { conjunctionText } from '../src/analysis/explain.js';
 import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
 import type { Action } from '../src/syscalls/actions.js';
 import { encodeAction } from '../src/syscalls/actions.js';
@@ -79,7 +80,7 @@ describe('diff', () => {
           expect(x.syscalls.every((s) => s.name === planted || s.name === 'socketcall'), diffText(d)).toBe(true);
         }
         found++;
-      }), { numRuns: 80 });
+      }), { numRuns: runs(80), ...replay() });
     expect(found).toBeGreaterThan(40);
   });
 
@@ -105,7 +106,7 @@ describe('diff', () => {
           expect(d.differences.some((x) => x.abi === arch && x.numbers.some(([lo, hi]) => nr >= lo && nr <= hi)), diffText(d)).toBe(true);
         }
         expect(d.differences.every((x) => x.syscalls.every((s) => s.name === target)), diffText(d)).toBe(true);
-      }), { numRuns: 80 });
+      }), { numRuns: runs(80), ...replay() });
   });
 
   it('reports a policy compiled with and without optimizations as equivalent', () => {
@@ -115,7 +116,7 @@ describe('diff', () => {
       const d = diffPrograms(plain, optimized);
       expect(d.equivalent, diffText(d)).toBe(true);
       expect(d.exhaustive).toBe(true);
-    }), { numRuns: 100 });
+    }), { numRuns: runs(100), ...replay() });
     const docker = dockerDefaultPolicy();
     const d = diffPrograms(compilePolicy(docker).program, compilePolicy(docker, performanceCompileOptions()).program);
     expect(d.equivalent).toBe(true);
@@ -126,7 +127,7 @@ describe('diff', () => {
       const d = diffPrograms(a, b, { samples: 64 });
       checkWitnesses(a, b, d);
       if (d.equivalent) expect(d.exhaustive).toBe(true);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200), ...replay() });
   });
 
   it('calls a random program and its optimized form equivalent, and is right when it calls mutants equivalent', () => {
@@ -149,7 +150,7 @@ describe('diff', () => {
           equivalentMutants++;
           for (const w of inputs) expect(interpret(mutant, w).raw).toBe(interpret(p, w).raw);
         }
-      }), { numRuns: 200 });
+      }), { numRuns: runs(200), ...replay() });
     expect(equivalentMutants).toBeGreaterThan(0);
   });
 
@@ -191,6 +192,15 @@ describe('diff', () => {
     expect(inDifference(only, w)).toBe(false);
     w[1] = 0x1235;
     expect(inDifference(only, w)).toBe(true);
+  });
+
+  it('does not call a division by a zero X equivalent to going on (the kernel returns 0 there)', () => {
+    const a: Program = [ins.loadWord(16), ins.tax(), ins.loadConst(1), ins.aluX('div'), ins.ret(ALLOW)];
+    const d = diffPrograms(a, [ins.ret(ALLOW)], { abis: ['x86_64'] });
+    expect(d.equivalent).toBe(false);
+    expect(d.exhaustive).toBe(true);
+    checkWitnesses(a, [ins.ret(ALLOW)], d);
+    expect(d.differences.map((x) => conjunctionText(x.when, false))).toEqual(['arg0.lo == 0']);
   });
 
   it('does not call filters equivalent when it had to sample', () => {

@@ -135,6 +135,22 @@ describe('explain', () => {
     expect(text).toMatch(/other arch \{1\.\.0x40000002, [^}]*\} nr \{1\.\.0xffffffff\}: TRACE\n/);
   });
 
+  it('follows the arithmetic of the kernel: A / X with X = 0 returns 0, shift amounts are taken modulo 32', () => {
+    const divideByArg: Program = [ins.loadWord(16), ins.tax(), ins.loadConst(1), ins.aluX('div'), ins.ret(ALLOW)];
+    const divideByZero: Program = [ins.loadConst(0, 'X'), ins.loadConst(5), ins.aluX('div'), ins.jump('jeq', 0, 0, 1), ins.ret(ALLOW), ins.ret(ERRNO(1))];
+    const shiftBy40: Program = [ins.loadConst(40, 'X'), ins.loadConst(1), ins.aluX('lsh'), ins.jump('jeq', 0x100, 0, 1), ins.ret(ALLOW), ins.ret(ERRNO(1))];
+    const texts = [divideByArg, divideByZero, shiftBy40].map((p) => {
+      const e = explain(p, { abis: ['x86_64'] });
+      expect(e.exact).toBe(true);
+      for (const words of boundaryInputs(p)) {
+        const predicted = predictVerdict(e, words);
+        if (predicted !== undefined) expect(predicted).toBe(interpret(p, words).raw);
+      }
+      return e.groups[0]?.text;
+    });
+    expect(texts).toEqual(['KILL_THREAD if arg0.lo == 0; else ALLOW', 'KILL_THREAD', 'ALLOW']);
+  });
+
   it('agrees with the emulator on every pairing of boundary arch values and syscall numbers', () => {
     // Filters that test arch and nr both, with the inputs that combine their boundaries: the class of bug where
     // a line joins arch ranges or numbers that behave differently.

@@ -8,10 +8,14 @@
  * Values are tracked as constants, as a loaded word (optionally ANDed with a mask), or as "opaque" once other
  * arithmetic touches input data. Comparisons on opaque values cannot be summarised: both branches are then
  * followed without a constraint and the resulting leaves are marked inexact, with the reason.
+ *
+ * Arithmetic follows the kernel exactly (`../emulator/semantics.ts`): shift amounts modulo 32, and `A /= X` with
+ * X = 0 ends the program with return value 0, so such a division is a branch too.
  */
 import type { Instruction, Program } from '../bpf/instructions.js';
 import { SECCOMP_DATA_SIZE } from '../bpf/seccomp-data.js';
 import { validate } from '../bpf/validator.js';
+import { aluResult } from '../emulator/semantics.js';
 import {
   ANY_WORD, NONZERO, WORD_COUNT, ZERO, jumpSet, reversedJumpSet, solve, withAtom, type WordConstraint, type WordIndex,
 } from './constraints.js';
@@ -29,7 +33,7 @@ export interface Leaf {
   readonly verdict: number | undefined;
   /** False when a branch on this path could not be turned into a constraint. */
   readonly exact: boolean;
-  /** Index of the RET instruction. */
+  /** Index of the RET instruction (or of the division by a zero X that ended the program). */
   readonly retPc: number;
 }
 
@@ -68,19 +72,14 @@ export function checkStructure(program: Program): void {
   }
 }
 
-/** Evaluates an ALU operation on constants exactly as the kernel does (32-bit unsigned). */
-export function aluConst(op: string, a: number, b: number): number {
+/**
+ * Evaluates an ALU operation on constants exactly as the kernel does (32-bit unsigned, shift amounts modulo 32);
+ * undefined for a division by zero, which ends the program with return value 0.
+ */
+export function aluConst(op: string, a: number, b: number): number | undefined {
   switch (op) {
-    case 'add': return (a + b) >>> 0;
-    case 'sub': return (a - b) >>> 0;
-    case 'mul': return Math.imul(a, b) >>> 0;
-    case 'div': return b === 0 ? 0 : Math.floor(a / b) >>> 0;
-    case 'mod': return b === 0 ? a : (a % b) >>> 0;
-    case 'or': return (a | b) >>> 0;
-    case 'and': return (a & b) >>> 0;
-    case 'xor': return (a ^ b) >>> 0;
-    case 'lsh': return b >= 32 ? 0 : (a << b) >>> 0;
-    case 'rsh': return b >= 32 ? 0 : a >>> b;
+    case 'add': case 'sub': case 'mul': case 'div': case 'mod': case 'or': case 'and': case 'xor': case 'lsh': case 'rsh':
+      return aluResult(op, a >>> 0, b >>> 0);
     default: throw new AnalysisError(`unknown ALU operation ${op}`);
   }
 }
@@ -112,12 +111,17 @@ function constrain(state: State, w: WordIndex, mask: number, set: readonly (read
 }
 
 function aluSym(op: string, a: SymValue, b: SymValue): SymValue {
-  if (a.t === 'const' && b.t === 'const') return { t: 'const', v: aluConst(op, a.v, b.v) };
+  if (a.t === 'const' && b.t === 'const') {
+    const v = aluConst(op, a.v, b.v);
+    // A zero divisor never gets here (see `divisorSplit`): the kernel refuses `DIV #0`, and X = 0 ends the path.
+    return v === undefined ? OPAQUE : { t: 'const', v };
+  }
   if (op === 'and' && a.t === 'word' && b.t === 'const') return { t: 'word', w: a.w, mask: (a.mask & b.v) >>> 0 };
   if (op === 'and' && a.t === 'const' && b.t === 'word') return { t: 'word', w: b.w, mask: (b.mask & a.v) >>> 0 };
   // Identities that keep a loaded word intact.
   if (a.t === 'word' && b.t === 'const') {
-    if (b.v === 0 && (op === 'add' || op === 'sub' || op === 'or' || op === 'xor' || op === 'lsh' || op === 'rsh')) return a;
+    if (b.v === 0 && (op === 'add' || op === 'sub' || op === 'or' || op === 'xor')) return a;
+    if ((b.v & 31) === 0 && (op === 'lsh' || op === 'rsh')) return a;
     if (b.v === 1 && (op === 'mul' || op === 'div')) return a;
   }
   return OPAQUE;
@@ -166,6 +170,12 @@ export function symbolicExecute(program: Program, options: SymbolicOptions = {})
         s = first;
         continue;
       }
+      if (ins.kind === 'alu' && ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod')) {
+        const split = divisorSplit(s, notes);
+        if (split.zero) leaves.push({ words: split.zero.words, verdict: 0, exact: split.zero.exact, retPc: s.pc });
+        if (!split.nonzero) break;
+        s = split.nonzero;
+      }
       s = step(s, ins);
     }
   }
@@ -196,6 +206,22 @@ function step(s: State, ins: Instruction): State {
     case 'txa': return { ...s, pc, a: s.x };
     default: throw new AnalysisError(`unsupported instruction ${ins.kind}`, s.pc);
   }
+}
+
+/**
+ * `A /= X`: the inputs with X = 0 end here with return value 0 (the kernel's converted program tests X first),
+ * the others go on. Either part is undefined when no input takes it.
+ */
+function divisorSplit(s: State, notes: Set<string>): { zero?: State; nonzero?: State } {
+  const x = s.x;
+  if (x.t === 'const') return x.v === 0 ? { zero: s } : { nonzero: s };
+  if (x.t === 'word') {
+    const zero = constrain(s, x.w, x.mask, ZERO, notes);
+    const nonzero = constrain(s, x.w, x.mask, NONZERO, notes);
+    return { ...(zero && { zero }), ...(nonzero && { nonzero }) };
+  }
+  notes.add(`a division by a value computed by arithmetic on input data (instruction ${s.pc})`);
+  return { zero: { ...s, exact: false }, nonzero: { ...s, exact: false } };
 }
 
 function branch(

@@ -63,8 +63,9 @@ export function crossInputs(program: Program, limit = 600): Uint32Array[] {
 
 /**
  * Decision trees over `arch`, `nr` and one argument, with few shared constants, passing values through scratch
- * memory and X: the programs where lines for different arch ranges or numbers can be confused. Each test is
- * `load; step; jump` and jumps only to the start of a later test or to one of the final RETs.
+ * memory and X, dividing and shifting by X: the programs where lines for different arch ranges or numbers can be
+ * confused, and where the kernel's arithmetic has corner cases. Each test is `load; step; jump` and jumps only to
+ * the start of a later test or to one of the final RETs.
  */
 export function selectorProgramArb(): fc.Arbitrary<Program> {
   const values = [0, 1, 2, 59, 0x1234, 0x40000000, 0x40000003, AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xffffffff];
@@ -77,6 +78,8 @@ export function selectorProgramArb(): fc.Arbitrary<Program> {
   const step = fc.constantFrom<Instruction>(
     ins.alu('add', 0), ins.alu('add', 0), ins.store(0), ins.store(0), ins.tax(), ins.alu('and', 0xffff), ins.alu('rsh', 0),
     ins.alu('or', 0x40000000), ins.txa(), ins.loadMem(0),
+    // The kernel's arithmetic: A / X ends the program with 0 when X is 0; shift amounts are taken modulo 32.
+    ins.aluX('div'), ins.aluX('lsh'), ins.aluX('rsh'), ins.loadConst(0, 'X'), ins.loadConst(33, 'X'),
   );
   const cond = fc.constantFrom('jeq', 'jeq', 'jgt', 'jge', 'jset' as const);
   return fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 })).chain(([tests, rets]) => {
