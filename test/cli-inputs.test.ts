@@ -157,3 +157,10 @@ describe('QA: flags that do not apply', () => {
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${argv[0]}: --format json names how FILE is written; profile:hardened is a built-in profile\n` });
   });
 });
+
+describe('QA: compile flags that do not apply', () => {
+  it.each(['policy', 'oci'])('--unoptimized with --format %s is refused, not ignored', async (format) => {
+    const r = await cli(['compile', '--profile', 'docker-default', '--unoptimized', '--format', format]);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: compile: --unoptimized shapes a filter, and --format ${format} writes a policy\n` });
+  });
+});

@@ -113,6 +113,9 @@ export const compileCommand: Command = {
     if (!FORMATS.includes(format)) {
       throw new CliError(`compile: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`);
     }
+    if (values.unoptimized === true && (format === 'policy' || format === 'oci')) {
+      throw new CliError(`compile: --unoptimized shapes a filter, and --format ${format} writes a policy`);
+    }
     const source = singleSource(positionals, values.profile, 'compile');
     refuseRawOnTerminal(format === 'raw', values.output, io, 'compile', 'asm|c|hex|json');
 
