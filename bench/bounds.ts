@@ -1,0 +1,229 @@
+/**
+ * How few instructions a filter can execute per syscall: lower bounds on the syscall-number search of a policy,
+ * beside what the compiler achieves (see docs/performance.md for the argument these figures support).
+ *
+ * The search is modelled on the syscalls of each ABI's table only, every one weighing the same, with every
+ * other number free to take any verdict (the most lenient treatment of numbers that name no syscall, so the
+ * bounds hold for the exact treatment too). A tree of `JGE`/`JGT`/`JEQ` tests on `nr` can be rewritten, without
+ * making any table syscall slower, into a tree of range tests whose leaves each end in a chain of `JEQ` tests
+ * for the numbers of other verdicts inside the leaf's range: `normalFormOptimum` computes the best such tree
+ * exactly (dynamic programming over every interval of points as a leaf), which is therefore a lower bound on every tree of these tests.
+ *
+ * Standalone: `node --import tsx bench/bounds.ts [PROFILE]` prints the figures (docker-default by default).
+ */
+import { pathToFileURL } from 'node:url';
+import { compilePolicy } from '../src/compiler/compile.js';
+import { dispatchRuns } from '../src/compiler/dispatch/range.js';
+import { lowerPolicy } from '../src/compiler/lower.js';
+import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { filterStats } from '../src/cli/commands/stats.js';
+import { resolvePolicy } from '../src/policy/resolve.js';
+import type { Policy } from '../src/policy/types.js';
+import { getProfile } from '../src/profiles/index.js';
+import { encodeAction } from '../src/syscalls/actions.js';
+import type { ArchName } from '../src/syscalls/arch.js';
+import { syscallTable } from '../src/syscalls/resolve.js';
+
+/** A table syscall: its number and what decides it (equal ids decide alike). */
+export interface TablePoint {
+  readonly nr: number;
+  readonly id: string;
+}
+
+/** A point of a search, in ascending order of number, with the weight its tests count with. */
+export interface WeightedPoint {
+  readonly id: string;
+  readonly weight: number;
+}
+
+/** The runs of each ABI's domain as the range dispatch cuts them, exact meaning for every number. */
+function sectionRuns(policy: Policy): Map<ArchName, { lo: number; hi: number; id: string }[]> {
+  const out = new Map<ArchName, { lo: number; hi: number; id: string }[]>();
+  for (const s of lowerPolicy(resolvePolicy(policy))) {
+    const runs = dispatchRuns({
+      arch: s.arch, domain: s.domain, defaultTarget: 'default', defaultConstant: encodeAction(s.defaultAction),
+      cases: s.cases.map((c) => ({
+        nr: c.nr, target: c.body.key, key: c.body.key,
+        ...(c.body.verdicts.length === 0 && { constant: encodeAction(c.body.fallback) }),
+      })),
+      ...(s.enosys !== undefined && { enosys: { above: s.enosys.above, target: 'enosys', constant: encodeAction(s.enosys.action) } }),
+    });
+    out.set(s.arch, runs.map((r) => ({ lo: r.lo, hi: r.hi, id: r.out?.id ?? 'default' })));
+  }
+  return out;
+}
+
+/** The id of `nr` among `runs` (ascending, covering the domain), or undefined outside it. */
+function idAt(runs: readonly { lo: number; hi: number; id: string }[], nr: number): string | undefined {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = runs[mid] as { lo: number; hi: number; id: string };
+    if (nr < r.lo) hi = mid - 1;
+    else if (nr > r.hi) lo = mid + 1;
+    else return r.id;
+  }
+  return undefined;
+}
+
+/** The verdict id (as the range dispatch sees it) of every syscall of each ABI's table, ascending. */
+export function tablePoints(policy: Policy): Map<ArchName, TablePoint[]> {
+  const out = new Map<ArchName, TablePoint[]>();
+  for (const [abi, runs] of sectionRuns(policy)) {
+    const nrs = syscallTable(abi).map((e) => e.nr).sort((a, b) => a - b);
+    out.set(abi, nrs.map((nr) => ({ nr, id: idAt(runs, nr) ?? 'default' })));
+  }
+  return out;
+}
+
+/** Entropy, in bits, of the runs of equal ids (neighbouring points that decide alike), by weight. */
+export function runEntropy(points: readonly WeightedPoint[]): number {
+  const runs: number[] = [];
+  let last: string | undefined;
+  for (const p of points) {
+    if (p.id === last) runs[runs.length - 1] = (runs[runs.length - 1] as number) + p.weight;
+    else runs.push(p.weight);
+    last = p.id;
+  }
+  const total = runs.reduce((a, b) => a + b, 0);
+  return runs.reduce((h, w) => (w > 0 ? h - (w / total) * Math.log2(w / total) : h), 0);
+}
+
+/**
+ * The least weighted number of tests of any tree of range tests whose leaves are intervals of points, each
+ * ending in a chain of `JEQ` tests for the points of other ids inside it (heaviest first), then the leaf's id.
+ * Exact: every interval, every id as the leaf's, every split.
+ */
+export function normalFormOptimum(points: readonly WeightedPoint[]): number {
+  // One entry per point: a leaf may end anywhere, even inside a run of equal ids.
+  const runs = points.map((p) => ({ id: p.id, weights: new Map([[p.weight, 1]]), total: p.weight }));
+  const n = runs.length;
+  const prefix = new Float64Array(n + 1);
+  runs.forEach((r, i) => { prefix[i + 1] = (prefix[i] as number) + r.total; });
+  const leaf = new Float64Array(n * n).fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const all = new Map<number, number>();
+    const byId = new Map<string, { weights: Map<number, number>; total: number }>();
+    for (let j = i; j < n; j++) {
+      const r = runs[j] as (typeof runs)[number];
+      const g = byId.get(r.id) ?? { weights: new Map<number, number>(), total: 0 };
+      byId.set(r.id, g);
+      g.total += r.total;
+      for (const [w, c] of r.weights) {
+        all.set(w, (all.get(w) ?? 0) + c);
+        g.weights.set(w, (g.weights.get(w) ?? 0) + c);
+      }
+      if (byId.size === 1) {
+        leaf[i * n + j] = 0;
+        continue;
+      }
+      let best = Infinity;
+      for (const g2 of byId.values()) {
+        // The other ids' points: one JEQ each, heaviest first; every point of the leaf's own id passes them all.
+        const foreign = [...all].map(([w, c]) => [w, c - (g2.weights.get(w) ?? 0)] as const).filter(([, c]) => c > 0)
+          .sort((a, b) => b[0] - a[0]);
+        let rank = 0;
+        let cost = 0;
+        for (const [w, c] of foreign) {
+          cost += w * (c * rank + (c * (c + 1)) / 2);
+          rank += c;
+        }
+        best = Math.min(best, cost + rank * g2.total);
+      }
+      leaf[i * n + j] = best;
+    }
+  }
+  const cost = new Float64Array(n * n);
+  for (let len = 1; len <= n; len++) {
+    for (let i = 0; i + len - 1 < n; i++) {
+      const j = i + len - 1;
+      let split = Infinity;
+      for (let m = i + 1; m <= j; m++) split = Math.min(split, (cost[i * n + m - 1] as number) + (cost[m * n + j] as number));
+      cost[i * n + j] = Math.min(leaf[i * n + j] as number, split + (prefix[j + 1] as number) - (prefix[i] as number));
+    }
+  }
+  return n === 0 ? 0 : (cost[n - 1] as number);
+}
+
+export interface AbiBound {
+  readonly abi: ArchName;
+  readonly syscalls: number;
+  /** Executed instructions per syscall of the compiled filter (performance options), mean. */
+  readonly achievedMean: number;
+  /** Entropy of the runs, bits: the bound for trees of range tests alone. */
+  readonly runEntropy: number;
+  /** Least mean number of nr tests of any JGE/JGT/JEQ tree deciding this ABI's table alone: a lower bound. */
+  readonly searchBound: number;
+  /**
+   * `nr`-first layout: mean nr tests of the best normal-form tree telling apart the exact verdicts of every ABI
+   * before the arch is read (an estimate, not a bound: the other ABIs' numbers weigh nothing here, and the
+   * rewriting into normal form may slow a number down by moving its test past numbers that weigh nothing).
+   */
+  readonly nrFirstNormalForm: number;
+}
+
+export interface BoundsResult {
+  readonly profile: string;
+  readonly abis: AbiBound[];
+  /**
+   * x86_64 and x32 share one search behind the x86_64 audit arch: for weight λ on x86_64, the least
+   * λ·(x86_64 mean tests) + (1-λ)·(x32 mean tests) of a normal-form tree over both tables. At the λ where every
+   * syscall of either table weighs the same (`equalWeight`), this is a lower bound for every tree; elsewhere
+   * it is the best normal-form tree.
+   */
+  readonly x86Family: { readonly lambda: number; readonly bound: number; readonly equalWeight: boolean }[];
+}
+
+const uniform = (points: readonly TablePoint[]): WeightedPoint[] => points.map((p) => ({ id: p.id, weight: 1 / points.length }));
+
+/** Lower bounds and achieved figures for one policy. */
+export function dispatchBounds(profile: string, policy: Policy = getProfile(profile)): BoundsResult {
+  const points = tablePoints(policy);
+  const stats = filterStats(compilePolicy(policy, performanceCompileOptions()).program, policy.arches);
+  const x86 = points.get('x86_64') ?? [];
+  const x32 = points.get('x32') ?? [];
+  const family = [...x86, ...x32].sort((a, b) => a.nr - b.nr);
+  // nr first: the exact verdict of a number on every ABI at once (the x86_64 audit arch's is x86_64's below
+  // 0x40000000, x32's above), over every number some table names.
+  const everything = [...new Set([...points.values()].flatMap((ps) => ps.map((p) => p.nr)))].sort((a, b) => a - b);
+  const sections = sectionRuns(policy);
+  const jointId = (nr: number): string => [...sections.values()].map((runs) => idAt(runs, nr) ?? '-').join('|');
+  const abis = [...points].map(([abi, ps]): AbiBound => {
+    const own = new Set(ps.map((p) => p.nr));
+    return {
+      abi,
+      syscalls: ps.length,
+      achievedMean: stats.abis.find((a) => a.abi === abi)?.meanExecuted ?? NaN,
+      runEntropy: runEntropy(uniform(ps)),
+      searchBound: normalFormOptimum(uniform(ps)),
+      nrFirstNormalForm: normalFormOptimum(everything.map((nr) => ({ id: jointId(nr), weight: own.has(nr) ? 1 / ps.length : 0 }))),
+    };
+  });
+  const equal = x86.length / (x86.length + x32.length);
+  const lambdas = [...Array.from({ length: 11 }, (_, k) => k / 10), equal].sort((a, b) => a - b);
+  const x86Family = x86.length === 0 || x32.length === 0 ? [] : lambdas.map((lambda) => {
+    const weighted = family.map((p) => ({ id: p.id, weight: p.nr >= 0x40000000 ? (1 - lambda) / x32.length : lambda / x86.length }));
+    return { lambda, bound: normalFormOptimum(weighted), equalWeight: lambda === equal };
+  });
+  return { profile, abis, x86Family };
+}
+
+/** The figures as text. */
+export function boundsText(r: BoundsResult): string {
+  const f = (x: number): string => x.toFixed(3);
+  const lines = [`${r.profile}: mean nr tests per table syscall (JGE/JGT/JEQ trees; numbers outside the tables free)`,
+    'ABI     syscalls  achieved(all instr.)  run entropy  bound  nr-first normal form'];
+  for (const a of r.abis) {
+    lines.push(`${a.abi.padEnd(8)}${String(a.syscalls).padStart(8)}  ${f(a.achievedMean).padStart(20)}  ${f(a.runEntropy).padStart(11)}  ${f(a.searchBound).padStart(5)}  ${f(a.nrFirstNormalForm).padStart(20)}`);
+  }
+  if (r.x86Family.length > 0) {
+    lines.push('', 'x86_64 + x32 in one search, weight λ on x86_64: least λ·x86_64 + (1-λ)·x32 mean tests');
+    lines.push(r.x86Family.map((p) => `λ=${p.lambda.toFixed(p.equalWeight ? 3 : 1)}${p.equalWeight ? ' (equal weight, a bound)' : ''} ${f(p.bound)}`).join('  '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.stdout.write(boundsText(dispatchBounds(process.argv[2] ?? 'docker-default')));
+}
