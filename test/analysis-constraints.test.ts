@@ -35,6 +35,30 @@ describe('word constraint solver', () => {
     expect(solve(d, 2000)).toEqual({ value: 0x10000107 });
   });
 
+  it('decides contradictions on low bits beside a wide mask that sees the free high bits', () => {
+    // From a policy with masked_eq tests on one argument: (w & 31) == 0, (w & 1) != 0, (w & 0x7fffffff) != 0.
+    // Failed prefixes must be shared across the 2^26 high-bit prefixes the wide mask tells apart.
+    const c = withAtom(withAtom(withAtom(ANY_WORD, 31, [[0, 0]]), 1, [[1, 0xffffffff]]), 0x7fffffff, [[1, 0xffffffff]]);
+    expect(solve(c, 2000)).toBe('none');
+  });
+
+  it('decides full-width mask tests of the kind policies compile to, within the default budget', () => {
+    const mask = fc.oneof(fc.constantFrom(1, 31, 0xff, 0x7fffffff, 0xffff0000, 0x80000000, 0xfffffffe), fc.integer({ min: 1, max: 0xffffffff }));
+    const atom = fc.tuple(mask, fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom('eq', 'ne', 'ge', 'lt'));
+    fc.assert(fc.property(fc.array(atom, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 0xffffffff }), (atoms, probe) => {
+      let c: WordConstraint = ANY_WORD;
+      for (const [m, v, kind] of atoms) {
+        const k = (v & m) >>> 0;
+        const set: Interval[] = kind === 'eq' ? [[k, k]] : kind === 'ne' ? complement([[k, k]]).slice() : kind === 'ge' ? [[k, 0xffffffff]] : k === 0 ? [] : [[0, k - 1]];
+        c = withAtom(c, m, set);
+      }
+      const s = solve(c);
+      expect(s).not.toBe('unknown');
+      if (s === 'none') expect(admits(c, probe)).toBe(false);
+      else if (s !== 'unknown') expect(admits(c, s.value)).toBe(true);
+    }), { numRuns: 2000 });
+  });
+
   it('interval sets obey the set laws', () => {
     const set = fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 4 })
       .map((xs) => normalize(xs.map(([a, b]): Interval => [Math.min(a, b), Math.max(a, b)])));

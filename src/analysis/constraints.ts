@@ -95,16 +95,20 @@ export function solve(c: WordConstraint, budget = DEFAULT_BUDGET): Solution {
     }
     return true;
   };
-  // Subproblems that failed, keyed by what the remaining bits still have to satisfy: the part of the range
-  // inside this prefix's window, and each atom's masked prefix. Prefixes that differ only in bits no test
-  // looks at then fail once instead of once per prefix.
+  // Subproblems that failed, keyed by what the remaining bits still have to satisfy: for the range and for each
+  // atom, the part of its set inside the window the free bits can still reach, relative to the known part.
+  // Prefixes that differ only in ways no test can tell apart then fail once instead of once per prefix (with
+  // `w & 0x7fffffff != 0` beside a contradiction on the low bits, 2^26 prefixes become a few).
   const failed = new Set<string>();
+  const windowKey = (set: IntervalSet, base: number, span: number): string => {
+    const window = intersect(set, [[base, base + span]]);
+    const whole = window.length === 1 && window[0]?.[0] === base && window[0]?.[1] === base + span;
+    return whole ? '*' : window.map(([a, b]) => `${a - base}-${b - base}`).join(',');
+  };
   const keyOf = (prefix: number, bit: number): string => {
-    const top = prefix + 2 ** bit - 1;
-    const window = intersect(c.range, [[prefix, top]]);
-    const whole = window.length === 1 && window[0]?.[0] === prefix && window[0]?.[1] === top;
-    const rangeKey = whole ? '*' : window.map(([a, b]) => `${a - prefix}-${b - prefix}`).join(',');
-    return `${bit}|${rangeKey}|${c.atoms.map((a) => (prefix & a.mask) >>> 0).join(',')}`;
+    const low = 2 ** bit - 1;
+    const atomKeys = c.atoms.map((a) => windowKey(a.set, (prefix & a.mask) >>> 0, (a.mask & low) >>> 0));
+    return `${bit}|${windowKey(c.range, prefix, low)}|${atomKeys.join('|')}`;
   };
   const search = (prefix: number, bit: number): number | undefined => {
     if (++steps > budget) {
