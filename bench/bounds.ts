@@ -2,9 +2,9 @@
  * How few instructions a filter can execute per syscall: lower bounds on the syscall-number search of a policy,
  * beside what the compiler achieves (see docs/performance.md for the argument these figures support).
  *
- * The search is modelled on the syscalls of each ABI's table only, every one weighing the same, with every
- * other number free to take any verdict (the most lenient treatment of numbers that name no syscall, so the
- * bounds hold for the exact treatment too). A tree of `JGE`/`JGT`/`JEQ` tests on `nr` can be rewritten, without
+ * The search is modelled on the syscalls of each ABI's table only, every one weighing the same and sent to its
+ * verdict with arguments zero (see `tablePoints`), with every other number free to take any verdict (the most
+ * lenient treatment of numbers that name no syscall, so the bounds hold for the exact treatment too). A tree of `JGE`/`JGT`/`JEQ` tests on `nr` can be rewritten, without
  * making any table syscall slower, into a tree of range tests whose leaves each end in a chain of `JEQ` tests
  * for the numbers of other verdicts inside the leaf's range: `normalFormOptimum` computes the best such tree
  * exactly (dynamic programming over every interval of points as a leaf), which is therefore a lower bound on every tree of these tests.
@@ -13,10 +13,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { compilePolicy } from '../src/compiler/compile.js';
-import { dispatchRuns } from '../src/compiler/dispatch/range.js';
 import { lowerPolicy } from '../src/compiler/lower.js';
 import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
 import { filterStats } from '../src/cli/commands/stats.js';
+import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
 import { getProfile } from '../src/profiles/index.js';
@@ -36,45 +36,19 @@ export interface WeightedPoint {
   readonly weight: number;
 }
 
-/** The runs of each ABI's domain as the range dispatch cuts them, exact meaning for every number. */
-function sectionRuns(policy: Policy): Map<ArchName, { lo: number; hi: number; id: string }[]> {
-  const out = new Map<ArchName, { lo: number; hi: number; id: string }[]>();
-  for (const s of lowerPolicy(resolvePolicy(policy))) {
-    const runs = dispatchRuns({
-      arch: s.arch, domain: s.domain, defaultTarget: 'default', defaultConstant: encodeAction(s.defaultAction),
-      cases: s.cases.map((c) => ({
-        nr: c.nr, target: c.body.key, key: c.body.key,
-        ...(c.body.verdicts.length === 0 && { constant: encodeAction(c.body.fallback) }),
-      })),
-      ...(s.enosys !== undefined && { enosys: { above: s.enosys.above, target: 'enosys', constant: encodeAction(s.enosys.action) } }),
-    });
-    out.set(s.arch, runs.map((r) => ({ lo: r.lo, hi: r.hi, id: r.out?.id ?? 'default' })));
-  }
-  return out;
-}
-
-/** The id of `nr` among `runs` (ascending, covering the domain), or undefined outside it. */
-function idAt(runs: readonly { lo: number; hi: number; id: string }[], nr: number): string | undefined {
-  let lo = 0;
-  let hi = runs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = runs[mid] as { lo: number; hi: number; id: string };
-    if (nr < r.lo) hi = mid - 1;
-    else if (nr > r.hi) lo = mid + 1;
-    else return r.id;
-  }
-  return undefined;
-}
-
-/** The verdict id (as the range dispatch sees it) of every syscall of each ABI's table, ascending. */
+/**
+ * Each syscall of each ABI's table (ascending) with what its zero-argument path must end in: its verdict with
+ * arguments zero (reference evaluator), kept apart from syscalls of the same verdict whose verdict does not
+ * depend on arguments when its own does. Two syscalls on the same zero-argument path get the same verdict; if
+ * one is allowed whatever its arguments, that path reads no argument (the kernel's action cache requires it),
+ * so the other's verdict cannot depend on its arguments either. Argument checks come on top of the bound.
+ */
 export function tablePoints(policy: Policy): Map<ArchName, TablePoint[]> {
-  const out = new Map<ArchName, TablePoint[]>();
-  for (const [abi, runs] of sectionRuns(policy)) {
-    const nrs = syscallTable(abi).map((e) => e.nr).sort((a, b) => a - b);
-    out.set(abi, nrs.map((nr) => ({ nr, id: idAt(runs, nr) ?? 'default' })));
-  }
-  return out;
+  const conditional = new Map(lowerPolicy(resolvePolicy(policy)).map((s) => [s.arch, new Set(s.cases.filter((c) => c.body.verdicts.length > 0).map((c) => c.nr))]));
+  return new Map(policy.arches.map((abi) => [abi, syscallTable(abi).map((e) => e.nr).sort((a, b) => a - b).map((nr) => {
+    const verdict = encodeAction(evaluatePolicy(policy, { arch: abi, nr })) >>> 0;
+    return { nr, id: `${conditional.get(abi)?.has(nr) === true ? 'depends on arguments' : 'constant'}:${verdict}` };
+  })]));
 }
 
 /** Entropy, in bits, of the runs of equal ids (neighbouring points that decide alike), by weight. */
@@ -155,22 +129,16 @@ export interface AbiBound {
   readonly runEntropy: number;
   /** Least mean number of nr tests of any JGE/JGT/JEQ tree deciding this ABI's table alone: a lower bound. */
   readonly searchBound: number;
-  /**
-   * `nr`-first layout: mean nr tests of the best normal-form tree telling apart the exact verdicts of every ABI
-   * before the arch is read (an estimate, not a bound: the other ABIs' numbers weigh nothing here, and the
-   * rewriting into normal form may slow a number down by moving its test past numbers that weigh nothing).
-   */
-  readonly nrFirstNormalForm: number;
 }
 
 export interface BoundsResult {
   readonly profile: string;
   readonly abis: AbiBound[];
   /**
-   * x86_64 and x32 share one search behind the x86_64 audit arch: for weight λ on x86_64, the least
-   * λ·(x86_64 mean tests) + (1-λ)·(x32 mean tests) of a normal-form tree over both tables. At the λ where every
-   * syscall of either table weighs the same (`equalWeight`), this is a lower bound for every tree; elsewhere
-   * it is the best normal-form tree.
+   * x86_64 and x32 calls arrive with the same arch, so whatever the layout, the `nr` tests on their paths form one
+   * search over both tables: for weight λ on x86_64, the least λ·(x86_64 mean tests) + (1-λ)·(x32 mean tests) of
+   * a normal-form tree over both. At the λ where every syscall of either table weighs the same (`equalWeight`),
+   * this is a lower bound for every tree; elsewhere it is the best normal-form tree.
    */
   readonly x86Family: { readonly lambda: number; readonly bound: number; readonly equalWeight: boolean }[];
 }
@@ -184,20 +152,13 @@ export function dispatchBounds(profile: string, policy: Policy = getProfile(prof
   const x86 = points.get('x86_64') ?? [];
   const x32 = points.get('x32') ?? [];
   const family = [...x86, ...x32].sort((a, b) => a.nr - b.nr);
-  // nr first: the exact verdict of a number on every ABI at once (the x86_64 audit arch's is x86_64's below
-  // 0x40000000, x32's above), over every number some table names.
-  const everything = [...new Set([...points.values()].flatMap((ps) => ps.map((p) => p.nr)))].sort((a, b) => a - b);
-  const sections = sectionRuns(policy);
-  const jointId = (nr: number): string => [...sections.values()].map((runs) => idAt(runs, nr) ?? '-').join('|');
   const abis = [...points].map(([abi, ps]): AbiBound => {
-    const own = new Set(ps.map((p) => p.nr));
     return {
       abi,
       syscalls: ps.length,
       achievedMean: stats.abis.find((a) => a.abi === abi)?.meanExecuted ?? NaN,
       runEntropy: runEntropy(uniform(ps)),
       searchBound: normalFormOptimum(uniform(ps)),
-      nrFirstNormalForm: normalFormOptimum(everything.map((nr) => ({ id: jointId(nr), weight: own.has(nr) ? 1 / ps.length : 0 }))),
     };
   });
   const equal = x86.length / (x86.length + x32.length);
@@ -213,9 +174,9 @@ export function dispatchBounds(profile: string, policy: Policy = getProfile(prof
 export function boundsText(r: BoundsResult): string {
   const f = (x: number): string => x.toFixed(3);
   const lines = [`${r.profile}: mean nr tests per table syscall (JGE/JGT/JEQ trees; numbers outside the tables free)`,
-    'ABI     syscalls  achieved(all instr.)  run entropy  bound  nr-first normal form'];
+    'ABI     syscalls  achieved (all instructions)  run entropy  bound'];
   for (const a of r.abis) {
-    lines.push(`${a.abi.padEnd(8)}${String(a.syscalls).padStart(8)}  ${f(a.achievedMean).padStart(20)}  ${f(a.runEntropy).padStart(11)}  ${f(a.searchBound).padStart(5)}  ${f(a.nrFirstNormalForm).padStart(20)}`);
+    lines.push(`${a.abi.padEnd(8)}${String(a.syscalls).padStart(8)}  ${f(a.achievedMean).padStart(27)}  ${f(a.runEntropy).padStart(11)}  ${f(a.searchBound).padStart(5)}`);
   }
   if (r.x86Family.length > 0) {
     lines.push('', 'x86_64 + x32 in one search, weight λ on x86_64: least λ·x86_64 + (1-λ)·x32 mean tests');
