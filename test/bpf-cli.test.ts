@@ -108,7 +108,7 @@ int main(void) { fwrite(filter, 1, sizeof(filter), stdout); return 0; }
 
 describe('CLI input and output errors', () => {
   it('disasm of an empty input is an error, not an empty listing', async () => {
-    expect(await cli(['disasm', '-'], '')).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: no instructions to disassemble\n' });
+    expect(await cli(['disasm', '-'], '')).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: empty (expected a filter, or a policy to compile)\n' });
   });
   it('an output file that cannot be written is named, with no stack trace', async () => {
     const r = await cli(['asm', '-', '-o', join(dir, 'no/such/dir/out.bpf')], 'return ALLOW\n');

@@ -164,3 +164,54 @@ describe('QA: compile flags that do not apply', () => {
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: compile: --unoptimized shapes a filter, and --format ${format} writes a policy\n` });
   });
 });
+
+describe('empty input: one error everywhere', () => {
+  const expected = (name: string) => (name === 'compile' ? 'a policy or a Docker/OCI profile, in JSON' : 'a filter, or a policy to compile');
+
+  it.each([...COMMANDS, { name: 'diff', after: ['profile:hardened'] }])('$name: an empty FILE is named, exit 2, nothing on stdout', async ({ name, after }) => {
+    const file = join(dir, 'empty.bin');
+    writeFileSync(file, '');
+    const r = await cli([name, file, ...after]);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${file}: empty (expected ${expected(name)})\n` });
+  });
+
+  it.each(COMMANDS)('$name: stdin holding only white space is empty too, named <stdin>', async ({ name, after }) => {
+    const r = await cli([name, '-', ...after], ' \n\t\n');
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: empty (expected ${expected(name)})\n` });
+  });
+
+  it.each(['check', 'disasm'])('%s: an empty input is refused whatever --format says', async (name) => {
+    for (const format of ['raw', 'hex', 'asm', 'json', 'c']) {
+      const r = await cli([name, '-', '--format', format], '');
+      expect(r, format).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: empty (expected ${expected(name)})\n` });
+    }
+  });
+
+  it('asm --allow-invalid does not turn an empty input into an empty program', async () => {
+    const r = await cli(['asm', '-', '--format', 'hex', '--allow-invalid'], '');
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: <stdin>: empty (expected a filter, or a policy to compile)\n' });
+  });
+});
+
+describe('--unoptimized with a filter (nothing to compile) is refused, not ignored', () => {
+  const filterText = async (): Promise<string> => (await cli(['compile', '-', '--format', 'hex'], POLICY)).stdout;
+
+  it.each(COMMANDS.filter((c) => c.name !== 'compile'))('$name: a filter with --unoptimized: exit 2, naming the input', async ({ name, after }) => {
+    const hex = await filterText();
+    expect(hex).not.toBe('');
+    const r = await cli([name, '-', ...after, '--unoptimized'], hex);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${name}: --unoptimized compiles a policy, and <stdin> is already a filter\n` });
+    // The same filter without the flag is read, and a policy with it is compiled.
+    expect((await cli([name, '-', ...after], hex)).code).toBe(0);
+    expect((await cli([name, '-', ...after, '--unoptimized'], POLICY)).code).toBe(0);
+  });
+
+  it('diff: refused when A and B are both filters; accepted when one of them is a policy', async () => {
+    const file = join(dir, 'filter.hex');
+    writeFileSync(file, await filterText());
+    const both = await cli(['diff', file, '-', '--unoptimized'], await filterText());
+    expect(both).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: diff: --unoptimized compiles a policy, and ${file} and <stdin> are already filters\n` });
+    const mixed = await cli(['diff', file, '-', '--unoptimized'], POLICY);
+    expect(mixed).toMatchObject({ code: 0, stderr: '' });
+  });
+});

@@ -148,13 +148,23 @@ export interface PolicyLoadOptions {
   readonly importOptions?: ImportOptions;
 }
 
+/** Nothing but white space (or nothing at all): no filter and no policy, whatever the format. */
+function isEmptyInput(bytes: Uint8Array): boolean {
+  return !bytes.includes(0) && new TextDecoder().decode(bytes).replace(/^\uFEFF/, '').trim() === '';
+}
+
+/** The one error for an empty input, whichever command reads it: exit 2, naming the input. */
+export function emptyInputError(name: string, expected: string): CliError {
+  return new CliError(`${name}: empty (expected ${expected})`);
+}
+
 /** Reads a policy: seccomp-ts JSON, a Docker/OCI profile or an OCI config.json, or a built-in profile. */
 export async function loadPolicySource(source: Source, io: CliIO, options: PolicyLoadOptions): Promise<LoadedPolicy> {
   if (source.kind === 'profile') return builtInPolicy(source.profile, options.importOptions, options.command);
   const name = sourceName(source);
   const bytes = await readInput(source.path, io);
   const text = new TextDecoder().decode(bytes);
-  if (text.trim() === '') throw new CliError(`${name}: empty (expected a policy or a Docker/OCI profile, in JSON)`);
+  if (isEmptyInput(bytes)) throw emptyInputError(name, 'a policy or a Docker/OCI profile, in JSON');
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
     throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
       "'seccomp-ts disasm' or 'seccomp-ts check'");
@@ -205,6 +215,7 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
     return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
   }
   const bytes = await readInput(source.path, io);
+  if (isEmptyInput(bytes)) throw emptyInputError(name, 'a filter, or a policy to compile');
   if (options.format === undefined && !bytes.includes(0)) {
     const text = new TextDecoder().decode(bytes);
     // A JSON object is a policy or a profile (a filter in JSON form is an array).
@@ -222,4 +233,14 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
     if (err instanceof ProgramFormatError) throw new CliError(`${name}: ${oneLine(err.message)}`);
     throw err;
   }
+}
+
+/**
+ * `--unoptimized` shapes how a policy is compiled; given when every input is already a filter, it would change
+ * nothing, so it is refused rather than silently ignored.
+ */
+export function refuseUnoptimizedFilters(unoptimized: boolean | undefined, loaded: readonly LoadedFilter[], command: string): void {
+  if (unoptimized !== true || loaded.some((l) => l.compiled)) return;
+  const names = loaded.map((l) => l.name).join(' and ');
+  throw new CliError(`${command}: --unoptimized compiles a policy, and ${names} ${loaded.length === 1 ? 'is' : 'are'} already ${loaded.length === 1 ? 'a filter' : 'filters'}`);
 }

@@ -1,6 +1,6 @@
 /** `seccomp-ts asm`: assemble text (the disassembler's, or hand-written with labels) into a filter. */
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
-import { formatOption, loadFilterSource, profileOptionHelp, singleSource } from '../inputs.js';
+import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 import { writeProgram } from '../../bpf/formats.js';
 import { validate } from '../../bpf/validator.js';
 
@@ -31,7 +31,7 @@ format, or a policy (seccomp-ts JSON, Docker/OCI profile) or built-in profile, w
   --input-format F      input format (detected when omitted): asm, raw, c, hex, json
   --allow-invalid       write programs the kernel would refuse
 ${profileOptionHelp(22)}
-  --unoptimized         compile a policy with linear dispatch and no optimizer passes`;
+  --unoptimized         compile a policy with linear dispatch and no optimizer passes (refused for a filter)`;
   },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -45,9 +45,11 @@ ${profileOptionHelp(22)}
     const source = singleSource(positionals, values.profile, 'asm');
     const format = formatOption(values.format, 'asm', ['raw', 'c', 'hex', 'json']) ?? 'raw';
     refuseRawOnTerminal(format === 'raw', values.output, io, 'asm', 'c|hex|json');
-    const { program } = await loadFilterSource(source, io, {
+    const loaded = await loadFilterSource(source, io, {
       command: 'asm', format: formatOption(values['input-format'], 'asm'), optimize: values.unoptimized !== true,
     });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'asm');
+    const { program } = loaded;
     const result = validate(program);
     if (!result.ok && !values['allow-invalid']) {
       throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`);

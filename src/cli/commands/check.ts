@@ -1,6 +1,6 @@
 /** `seccomp-ts check`: does the kernel accept this program as a seccomp filter? */
 import { parseFlags, type Command } from '../command.js';
-import { formatOption, loadFilterSource, profileOptionHelp, singleSource } from '../inputs.js';
+import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 import { validate } from '../../bpf/validator.js';
 
 export const checkCommand: Command = {
@@ -17,16 +17,18 @@ Docker/OCI profile, OCI config.json) or a built-in profile is compiled first.
   --format F       input format: raw (struct sock_filter bytes), c, hex, json, asm (disassembly text)
   --all            list every broken rule, not just the first
 ${profileOptionHelp(17)}
-  --unoptimized    compile a policy with linear dispatch and no optimizer passes`;
+  --unoptimized    compile a policy with linear dispatch and no optimizer passes (refused for a filter)`;
   },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       format: { type: 'string' }, all: { type: 'boolean' }, profile: { type: 'string' }, unoptimized: { type: 'boolean' },
     }, 'check');
     const source = singleSource(positionals, values.profile, 'check');
-    const { program } = await loadFilterSource(source, io, {
+    const loaded = await loadFilterSource(source, io, {
       command: 'check', format: formatOption(values.format, 'check'), optimize: values.unoptimized !== true,
     });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'check');
+    const { program } = loaded;
     const result = validate(program);
     if (result.ok) {
       io.stdout(`valid: ${program.length} instruction${program.length === 1 ? '' : 's'}\n`);

@@ -3,7 +3,7 @@ import { diffPrograms, diffText, type DiffResult } from '../../analysis/diff.js'
 import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
 import { AnalysisError } from '../../analysis/symbolic.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, sourceOf, type Source } from '../inputs.js';
+import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
 import { checked, parseAbis } from './explain.js';
 
 function diffJson(d: DiffResult): unknown {
@@ -49,7 +49,7 @@ export const diffCommand: Command = {
     '  --json       {"equivalent", "exhaustive", "reasons", "differences": [{"abi", "syscalls", "numbers", "when",',
     '               "a": {"verdict", "action"}, "b": {...}, "witness": {"arch", "nr", "args", "instructionPointer"}}]}',
     profileOptionHelp(13).replace('instead of FILE', 'as A'),
-    '  --unoptimized  compile policies with linear dispatch and no optimizer passes',
+    '  --unoptimized  compile policies with linear dispatch and no optimizer passes (refused when A and B are both filters)',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -70,6 +70,7 @@ export const diffCommand: Command = {
     const options = { command: 'diff', optimize: values.unoptimized !== true };
     const a = checked(await loadFilterSource(sources[0] as Source, io, options));
     const b = checked(await loadFilterSource(sources[1] as Source, io, options));
+    refuseUnoptimizedFilters(values.unoptimized, [a, b], 'diff');
     let d: DiffResult;
     try {
       d = diffPrograms(a.program, b.program, { abis });

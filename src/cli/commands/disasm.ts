@@ -1,6 +1,6 @@
 /** `seccomp-ts disasm`: print a BPF program as readable, re-assemblable text. */
 import { CliError, parseFlags, type Command } from '../command.js';
-import { formatOption, loadFilterSource, profileOptionHelp, singleSource } from '../inputs.js';
+import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 import { disassemble } from '../../bpf/disasm.js';
 
 export const disasmCommand: Command = {
@@ -18,16 +18,18 @@ A policy (seccomp-ts JSON, Docker/OCI profile) or a built-in profile is compiled
   --format F       input format (detected when omitted)
   --no-columns     print only the instruction text
 ${profileOptionHelp(17)}
-  --unoptimized    compile a policy with linear dispatch and no optimizer passes`;
+  --unoptimized    compile a policy with linear dispatch and no optimizer passes (refused for a filter)`;
   },
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
       format: { type: 'string' }, 'no-columns': { type: 'boolean' }, profile: { type: 'string' }, unoptimized: { type: 'boolean' },
     }, 'disasm');
     const source = singleSource(positionals, values.profile, 'disasm');
-    const { program, name } = await loadFilterSource(source, io, {
+    const loaded = await loadFilterSource(source, io, {
       command: 'disasm', format: formatOption(values.format, 'disasm'), optimize: values.unoptimized !== true,
     });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'disasm');
+    const { program, name } = loaded;
     if (program.length === 0) throw new CliError(`${name}: no instructions to disassemble`);
     io.stdout(disassemble(program, { columns: !values['no-columns'] }));
     return 0;

@@ -15,7 +15,7 @@ import {
 } from '../../emulator/index.js';
 import { formatAction, parseArch, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
-import { formatOption, loadFilterSource, profileOptionHelp, singleSource, sourceOf, type Source } from '../inputs.js';
+import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, sourceOf, type Source } from '../inputs.js';
 import { archOption } from './resolve.js';
 
 const usage = (): string => [
@@ -41,7 +41,7 @@ const usage = (): string => [
   '  --json          one JSON object per verdict: action, data, verdict, raw, executed (and trace)',
   '  --batch         read probes from stdin',
   profileOptionHelp(16),
-  '  --unoptimized   compile a policy with linear dispatch and no optimizer passes',
+  '  --unoptimized   compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
   '',
   'examples:',
   '  seccomp-ts emu filter.bpf execve',
@@ -191,7 +191,9 @@ export const emuCommand: Command = {
     } else if (syscall === undefined) {
       throw new CliError("emu: name a SYSCALL (or use --batch; see 'seccomp-ts emu --help')");
     }
-    const { program, name } = await loadFilterSource(source, io, { command: 'emu', ...(format && { format }), optimize: values.unoptimized !== true });
+    const loaded = await loadFilterSource(source, io, { command: 'emu', ...(format && { format }), optimize: values.unoptimized !== true });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'emu');
+    const { program, name } = loaded;
     try {
       if (values.batch) {
         await runBatch(program, values.json ?? false, ip, io);

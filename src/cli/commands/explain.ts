@@ -5,7 +5,7 @@ import { lookupSyscall, suggestSyscalls, syscallName } from '../../syscalls/reso
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, singleSource, type LoadedFilter } from '../inputs.js';
+import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, type LoadedFilter } from '../inputs.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -86,7 +86,7 @@ export const explainCommand: Command = {
     '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
     '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
     profileOptionHelp(13),
-    '  --unoptimized  compile a policy with linear dispatch and no optimizer passes',
+    '  --unoptimized  compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
     '  --json       {"exact", "reasons", "paths", "groups": [{"abi", "syscalls", "unnamed", "text", "exact",',
     '               "outcomes": [{"action", "verdict", "when": [[{"field", "mask"?, "in"}]]}], "otherwise"}]}',
   ].join('\n'),
@@ -101,7 +101,9 @@ export const explainCommand: Command = {
     const source = singleSource(positionals, values.profile, 'explain');
     const abis = parseAbis(values.arch, 'explain');
     checkSyscallNames(values.syscall ?? []);
-    const loaded = checked(await loadFilterSource(source, io, { command: 'explain', optimize: values.unoptimized !== true }));
+    const loaded = await loadFilterSource(source, io, { command: 'explain', optimize: values.unoptimized !== true });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'explain');
+    checked(loaded);
     let e;
     try {
       e = explain(loaded.program, { abis });

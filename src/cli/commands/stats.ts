@@ -12,7 +12,7 @@ import { formatAction } from '../../syscalls/action-text.js';
 import { ARCH_NAMES, type ArchName } from '../../syscalls/arch.js';
 import { syscallTable } from '../../syscalls/resolve.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, singleSource } from '../inputs.js';
+import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 
 /** What one ABI's syscalls cost under a filter. */
 export interface AbiStats {
@@ -98,7 +98,7 @@ export const statsCommand: Command = {
     'options:',
     profileOptionHelp(16),
     '  --arch ABI      report only this ABI (x86_64, i386, x32); repeatable',
-    '  --unoptimized   compile a policy with linear dispatch and no optimizer passes',
+    '  --unoptimized   compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached"}]}',
   ].join('\n'),
   async run(argv, io) {
@@ -111,6 +111,7 @@ export const statsCommand: Command = {
     const source = singleSource(positionals, values.profile, 'stats');
     const optimize = values.unoptimized !== true;
     const loaded = await loadFilterSource(source, io, { command: 'stats', optimize });
+    refuseUnoptimizedFilters(values.unoptimized, [loaded], 'stats');
     const program: Program = loaded.program;
     const title = `${loaded.name}${loaded.compiled ? ` (compiled${optimize ? '' : ', unoptimized'})` : ''}`;
     const checked = validate(program);
