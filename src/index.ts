@@ -1,6 +1,7 @@
 /**
  * seccomp-ts: compile syscall policies and Docker/OCI profiles into classic-BPF seccomp filters, and validate,
- * disassemble, emulate and analyse any such filter exactly as Linux does.
+ * disassemble, emulate and analyse any such filter exactly as Linux does. The property-testing kit (fast-check
+ * arbitraries, `expectFilter`) is the separate entry point `seccomp-ts/testing`.
  *
  * @packageDocumentation
  */

@@ -119,7 +119,7 @@ describe('compile --strict', () => {
   });
 });
 
-describe('QA: errors name the place', () => {
+describe('errors name the place', () => {
   it.each(['check', 'disasm', 'stats', 'explain'])('%s: a JSON program with a syntax error names line and column', async (name) => {
     const r = await cli([name, '-'], '[\n  {"code": 6, "jt": 0, "jf": 0, "k": 0}\n  {"code": 6}\n]\n');
     expect(r).toMatchObject({ code: 2, stdout: '' });
@@ -138,7 +138,7 @@ describe('QA: errors name the place', () => {
   });
 });
 
-describe('QA: syscall names and numbers', () => {
+describe('syscall names and numbers', () => {
   it('explain --syscall refuses a name no ABI has, before any work, with the nearest names', async () => {
     const r = await cli(['explain', '--profile', 'hardened', '--syscall', 'reed']);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: 'seccomp-ts: explain: --syscall: unknown syscall "reed"; did you mean read?\n' });
@@ -151,14 +151,14 @@ describe('QA: syscall names and numbers', () => {
   });
 });
 
-describe('QA: flags that do not apply', () => {
+describe('input flags that do not apply', () => {
   it.each([['check'], ['disasm'], ['emu', 'read']])('%s: an input --format with a built-in profile is refused, not ignored', async (...argv) => {
     const r = await cli([...argv.slice(0, 1), '--profile', 'hardened', ...argv.slice(1), '--format', 'json']);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: ${argv[0]}: --format json names how FILE is written; profile:hardened is a built-in profile\n` });
   });
 });
 
-describe('QA: compile flags that do not apply', () => {
+describe('compile flags that do not apply', () => {
   it.each(['policy', 'oci'])('--unoptimized with --format %s is refused, not ignored', async (format) => {
     const r = await cli(['compile', '--profile', 'docker-default', '--unoptimized', '--format', format]);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: compile: --unoptimized shapes a filter, and --format ${format} writes a policy\n` });
