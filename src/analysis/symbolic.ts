@@ -233,30 +233,30 @@ function branch(
   if (lhs.t === 'const' && rhs.t === 'const') {
     return [holds(cond, lhs.v, rhs.v) ? taken : notTaken];
   }
-  if (lhs.t === 'word' && rhs.t === 'const') {
-    if (cond === 'jset') {
-      const mask = (lhs.mask & rhs.v) >>> 0;
-      return both(constrain(taken, lhs.w, mask, NONZERO, notes), constrain(notTaken, lhs.w, mask, ZERO, notes));
-    }
-    return both(
-      constrain(taken, lhs.w, lhs.mask, jumpSet(cond, rhs.v, true), notes),
-      constrain(notTaken, lhs.w, lhs.mask, jumpSet(cond, rhs.v, false), notes),
-    );
-  }
-  if (lhs.t === 'const' && rhs.t === 'word') {
-    if (cond === 'jset') {
-      const mask = (rhs.mask & lhs.v) >>> 0;
-      return both(constrain(taken, rhs.w, mask, NONZERO, notes), constrain(notTaken, rhs.w, mask, ZERO, notes));
-    }
-    return both(
-      constrain(taken, rhs.w, rhs.mask, reversedJumpSet(cond, lhs.v, true), notes),
-      constrain(notTaken, rhs.w, rhs.mask, reversedJumpSet(cond, lhs.v, false), notes),
-    );
-  }
+  if (lhs.t === 'word' && rhs.t === 'const') return branchOnWord(taken, notTaken, cond, lhs, rhs.v, jumpSet, notes);
+  if (lhs.t === 'const' && rhs.t === 'word') return branchOnWord(taken, notTaken, cond, rhs, lhs.v, reversedJumpSet, notes);
   notes.add(lhs.t === 'word' && rhs.t === 'word'
     ? `a comparison between two input words (instruction ${s.pc})`
     : `a comparison on a value computed by arithmetic on input data (instruction ${s.pc})`);
   return [{ ...taken, exact: false }, { ...notTaken, exact: false }];
+}
+
+/**
+ * Splits on a comparison between a loaded word and a constant. `sets` gives the values of the word for which
+ * the jump is taken or not (`reversedJumpSet` when the constant is on the left).
+ */
+function branchOnWord(
+  taken: State, notTaken: State, cond: 'jeq' | 'jgt' | 'jge' | 'jset', word: { w: WordIndex; mask: number }, k: number,
+  sets: typeof jumpSet, notes: Set<string>,
+): State[] {
+  if (cond === 'jset') {
+    const mask = (word.mask & k) >>> 0;
+    return both(constrain(taken, word.w, mask, NONZERO, notes), constrain(notTaken, word.w, mask, ZERO, notes));
+  }
+  return both(
+    constrain(taken, word.w, word.mask, sets(cond, k, true), notes),
+    constrain(notTaken, word.w, word.mask, sets(cond, k, false), notes),
+  );
 }
 
 function both(a: State | undefined, b: State | undefined): State[] {
