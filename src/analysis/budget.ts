@@ -36,7 +36,7 @@ const unitOf = (phase: AnalysisProgress['phase']): string =>
 
 export function formatSeconds(ms: number): string {
   const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(s < 10 ? 2 : 1)} s`;
+  return `${s >= 10 ? s.toFixed(1).replace(/\.0$/, '') : String(Number(s.toPrecision(3)))} s`;
 }
 
 /** One progress report as a line of text: `explain: 3.0 s, building the decision diagram (120000 states)`. */

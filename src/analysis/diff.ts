@@ -14,6 +14,7 @@ import {
 import { conjunctionHolds, conjunctionText, termsOf, type Conjunction, type DataWords, type NamedSyscall } from './explain.js';
 import { U32_MAX, formatSet, normalize, type Interval, type IntervalSet } from './intervals.js';
 import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
+import { Budget } from './budget.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
 
@@ -98,8 +99,10 @@ function meet(x: Leaf, y: Leaf, seg: Segment): WordConstraint[] {
 
 /** Compares two filters. Throws `AnalysisError` when either is not a valid filter. */
 export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}): DiffResult {
-  const sa = symbolicExecute(a, options);
-  const sb = symbolicExecute(b, options);
+  const budget = options.budget ?? new Budget(options);
+  const sa = symbolicExecute(a, { ...options, budget });
+  const sb = symbolicExecute(b, { ...options, budget });
+  let compared = 0;
   const fromA = new Set<Leaf>(sa.leaves);
   const segments = partition([...sa.leaves, ...sb.leaves], options.abis ?? ABI_NAMES);
   const reasons = new Set<string>([...sa.reasons, ...sb.reasons]);
@@ -119,6 +122,7 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
     }
     for (const x of la) {
       for (const y of lb) {
+        budget.tick('summary', compared++);
         if (x.verdict === y.verdict) continue;
         const words = meet(x, y, seg);
         const w = witnessWords(words);

@@ -54,7 +54,7 @@ export class AnalysisError extends Error {
 }
 
 export interface SymbolicOptions extends BudgetOptions {
-  /** Stop after this many cases (the result is then marked inexact). Default 200 000. */
+  /** Stop after this many cases (the result is then marked inexact). Default 20 000. */
   readonly maxPaths?: number;
   /** Stop after this many abstract states while building the diagram (the result is then inexact). Default 400 000. */
   readonly maxStates?: number;
@@ -88,7 +88,7 @@ export function symbolicExecute(program: Program, options: SymbolicOptions = {})
     if (!(err instanceof DiagramTooLarge)) throw err;
     return { leaves: [], exact: false, truncated: true, reasons: [err.message], stats: { states: err.limit, nodes: 0 } };
   }
-  return listCases(diagram, options.maxPaths ?? 200_000, budget);
+  return listCases(diagram, options.maxPaths ?? 20_000, budget);
 }
 
 interface Frame {
