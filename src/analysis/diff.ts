@@ -97,6 +97,30 @@ function meet(x: Leaf, y: Leaf, seg: Segment): WordConstraint[] {
   return words;
 }
 
+/** True when some word's plain ranges (no masks) do not meet: then no input takes both leaves. */
+function disjoint(x: Leaf, y: Leaf): boolean {
+  for (let w = 0; w < WORD_COUNT; w++) {
+    const a = x.words[w] as WordConstraint;
+    const b = y.words[w] as WordConstraint;
+    if (a.range.length === 1 && b.range.length === 1 && a.range[0]?.[0] === 0 && a.range[0]?.[1] === U32_MAX) continue;
+    let i = 0;
+    let j = 0;
+    let meets = false;
+    while (i < a.range.length && j < b.range.length) {
+      const [alo, ahi] = a.range[i] as Interval;
+      const [blo, bhi] = b.range[j] as Interval;
+      if (alo <= bhi && blo <= ahi) {
+        meets = true;
+        break;
+      }
+      if (ahi < bhi) i++;
+      else j++;
+    }
+    if (!meets) return true;
+  }
+  return false;
+}
+
 /** Compares two filters. Throws `AnalysisError` when either is not a valid filter. */
 export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}): DiffResult {
   const budget = options.budget ?? new Budget(options);
@@ -123,7 +147,7 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
     for (const x of la) {
       for (const y of lb) {
         budget.tick('summary', compared++);
-        if (x.verdict === y.verdict) continue;
+        if (x.verdict === y.verdict || disjoint(x, y)) continue;
         const words = meet(x, y, seg);
         const w = witnessWords(words);
         if (w === 'none') continue;
