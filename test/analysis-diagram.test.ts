@@ -142,6 +142,21 @@ describe('the cases of the decision diagram', () => {
     }), { numRuns: 150, seed: 1102 });
   });
 
+  it('let diff compare filters with a thousand cases on each side exactly (cases of B listed under each of A)', () => {
+    const a = parity(10);
+    const b: Program = [...a.slice(0, -2), ins.ret(0x00050002), ...a.slice(-1)];
+    expect(diffPrograms(a, parity(10), { abis: ['x86_64'] })).toMatchObject({ equivalent: true, exhaustive: true });
+    const d = diffPrograms(a, b, { abis: ['x86_64'] });
+    expect(d).toMatchObject({ equivalent: false, exhaustive: true });
+    expect(d.differences.length).toBe(512);
+    const run = [compileFilter(a), compileFilter(b)];
+    for (const x of d.differences) {
+      expect([x.verdictA, x.verdictB]).toEqual([ERRNO_EPERM, 0x00050002]);
+      expect(run[0]?.runWords(x.witness.words)).toBe(ERRNO_EPERM);
+      expect(run[1]?.runWords(x.witness.words)).toBe(0x00050002);
+    }
+  });
+
   it('stay linear on a long allow-list chain', () => {
     const s = symbolicExecute(nrChain(2000));
     expect(s.exact).toBe(true);

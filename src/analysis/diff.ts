@@ -15,7 +15,7 @@ import { conjunctionHolds, conjunctionText, termsOf, type Conjunction, type Data
 import { U32_MAX, formatSet, normalize, type Interval, type IntervalSet } from './intervals.js';
 import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
 import { Budget } from './budget.js';
-import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
+import { listCases, symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
 
 /** A concrete input on which two filters disagree. */
@@ -97,6 +97,9 @@ function meet(x: Leaf, y: Leaf, seg: Segment): WordConstraint[] {
   return words;
 }
 
+/** Pairs of cases in one slice above which B's cases are listed under each case of A instead. */
+const PAIR_LIMIT = 250_000;
+
 /** True when some word's plain ranges (no masks) do not meet: then no input takes both leaves. */
 function disjoint(x: Leaf, y: Leaf): boolean {
   for (let w = 0; w < WORD_COUNT; w++) {
@@ -142,6 +145,30 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
       exhaustive = false;
       const d = sampleDifference(a, b, seg, options.samples ?? 256, sampleSeed++);
       if (d) found.push(d);
+      continue;
+    }
+    // Many cases on both sides (a filter with exponentially many conjunctions): rather than every pair, list
+    // B's cases under each case of A, so only the pairs that some input takes are looked at.
+    if (sb.diagram && la.length * lb.length > PAIR_LIMIT) {
+      for (const x of la) {
+        const within = meet(x, x, seg);
+        const under = listCases(sb.diagram, options.maxPaths ?? 20_000, budget, within);
+        if (under.truncated || !under.exact) {
+          exhaustive = false;
+          for (const r of under.reasons) reasons.add(r);
+        }
+        for (const y of under.leaves) {
+          if (y.verdict === undefined || y.verdict === x.verdict) continue;
+          const w = witnessWords(y.words);
+          if (w === 'none') continue;
+          if (w === 'unknown' || !y.exact) {
+            exhaustive = false;
+            reasons.add('a constraint was too complex to decide exactly');
+            continue;
+          }
+          found.push(difference(seg, y.words, x.verdict as number, y.verdict, wordsToWitness(seg.abi, w), true));
+        }
+      }
       continue;
     }
     for (const x of la) {

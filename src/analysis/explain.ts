@@ -80,7 +80,7 @@ export interface Explanation {
   readonly reasons: readonly string[];
   readonly abis: readonly AbiName[];
   readonly groups: readonly ExplainGroup[];
-  /** Number of paths through the program. */
+  /** Number of cases: paths through the reduced decision diagram that some input takes (see docs/analysis.md). */
   readonly paths: number;
 }
 

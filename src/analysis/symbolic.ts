@@ -16,7 +16,7 @@
 import type { Program } from '../bpf/instructions.js';
 import { validate } from '../bpf/validator.js';
 import { Budget, type BudgetOptions } from './budget.js';
-import { ANY_WORD, WORD_COUNT, solve, withAtom, type WordConstraint } from './constraints.js';
+import { ANY_WORD, WORD_COUNT, constraintsEqual, solve, withAtom, type WordConstraint } from './constraints.js';
 import { DiagramTooLarge, buildDiagram, type Diagram, type DiagramNode } from './diagram.js';
 import { complement } from './intervals.js';
 
@@ -43,6 +43,8 @@ export interface SymbolicResult {
   readonly truncated: boolean;
   /** Size of the work: abstract states visited and nodes of the reduced decision diagram. */
   readonly stats: { readonly states: number; readonly nodes: number };
+  /** The diagram the cases come from (absent when it grew past `maxStates`). */
+  readonly diagram?: Diagram;
 }
 
 /** A program this analysis cannot run at all (it would not pass the kernel's checks). */
@@ -99,7 +101,10 @@ interface Frame {
 
 /** Applies `(word & mask) ∈ set`; undefined when no input satisfies it. */
 function constrain(f: Frame, node: number, w: number, mask: number, set: Parameters<typeof withAtom>[2], notes: Set<string>): Frame | undefined {
-  const next = withAtom(f.words[w] as WordConstraint, mask, set);
+  const before = f.words[w] as WordConstraint;
+  const next = withAtom(before, mask, set);
+  // A test the path already decides changes nothing: no need to solve again.
+  if (constraintsEqual(before, next)) return { node, words: f.words, exact: f.exact };
   const s = solve(next);
   if (s === 'none') return undefined;
   const words = f.words.slice();
@@ -111,11 +116,14 @@ function constrain(f: Frame, node: number, w: number, mask: number, set: Paramet
   return { node, words, exact: f.exact };
 }
 
-/** The paths through the diagram that some input can take, in program order (the taken branch first). */
-function listCases(diagram: Diagram, maxPaths: number, budget: Budget): SymbolicResult {
+/**
+ * The paths through the diagram that some input can take, in program order (the taken branch first); with
+ * `within`, only the inputs satisfying those word constraints (each case's words then include them).
+ */
+export function listCases(diagram: Diagram, maxPaths: number, budget: Budget, within?: readonly WordConstraint[]): SymbolicResult {
   const leaves: Leaf[] = [];
   const notes = new Set<string>();
-  const stack: Frame[] = [{ node: diagram.root, words: Array.from({ length: WORD_COUNT }, () => ANY_WORD), exact: true }];
+  const stack: Frame[] = [{ node: diagram.root, words: within ?? Array.from({ length: WORD_COUNT }, () => ANY_WORD), exact: true }];
   let truncated = false;
   while (stack.length > 0) {
     const f = stack.pop() as Frame;
@@ -143,6 +151,6 @@ function listCases(diagram: Diagram, maxPaths: number, budget: Budget): Symbolic
   if (truncated) reasons.push(`the filter has more than ${maxPaths} paths through its decision diagram; only the first ones were explored`);
   return {
     leaves, exact: !truncated && leaves.every((l) => l.exact), reasons, truncated,
-    stats: { states: diagram.states, nodes: diagram.nodes.length },
+    stats: { states: diagram.states, nodes: diagram.nodes.length }, diagram,
   };
 }
