@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { analysisText, benchAnalysis, type AnalysisResult } from './analysis.js';
 import { boundsText, dispatchBounds, type BoundsResult } from './bounds.js';
 import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
@@ -18,12 +19,14 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : {}),
   performance: (quick) => benchPerformance({ quick }),
   bounds: () => dispatchBounds('docker-default'),
+  analysis: (quick) => benchAnalysis({ quick }),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
 const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   performance: (r) => performanceText(r as PerformanceResult),
   bounds: (r) => boundsText(r as BoundsResult),
+  analysis: (r) => analysisText(r as AnalysisResult),
 };
 
 const args = process.argv.slice(2);

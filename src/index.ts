@@ -51,9 +51,9 @@ export {
 } from './compiler/dispatch/range.js';
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
-  cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, abiOf, actionText,
+  cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, actionText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
   type ArgField, type NamedSyscall, type DiffResult, type Difference, type DiffOptions, type Witness, type CacheReport,
   type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,
-  type SymbolicOptions, type AbiName, type SampleSummary,
+  type SymbolicOptions, type AbiName, type SampleSummary, type AnalysisProgress, type BudgetOptions,
 } from './analysis/index.js';

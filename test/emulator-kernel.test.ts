@@ -53,7 +53,23 @@ describe('emulator against the kernel', () => {
       ins.loadWord(16),
       ins.retA(),
     ];
-    const all = [...short, ...long, ...huge, ladder];
+    // Every admitted form on one straight path, so that coverage of the forms never depends on the seed.
+    const aluOps = ['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'xor'] as const;
+    const everyForm: Program = [
+      ins.loadWord(0), ins.store(0), ins.loadLen('A'), ins.loadLen('X'), ins.loadConst(3, 'X'), ins.loadConst(0x1234567, 'A'),
+      ...aluOps.flatMap((op) => [ins.alu(op, 3), ins.aluX(op)]),
+      ins.store(1, 'X'), ins.loadMem(1, 'X'), ins.loadMem(0, 'A'), ins.neg(), ins.tax(), ins.txa(), ins.ja(0),
+      ...(['jeq', 'jgt', 'jge', 'jset'] as const).flatMap((c) => [ins.jump(c, 5, 0, 0), ins.jumpX(c, 0, 0)]),
+      ins.retA(),
+    ];
+    // A division by zero and a jump past 255 instructions, also independent of the seed.
+    const divideByZero: Program = [ins.loadWord(0), ins.loadConst(0, 'X'), ins.aluX('div'), ins.retA()];
+    const farJump: Program = [
+      ins.loadWord(0), ins.jump('jgt', 0x7fffffff, 0, 1), ins.ja(300),
+      ...Array.from({ length: 300 }, (_, i) => ins.alu('add', i + 1)),
+      ins.retA(),
+    ];
+    const all = [...short, ...long, ...huge, ladder, everyForm, divideByZero, farJump];
     const probes = fc.sample(randomProbe(), { numRuns: 100 * all.length, seed: seed + 2 });
     const cases: KernelCase[] = all.map((program, i) => ({
       program,

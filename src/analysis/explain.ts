@@ -19,6 +19,7 @@ import {
 } from './intervals.js';
 import { ABI_NAMES, abiOf, partition, type AbiName } from './partition.js';
 import { sampleSegment, type SampleSummary } from './sampling.js';
+import { Budget } from './budget.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
 
@@ -79,7 +80,7 @@ export interface Explanation {
   readonly reasons: readonly string[];
   readonly abis: readonly AbiName[];
   readonly groups: readonly ExplainGroup[];
-  /** Number of paths through the program. */
+  /** Number of cases: paths through the reduced decision diagram that some input takes (see docs/analysis.md). */
   readonly paths: number;
 }
 
@@ -209,6 +210,8 @@ function mergeTwo(a: readonly Term[], b: readonly Term[]): Term[] | undefined {
 }
 
 
+const MAX_ELSE_CANDIDATES = 8;
+
 /** Summarises the leaves that apply to one segment. */
 function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
   let items: Item[] = leaves.map((l) => ({ terms: termsOf(l.words, !uniform), verdict: l.verdict, exact: l.exact }));
@@ -230,9 +233,14 @@ function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
     otherwise: { verdict: otherwise, action: actionText(otherwise) },
     exact: true,
   });
-  let best = render(verdicts[0] as number);
+  // Rendering is linear in the number of cases: try as "else" only the verdicts with the most cases (the
+  // others cannot make the text shortest by much), so that a thousand verdicts do not cost a million renderings.
+  const candidates = verdicts.length <= MAX_ELSE_CANDIDATES ? verdicts
+    : verdicts.slice().sort((x, y) => (byVerdict.get(y) as Item[]).length - (byVerdict.get(x) as Item[]).length || x - y)
+      .slice(0, MAX_ELSE_CANDIDATES).sort((x, y) => x - y);
+  let best = render(candidates[0] as number);
   let bestLength = behaviourText(best).length;
-  for (const v of verdicts.slice(1)) {
+  for (const v of candidates.slice(1)) {
     const candidate = render(v);
     const length = behaviourText(candidate).length;
     if (length <= bestLength) {
@@ -296,15 +304,18 @@ export function behaviourText(b: Behaviour): string {
 
 /** Explains a filter. Throws `AnalysisError` for a program the kernel would not load. */
 export function explain(program: Program, options: ExplainOptions = {}): Explanation {
-  const result = symbolicExecute(program, options);
+  const budget = options.budget ?? new Budget(options);
+  const result = symbolicExecute(program, { ...options, budget });
   const abis = options.abis ?? ABI_NAMES;
   const segments = partition(result.leaves, abis);
+  let summarised = 0;
   // First the numbers of each (ABI, arch range, behaviour); then, for foreign arch values, the arch ranges whose
   // numbers and behaviour coincide. A group stands for exactly `archValues × numbers`: joining arch ranges
   // whose numbers differ would claim the behaviour for pairs (arch, nr) that behave otherwise.
   const slots = new Map<string, { abi: AbiName; key: string; archRange?: Interval; numbers: Interval[]; behaviour: Behaviour }>();
   let sampleIndex = 0;
   for (const seg of segments) {
+    budget.check('summary', summarised++);
     // A search cut short leaves some inputs without a leaf: nothing can be summarised exactly then.
     let behaviour = result.truncated ? { outcomes: [], exact: false } : behaviourOf(seg.leaves, seg.uniform);
     let key = `${seg.abi}|${JSON.stringify(behaviour, bigintReplacer)}`;

@@ -14,5 +14,6 @@ export {
 } from './cache.js';
 export { symbolicExecute, AnalysisError, type Leaf, type SymbolicResult, type SymbolicOptions } from './symbolic.js';
 export { abiOf, type AbiName } from './partition.js';
+export { AnalysisTimeout, type AnalysisProgress, type BudgetOptions } from './budget.js';
 export type { SampleSummary } from './sampling.js';
 export { actionText } from './verdict-text.js';

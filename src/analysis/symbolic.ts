@@ -1,30 +1,26 @@
 /**
- * Symbolic execution of a seccomp filter over its jump DAG.
+ * Symbolic execution of a seccomp filter: its cases, each a conjunction of constraints on the loaded 32-bit
+ * words and the value returned under them.
  *
- * Every path from the first instruction to a RET becomes a leaf: the constraints its branches put on each
- * loaded 32-bit word, and the value it returns. Because a filter only jumps forward and each branch splits the
- * inputs in two, the exact leaves partition the input space: for any input exactly one exact leaf admits it.
+ * The program is first turned into a reduced decision diagram (`diagram.ts`), which visits every instruction
+ * once per distinct abstract state instead of once per path; the cases are then the paths through that
+ * diagram that some input can take, found with the constraints carried along (a branch no input can take is
+ * dropped). Because each test splits the inputs in two, the exact cases partition the input space: for any
+ * input exactly one exact case admits it.
  *
- * Values are tracked as constants, as a loaded word (optionally ANDed with a mask), or as "opaque" once other
- * arithmetic touches input data. Comparisons on opaque values cannot be summarised: both branches are then
- * followed without a constraint and the resulting leaves are marked inexact, with the reason.
- *
- * Arithmetic follows the kernel exactly (`../emulator/semantics.ts`): shift amounts modulo 32, and `A /= X` with
- * X = 0 ends the program with return value 0, so such a division is a branch too.
+ * Comparisons on values computed by arithmetic on input data cannot be summarised: both branches are then
+ * followed without a constraint and the resulting cases are marked inexact, with the reason. Arithmetic follows
+ * the kernel exactly (`../emulator/semantics.ts`): shift amounts modulo 32, and `A /= X` with X = 0 ends the
+ * program with return value 0, so such a division is a branch too.
  */
-import type { Instruction, Program } from '../bpf/instructions.js';
-import { SECCOMP_DATA_SIZE } from '../bpf/seccomp-data.js';
+import type { Program } from '../bpf/instructions.js';
 import { validate } from '../bpf/validator.js';
-import { aluResult } from '../emulator/semantics.js';
-import {
-  ANY_WORD, NONZERO, WORD_COUNT, ZERO, jumpSet, reversedJumpSet, solve, withAtom, type WordConstraint, type WordIndex,
-} from './constraints.js';
-import { U32_MAX } from './intervals.js';
+import { Budget, type BudgetOptions } from './budget.js';
+import { ANY_WORD, WORD_COUNT, constraintsEqual, solve, withAtom, type WordConstraint } from './constraints.js';
+import { DiagramTooLarge, buildDiagram, type Diagram, type DiagramNode } from './diagram.js';
+import { complement } from './intervals.js';
 
-export type SymValue =
-  | { readonly t: 'const'; readonly v: number }
-  | { readonly t: 'word'; readonly w: WordIndex; readonly mask: number }
-  | { readonly t: 'opaque' };
+export { aluConst, holds, type SymValue } from './diagram.js';
 
 export interface Leaf {
   /** Constraint on each of the 16 words (index = byte offset / 4). */
@@ -43,8 +39,12 @@ export interface SymbolicResult {
   readonly exact: boolean;
   /** Why the result is not exact (empty when it is). */
   readonly reasons: readonly string[];
-  /** True when the path limit cut the search short: then the leaves do not cover every input. */
+  /** True when a limit cut the search short: then the leaves do not cover every input. */
   readonly truncated: boolean;
+  /** Size of the work: abstract states visited and nodes of the reduced decision diagram. */
+  readonly stats: { readonly states: number; readonly nodes: number };
+  /** The diagram the cases come from (absent when it grew past `maxStates`). */
+  readonly diagram?: Diagram;
 }
 
 /** A program this analysis cannot run at all (it would not pass the kernel's checks). */
@@ -55,9 +55,13 @@ export class AnalysisError extends Error {
   }
 }
 
-export interface SymbolicOptions {
-  /** Stop after this many paths (the result is then marked inexact). Default 200 000. */
+export interface SymbolicOptions extends BudgetOptions {
+  /** Stop after this many cases (the result is then marked inexact). Default 20 000. */
   readonly maxPaths?: number;
+  /** Stop after this many abstract states while building the diagram (the result is then inexact). Default 400 000. */
+  readonly maxStates?: number;
+  /** The time limit and progress reports, shared by every step of one analysis (made from the options otherwise). */
+  readonly budget?: Budget;
 }
 
 /**
@@ -73,201 +77,80 @@ export function checkStructure(program: Program): void {
 }
 
 /**
- * Evaluates an ALU operation on constants exactly as the kernel does (32-bit unsigned, shift amounts modulo 32);
- * undefined for a division by zero, which ends the program with return value 0.
+ * Runs the filter symbolically. Throws `AnalysisError` for a program the kernel would refuse, and
+ * `AnalysisTimeout` when `timeoutMs` passes.
  */
-export function aluConst(op: string, a: number, b: number): number | undefined {
-  switch (op) {
-    case 'add': case 'sub': case 'mul': case 'div': case 'mod': case 'or': case 'and': case 'xor': case 'lsh': case 'rsh':
-      return aluResult(op, a >>> 0, b >>> 0);
-    default: throw new AnalysisError(`unknown ALU operation ${op}`);
+export function symbolicExecute(program: Program, options: SymbolicOptions = {}): SymbolicResult {
+  checkStructure(program);
+  const budget = options.budget ?? new Budget(options);
+  let diagram: Diagram;
+  try {
+    diagram = buildDiagram(program, { ...(options.maxStates !== undefined && { maxStates: options.maxStates }), budget });
+  } catch (err) {
+    if (!(err instanceof DiagramTooLarge)) throw err;
+    return { leaves: [], exact: false, truncated: true, reasons: [err.message], stats: { states: err.limit, nodes: 0 } };
   }
+  return listCases(diagram, options.maxPaths ?? 20_000, budget);
 }
 
-interface State {
-  readonly pc: number;
-  readonly a: SymValue;
-  readonly x: SymValue;
-  readonly mem: readonly SymValue[];
+interface Frame {
+  readonly node: number;
   readonly words: readonly WordConstraint[];
   readonly exact: boolean;
 }
 
-const ZERO_VALUE: SymValue = { t: 'const', v: 0 };
-const OPAQUE: SymValue = { t: 'opaque' };
-
-/** Applies `(word & mask) ∈ set`; undefined when the branch is impossible. */
-function constrain(state: State, w: WordIndex, mask: number, set: readonly (readonly [number, number])[], notes: Set<string>): State | undefined {
-  const next = withAtom(state.words[w] as WordConstraint, mask, set);
+/** Applies `(word & mask) ∈ set`; undefined when no input satisfies it. */
+function constrain(f: Frame, node: number, w: number, mask: number, set: Parameters<typeof withAtom>[2], notes: Set<string>): Frame | undefined {
+  const before = f.words[w] as WordConstraint;
+  const next = withAtom(before, mask, set);
+  // A test the path already decides changes nothing: no need to solve again.
+  if (constraintsEqual(before, next)) return { node, words: f.words, exact: f.exact };
   const s = solve(next);
   if (s === 'none') return undefined;
-  const words = state.words.slice();
+  const words = f.words.slice();
   words[w] = next;
   if (s === 'unknown') {
     notes.add('a constraint was too complex to decide exactly');
-    return { ...state, words, exact: false };
+    return { node, words, exact: false };
   }
-  return { ...state, words };
-}
-
-function aluSym(op: string, a: SymValue, b: SymValue): SymValue {
-  if (a.t === 'const' && b.t === 'const') {
-    const v = aluConst(op, a.v, b.v);
-    // A zero divisor never gets here (see `divisorSplit`): the kernel refuses `DIV #0`, and X = 0 ends the path.
-    return v === undefined ? OPAQUE : { t: 'const', v };
-  }
-  if (op === 'and' && a.t === 'word' && b.t === 'const') return { t: 'word', w: a.w, mask: (a.mask & b.v) >>> 0 };
-  if (op === 'and' && a.t === 'const' && b.t === 'word') return { t: 'word', w: b.w, mask: (b.mask & a.v) >>> 0 };
-  // Identities that keep a loaded word intact.
-  if (a.t === 'word' && b.t === 'const') {
-    if (b.v === 0 && (op === 'add' || op === 'sub' || op === 'or' || op === 'xor')) return a;
-    if ((b.v & 31) === 0 && (op === 'lsh' || op === 'rsh')) return a;
-    if (b.v === 1 && (op === 'mul' || op === 'div')) return a;
-  }
-  return OPAQUE;
+  return { node, words, exact: f.exact };
 }
 
 /**
- * Runs the filter symbolically. Throws `AnalysisError` for a program the kernel would refuse.
+ * The paths through the diagram that some input can take, in program order (the taken branch first); with
+ * `within`, only the inputs satisfying those word constraints (each case's words then include them).
  */
-export function symbolicExecute(program: Program, options: SymbolicOptions = {}): SymbolicResult {
-  checkStructure(program);
-  const maxPaths = options.maxPaths ?? 200_000;
+export function listCases(diagram: Diagram, maxPaths: number, budget: Budget, within?: readonly WordConstraint[]): SymbolicResult {
   const leaves: Leaf[] = [];
   const notes = new Set<string>();
-  const initial: State = {
-    pc: 0, a: ZERO_VALUE, x: ZERO_VALUE, mem: Array.from({ length: 16 }, () => ZERO_VALUE),
-    words: Array.from({ length: WORD_COUNT }, () => ANY_WORD), exact: true,
-  };
-  const stack: State[] = [initial];
+  const stack: Frame[] = [{ node: diagram.root, words: within ?? Array.from({ length: WORD_COUNT }, () => ANY_WORD), exact: true }];
   let truncated = false;
   while (stack.length > 0) {
-    if (leaves.length >= maxPaths) {
-      truncated = true;
-      break;
-    }
-    let s = stack.pop() as State;
-    for (;;) {
-      const ins = program[s.pc] as Instruction;
-      if (ins.kind === 'ret') {
-        let verdict: number | undefined;
-        let exact = s.exact;
-        if (ins.src === 'k') verdict = ins.value >>> 0;
-        else if (s.a.t === 'const') verdict = s.a.v;
-        else {
-          notes.add(`RET A returns a value computed from the input (instruction ${s.pc})`);
-          exact = false;
-        }
-        leaves.push({ words: s.words, verdict, exact, retPc: s.pc });
+    const f = stack.pop() as Frame;
+    budget.tick('cases', leaves.length);
+    const n = diagram.nodes[f.node] as DiagramNode;
+    if (n.kind === 'ret') {
+      if (leaves.length >= maxPaths) {
+        truncated = true;
         break;
       }
-      if (ins.kind === 'jmp') {
-        const rhs: SymValue = ins.src === 'k' ? { t: 'const', v: ins.value >>> 0 } : s.x;
-        const branches = branch(s, ins.cond, s.a, rhs, ins.jt, ins.jf, notes);
-        const [first, ...rest] = branches;
-        for (const b of rest) stack.push(b);
-        if (!first) break;
-        s = first;
-        continue;
-      }
-      if (ins.kind === 'alu' && ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod')) {
-        const split = divisorSplit(s, notes);
-        if (split.zero) leaves.push({ words: split.zero.words, verdict: 0, exact: split.zero.exact, retPc: s.pc });
-        if (!split.nonzero) break;
-        s = split.nonzero;
-      }
-      s = step(s, ins);
+      if (n.reason !== undefined) notes.add(n.reason);
+      leaves.push({ words: f.words, verdict: n.verdict, exact: f.exact && n.verdict !== undefined, retPc: n.retPc });
+    } else if (n.kind === 'test') {
+      const other = constrain(f, n.else, n.word, n.mask, complement(n.set), notes);
+      const then = constrain(f, n.then, n.word, n.mask, n.set, notes);
+      if (other) stack.push(other);
+      if (then) stack.push(then);
+    } else {
+      notes.add(n.reason);
+      stack.push({ ...f, node: n.else, exact: false }, { ...f, node: n.then, exact: false });
     }
   }
+  budget.check('cases', leaves.length);
   const reasons = [...notes];
-  if (truncated) reasons.push(`the filter has more than ${maxPaths} paths; only the first ones were explored`);
-  return { leaves, exact: !truncated && leaves.every((l) => l.exact), reasons, truncated };
-}
-
-function step(s: State, ins: Instruction): State {
-  const pc = s.pc + 1;
-  switch (ins.kind) {
-    case 'ld_abs': return { ...s, pc, a: { t: 'word', w: ins.offset / 4, mask: U32_MAX } };
-    case 'ld_len': return ins.dst === 'A' ? { ...s, pc, a: { t: 'const', v: SECCOMP_DATA_SIZE } } : { ...s, pc, x: { t: 'const', v: SECCOMP_DATA_SIZE } };
-    case 'ld_imm': return ins.dst === 'A' ? { ...s, pc, a: { t: 'const', v: ins.value >>> 0 } } : { ...s, pc, x: { t: 'const', v: ins.value >>> 0 } };
-    case 'ld_mem': {
-      const v = s.mem[ins.slot] ?? ZERO_VALUE;
-      return ins.dst === 'A' ? { ...s, pc, a: v } : { ...s, pc, x: v };
-    }
-    case 'st': {
-      const mem = s.mem.slice();
-      mem[ins.slot] = ins.src === 'A' ? s.a : s.x;
-      return { ...s, pc, mem };
-    }
-    case 'alu': return { ...s, pc, a: aluSym(ins.op, s.a, ins.src === 'k' ? { t: 'const', v: ins.value >>> 0 } : s.x) };
-    case 'neg': return { ...s, pc, a: s.a.t === 'const' ? { t: 'const', v: (-s.a.v) >>> 0 } : OPAQUE };
-    case 'ja': return { ...s, pc: pc + ins.offset };
-    case 'tax': return { ...s, pc, x: s.a };
-    case 'txa': return { ...s, pc, a: s.x };
-    default: throw new AnalysisError(`unsupported instruction ${ins.kind}`, s.pc);
-  }
-}
-
-/**
- * `A /= X`: the inputs with X = 0 end here with return value 0 (the kernel's converted program tests X first),
- * the others go on. Either part is undefined when no input takes it.
- */
-function divisorSplit(s: State, notes: Set<string>): { zero?: State; nonzero?: State } {
-  const x = s.x;
-  if (x.t === 'const') return x.v === 0 ? { zero: s } : { nonzero: s };
-  if (x.t === 'word') {
-    const zero = constrain(s, x.w, x.mask, ZERO, notes);
-    const nonzero = constrain(s, x.w, x.mask, NONZERO, notes);
-    return { ...(zero && { zero }), ...(nonzero && { nonzero }) };
-  }
-  notes.add(`a division by a value computed by arithmetic on input data (instruction ${s.pc})`);
-  return { zero: { ...s, exact: false }, nonzero: { ...s, exact: false } };
-}
-
-function branch(
-  s: State, cond: 'jeq' | 'jgt' | 'jge' | 'jset', lhs: SymValue, rhs: SymValue, jt: number, jf: number, notes: Set<string>,
-): State[] {
-  const taken = { ...s, pc: s.pc + 1 + jt };
-  const notTaken = { ...s, pc: s.pc + 1 + jf };
-  if (jt === jf) return [taken];
-  if (lhs.t === 'const' && rhs.t === 'const') {
-    return [holds(cond, lhs.v, rhs.v) ? taken : notTaken];
-  }
-  if (lhs.t === 'word' && rhs.t === 'const') return branchOnWord(taken, notTaken, cond, lhs, rhs.v, jumpSet, notes);
-  if (lhs.t === 'const' && rhs.t === 'word') return branchOnWord(taken, notTaken, cond, rhs, lhs.v, reversedJumpSet, notes);
-  notes.add(lhs.t === 'word' && rhs.t === 'word'
-    ? `a comparison between two input words (instruction ${s.pc})`
-    : `a comparison on a value computed by arithmetic on input data (instruction ${s.pc})`);
-  return [{ ...taken, exact: false }, { ...notTaken, exact: false }];
-}
-
-/**
- * Splits on a comparison between a loaded word and a constant. `sets` gives the values of the word for which
- * the jump is taken or not (`reversedJumpSet` when the constant is on the left).
- */
-function branchOnWord(
-  taken: State, notTaken: State, cond: 'jeq' | 'jgt' | 'jge' | 'jset', word: { w: WordIndex; mask: number }, k: number,
-  sets: typeof jumpSet, notes: Set<string>,
-): State[] {
-  if (cond === 'jset') {
-    const mask = (word.mask & k) >>> 0;
-    return both(constrain(taken, word.w, mask, NONZERO, notes), constrain(notTaken, word.w, mask, ZERO, notes));
-  }
-  return both(
-    constrain(taken, word.w, word.mask, sets(cond, k, true), notes),
-    constrain(notTaken, word.w, word.mask, sets(cond, k, false), notes),
-  );
-}
-
-function both(a: State | undefined, b: State | undefined): State[] {
-  return [a, b].filter((x): x is State => x !== undefined);
-}
-
-export function holds(cond: 'jeq' | 'jgt' | 'jge' | 'jset', a: number, b: number): boolean {
-  switch (cond) {
-    case 'jeq': return a >>> 0 === b >>> 0;
-    case 'jgt': return a >>> 0 > b >>> 0;
-    case 'jge': return a >>> 0 >= b >>> 0;
-    case 'jset': return ((a & b) >>> 0) !== 0;
-  }
+  if (truncated) reasons.push(`the filter has more than ${maxPaths} paths through its decision diagram; only the first ones were explored`);
+  return {
+    leaves, exact: !truncated && leaves.every((l) => l.exact), reasons, truncated,
+    stats: { states: diagram.states, nodes: diagram.nodes.length }, diagram,
+  };
 }

@@ -1,10 +1,9 @@
 /** `seccomp-ts diff`: where two filters (or policies) decide differently, with a witness for each difference. */
 import { diffPrograms, diffText, type DiffResult } from '../../analysis/diff.js';
 import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
-import { AnalysisError } from '../../analysis/symbolic.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
-import { checked, parseAbis } from './explain.js';
+import { analysisFailure, budgetOptions, checked, parseAbis } from './explain.js';
 
 function diffJson(d: DiffResult): unknown {
   return JSON.parse(JSON.stringify({
@@ -28,7 +27,7 @@ export const diffCommand: Command = {
   name: 'diff',
   summary: 'every class of inputs on which two filters (or policies) decide differently, with witnesses',
   usage: [
-    'usage: seccomp-ts diff A B [--arch ABI]... [--json] [--unoptimized]',
+    'usage: seccomp-ts diff A B [--arch ABI]... [--json] [--unoptimized] [--timeout SECONDS]',
     '       seccomp-ts diff --profile NAME B [...]',
     '',
     'A and B are filters in any format or policies (seccomp-ts JSON, Docker/OCI profiles, built-in profiles as',
@@ -42,7 +41,9 @@ export const diffCommand: Command = {
     '"equivalent" is printed only when shown for every input (every pair of paths through the two programs);',
     'where a filter cannot be summarised exactly the comparison samples and says it is not exhaustive.',
     '',
-    'exit status: 0 equivalent, 1 different (or equivalence not shown), 2 error',
+    'Long comparisons print progress lines on stderr.',
+    '',
+    'exit status: 0 equivalent, 1 different (or equivalence not shown), 2 error, 3 --timeout reached',
     '',
     'options:',
     '  --arch ABI   compare only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
@@ -50,6 +51,7 @@ export const diffCommand: Command = {
     '               "a": {"verdict", "action"}, "b": {...}, "witness": {"arch", "nr", "args", "instructionPointer"}}]}',
     profileOptionHelp(13).replace('instead of FILE', 'as A'),
     '  --unoptimized  compile policies with linear dispatch and no optimizer passes (refused when A and B are both filters)',
+    '  --timeout S  give up after S seconds (exit status 3; default: no limit)',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -57,7 +59,9 @@ export const diffCommand: Command = {
       json: { type: 'boolean' },
       profile: { type: 'string' },
       unoptimized: { type: 'boolean' },
+      timeout: { type: 'string' },
     }, 'diff');
+    const budget = budgetOptions(values.timeout, 'diff', io);
     const sources: Source[] = [
       ...(values.profile !== undefined ? [{ kind: 'profile' as const, profile: values.profile }] : []),
       ...positionals.map(sourceOf),
@@ -73,10 +77,9 @@ export const diffCommand: Command = {
     refuseUnoptimizedFilters(values.unoptimized, [a, b], 'diff');
     let d: DiffResult;
     try {
-      d = diffPrograms(a.program, b.program, { abis });
+      d = diffPrograms(a.program, b.program, { abis, ...budget });
     } catch (err) {
-      if (err instanceof AnalysisError) throw new CliError(`diff: ${err.message}`);
-      throw err;
+      throw analysisFailure(err, 'diff');
     }
     io.stdout(values.json ? `${JSON.stringify(diffJson(d), null, 2)}\n` : diffText(d, [a.name, b.name]));
     return d.equivalent ? 0 : 1;

@@ -4,6 +4,7 @@ import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
 import { lookupSyscall, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
+import { AnalysisTimeout, progressText, type BudgetOptions } from '../../analysis/budget.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, type LoadedFilter } from '../inputs.js';
 
@@ -52,6 +53,29 @@ function checkSyscallNames(syscalls: readonly string[]): void {
   }
 }
 
+/** Exit status when `--timeout` passes. */
+export const TIMEOUT_EXIT = 3;
+
+/** `--timeout SECONDS` and progress lines on stderr, as options of the analysis. */
+export function budgetOptions(timeout: string | undefined, command: string, io: { stderr(text: string): void }): BudgetOptions {
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const seconds = /^\d+(\.\d+)?$/.test(timeout.trim()) ? Number(timeout) : NaN;
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${command}: --timeout: expected a positive number of seconds, got '${timeout.slice(0, 40)}'`);
+    timeoutMs = seconds * 1000;
+  }
+  return { ...(timeoutMs !== undefined && { timeoutMs }), onProgress: (p) => io.stderr(`${progressText(command, p)}\n`) };
+}
+
+/** The CLI error for an analysis that failed or ran out of time. */
+export function analysisFailure(err: unknown, prefix: string): unknown {
+  if (err instanceof AnalysisTimeout) {
+    return new CliError(`${prefix}: ${err.message}; give a larger --timeout, or restrict the analysis with --arch`, TIMEOUT_EXIT);
+  }
+  if (err instanceof AnalysisError) return new CliError(`${prefix}: ${err.message}`);
+  return err;
+}
+
 /** `--arch` values: the three ABIs and `other` (every foreign arch value). */
 export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] {
   const abis: AbiName[] = [];
@@ -67,7 +91,7 @@ export const explainCommand: Command = {
   summary: 'decompile any filter (or policy) into per-syscall conditions and verdicts',
   usage: [
     'usage: seccomp-ts explain FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--syscall NAME]... [--json]',
-    '                          [--unoptimized]',
+    '                          [--unoptimized] [--timeout SECONDS]',
     '',
     'Reads a seccomp filter in any format (raw struct sock_filter bytes, C, hex, JSON, assembler text) from',
     'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile, or a built-in',
@@ -80,13 +104,17 @@ export const explainCommand: Command = {
     'whole 64-bit arguments (arg0), or their 32-bit halves (arg0.lo, arg0.hi) when only a half is tested.',
     'The result is exact: it is derived from every path through the program. Where a filter computes on its',
     'input in ways that cannot be summarised (arithmetic on arguments, comparisons of two arguments, RET A),',
-    'the affected syscalls are sampled instead, and the output says so.',
+    'the affected syscalls are sampled instead, and the output says so. The analysis never follows paths one by',
+    'one (see docs/analysis.md); when it runs longer than a second it prints progress lines on stderr.',
+    '',
+    'exit status: 0 explained, 2 error, 3 --timeout reached',
     '',
     'options:',
     '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
     '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
     profileOptionHelp(13),
     '  --unoptimized  compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
+    '  --timeout S  give up after S seconds (exit status 3; default: no limit)',
     '  --json       {"exact", "reasons", "paths", "groups": [{"abi", "syscalls", "unnamed", "text", "exact",',
     '               "outcomes": [{"action", "verdict", "when": [[{"field", "mask"?, "in"}]]}], "otherwise"}]}',
   ].join('\n'),
@@ -97,7 +125,9 @@ export const explainCommand: Command = {
       json: { type: 'boolean' },
       profile: { type: 'string' },
       unoptimized: { type: 'boolean' },
+      timeout: { type: 'string' },
     }, 'explain');
+    const budget = budgetOptions(values.timeout, 'explain', io);
     const source = singleSource(positionals, values.profile, 'explain');
     const abis = parseAbis(values.arch, 'explain');
     checkSyscallNames(values.syscall ?? []);
@@ -106,10 +136,9 @@ export const explainCommand: Command = {
     checked(loaded);
     let e;
     try {
-      e = explain(loaded.program, { abis });
+      e = explain(loaded.program, { abis, ...budget });
     } catch (err) {
-      if (err instanceof AnalysisError) throw new CliError(`explain: ${loaded.name}: ${err.message}`);
-      throw err;
+      throw analysisFailure(err, `explain: ${loaded.name}`);
     }
     if (values.syscall !== undefined) {
       io.stdout(syscallLines(e, values.syscall, values.json === true));
