@@ -10,6 +10,7 @@ import { explainCommand } from './explain.js';
 import { resolveCommand } from './resolve.js';
 import { statsCommand } from './stats.js';
 import { syscallsCommand } from './syscalls.js';
+import { usernsCommand } from './userns.js';
 
 export const commands: readonly Command[] = [
   compileCommand,
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   statsCommand,
   explainCommand,
   diffCommand,
+  usernsCommand,
 ];
