@@ -77,6 +77,20 @@ describe('ID maps against the kernel', () => {
   });
 });
 
+/** The kernel's rules stated plainly over extents, as a second model for maps written in canonical form. */
+function referenceVerdict(map: readonly IdExtent[]): 'ok' | 'EINVAL' {
+  if (map.length === 0 || map.length > 340) return 'EINVAL';
+  for (const [i, e] of map.entries()) {
+    if (e.size === 0 || e.containerId === 0xffff_ffff || e.hostId === 0xffff_ffff) return 'EINVAL';
+    if (e.containerId + e.size > 0xffff_ffff || e.hostId + e.size > 0xffff_ffff) return 'EINVAL';
+    for (const p of map.slice(0, i)) {
+      const meets = (a: number, b: number): boolean => a < b + p.size && b < a + e.size;
+      if (meets(e.containerId, p.containerId) || meets(e.hostId, p.hostId)) return 'EINVAL';
+    }
+  }
+  return 'ok';
+}
+
 describe('kernel map model', () => {
   it('names the line and the reason of a refusal', () => {
     expect(kernelMapWrite('0 100000 65536\n10 200000 5\n', 'uid', root)).toMatchObject({ ok: false, errno: 'EINVAL', line: 2, reason: 'inside range overlaps line 1' });
@@ -87,6 +101,15 @@ describe('kernel map model', () => {
     const parent: IdMap = [{ containerId: 0, hostId: 100000, size: 65536 }];
     expect(kernelMapWrite('0 65000 1000', 'uid', { ...root, parentMap: parent })).toMatchObject({ ok: false, errno: 'EPERM', line: 1 });
     expect(kernelMapWrite('0 1000 1000', 'uid', { ...root, parentMap: parent })).toMatchObject({ ok: true });
+  });
+
+  it('agrees with a plain statement of the rules on random extents near the boundaries', () => {
+    const edge = fc.oneof(fc.constantFrom(0, 1, 0xffff_fffe, 0xffff_ffff, 0x8000_0000), fc.integer({ min: 0, max: 300 }), fc.nat(0xffff_ffff));
+    const extent = fc.record({ containerId: edge, hostId: edge, size: edge });
+    fc.assert(fc.property(fc.array(extent, { minLength: 1, maxLength: 6 }), (map) => {
+      const model = kernelMapWrite(toProcLines(map), 'uid', root);
+      expect(model.ok ? 'ok' : model.errno).toBe(referenceVerdict(map));
+    }), { seed, numRuns: 2000 });
   });
 
   it('accepts every map of disjoint extents a runtime would write, and keeps their order', () => {
