@@ -1,6 +1,7 @@
 /** Entry point of the `seccomp-ts` executable. */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CliIO } from './command.js';
+import { processOutput } from './output.js';
 import { runCli } from './run.js';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -10,13 +11,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
 }
 
 const io: CliIO = {
-  stdout: (text) => void process.stdout.write(text),
-  stdoutBytes: (bytes) => void process.stdout.write(bytes),
-  stderr: (text) => void process.stderr.write(text),
+  ...processOutput(),
   readStdin: () => readAll(process.stdin),
   readFile: async (path) => new Uint8Array(await readFile(path)),
   writeFile: (path, data) => writeFile(path, data),
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io);

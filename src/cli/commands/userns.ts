@@ -4,11 +4,12 @@
  */
 import { parseFlags, CliError, type CliIO, type Command } from '../command.js';
 import {
-  kernelMapWrite, parseIdMap, fromOciMappings, toHost, toContainer, OVERFLOW_ID, toProcLines, toOciMappings,
-  toCompact, sharedHostIds, parseSubordinateIds, rangesOf, sharedMap, perContainerMaps, dockerRemapView,
+  kernelMapWrite, toHost, toContainer, OVERFLOW_ID, toProcLines, toOciMappings,
+  toCompact, sharedHostIds, sharedMap, perContainerMaps, dockerRemapView,
   newIdMapProblem, planChown, IdMapError, type IdKind, type IdMap, type MapWriter, type HostRange, type ChownMode,
 } from '../../userns/index.js';
 import { walkTree, applyChown } from '../userns-tree.js';
+import { loadMap, userRanges } from '../userns-maps.js';
 
 const USAGE = [
   'usage: seccomp-ts userns check [--kind uid|gid] [--as root|UID[:GID]] [--setgroups-deny]',
@@ -45,38 +46,6 @@ function idArgument(text: string, what: string): number {
     throw new CliError(`userns: ${what} "${text.length > 24 ? `${text.slice(0, 24)}…` : text}" is not an ID (0 to 4294967294)`);
   }
   return Number(text);
-}
-
-/** Reads a MAP argument: the compact form, or a file of /proc lines, OCI config or OCI mappings. */
-async function loadMap(spec: string, kind: IdKind, io: CliIO): Promise<IdMap> {
-  try {
-    if (/^[0-9:,\s]+$/.test(spec) && spec.includes(':')) return parseIdMap(spec, 'map');
-    let bytes: Uint8Array;
-    try {
-      bytes = await io.readFile(spec);
-    } catch (err) {
-      throw new CliError(`userns: ${spec}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorText(err)}) — a MAP is CONTAINER:HOST:SIZE[,…] or a file`);
-    }
-    const text = new TextDecoder().decode(bytes);
-    const trimmed = text.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new CliError(`userns: ${spec}: not valid JSON (${errorText(err)})`);
-      }
-      if (Array.isArray(json)) return fromOciMappings(json, spec);
-      const field = kind === 'uid' ? 'uidMappings' : 'gidMappings';
-      const linux = (json as { linux?: Record<string, unknown> }).linux;
-      if (linux === undefined || linux[field] === undefined) throw new CliError(`userns: ${spec}: no linux.${field} in this OCI config`);
-      return fromOciMappings(linux[field], `${spec}: linux.${field}`);
-    }
-    return parseIdMap(text, spec);
-  } catch (err) {
-    if (err instanceof IdMapError) throw new CliError(`userns: ${err.message}`);
-    throw err;
-  }
 }
 
 function kindOption(value: string | undefined): IdKind {
@@ -136,39 +105,6 @@ function writerOption(value: string | undefined, setgroupsDenied: boolean): MapW
   const euid = idArgument(m?.[1] ?? value, '--as uid');
   const egid = m?.[2] === undefined ? euid : idArgument(m[2], '--as gid');
   return { privileged: false, euid, egid, setgroupsDenied };
-}
-
-/** The user's ranges in a subordinate ID file, matched by name and by uid (looked up in /etc/passwd). */
-async function userRanges(file: string, user: string, io: CliIO): Promise<HostRange[]> {
-  let text: string;
-  try {
-    text = new TextDecoder().decode(await io.readFile(file));
-  } catch (err) {
-    throw new CliError(`userns: ${file}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorText(err)})`);
-  }
-  const parsed = parseSubordinateIds(text);
-  for (const p of parsed.problems.slice(0, 3)) io.stderr(`seccomp-ts: warning: ${file}:${p.line}: ${p.reason}; line ignored (as newuidmap does)\n`);
-  if (parsed.problems.length > 3) io.stderr(`seccomp-ts: warning: ${file}: ${parsed.problems.length - 3} more bad lines ignored\n`);
-  const who = await lookupUser(user, io);
-  const ranges = rangesOf(parsed.ranges, who);
-  if (ranges.length === 0) throw new CliError(`userns: ${file}: no ranges for ${user}${who.uid !== undefined && who.name !== undefined ? ` (uid ${who.uid}, ${who.name})` : ''}`);
-  return ranges.map((r) => ({ start: r.start, count: r.count }));
-}
-
-async function lookupUser(user: string, io: CliIO): Promise<{ name?: string; uid?: number }> {
-  const numeric = /^[0-9]+$/.test(user);
-  let passwd = '';
-  try {
-    passwd = new TextDecoder().decode(await io.readFile('/etc/passwd'));
-  } catch {
-    // Without /etc/passwd a user is matched by what was given only.
-  }
-  for (const line of passwd.split('\n')) {
-    const [name, , uid] = line.split(':');
-    if (name === undefined || uid === undefined) continue;
-    if ((numeric && uid === user) || (!numeric && name === user)) return { name, uid: Number(uid) };
-  }
-  return numeric ? { uid: Number(user) } : { name: user };
 }
 
 async function translate(argv: readonly string[], io: CliIO): Promise<number> {
