@@ -11,11 +11,21 @@ export default defineConfig([
     external: ['fast-check'],
   },
   {
+    // The kernel side: Node only, ESM only, koffi loaded at run time.
+    entry: { 'linux/index': 'src/linux/index.ts', 'linux/launcher': 'src/linux/launcher.ts' },
+    format: ['esm'],
+    dts: { entry: { 'linux/index': 'src/linux/index.ts' } },
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    external: ['koffi', 'fast-check'],
+  },
+  {
     entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['fast-check'],
+    external: ['fast-check', 'koffi'],
   },
 ]);

@@ -17,6 +17,7 @@ export { formatHex, parseHex } from './bpf/format-hex.js';
 export { formatJson, parseJson } from './bpf/format-json.js';
 export { disassemble, disassembleLines, type DisassembleOptions, type DisassembledLine } from './bpf/disasm.js';
 export { assemble } from './bpf/asm.js';
+export { complainProgram, ComplainError } from './bpf/complain.js';
 export { analyzeFlow, type FlowFacts, type Holds } from './bpf/flow.js';
 export * from './syscalls/index.js';
 export * from './emulator/index.js';

@@ -8,6 +8,7 @@ import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
 import { explainCommand } from './explain.js';
 import { resolveCommand } from './resolve.js';
+import { runCommand } from './run.js';
 import { statsCommand } from './stats.js';
 import { syscallsCommand } from './syscalls.js';
 import { usernsCommand } from './userns.js';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   explainCommand,
   diffCommand,
   usernsCommand,
+  runCommand,
 ];

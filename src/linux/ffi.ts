@@ -1,0 +1,92 @@
+/**
+ * The few C library calls the kernel side needs, through koffi (an optional dependency). Loading is lazy: the
+ * package works without koffi until a command needs the kernel, and then the error says what is missing.
+ */
+import { createRequire } from 'node:module';
+
+/** Why the kernel side cannot run here. */
+export class LinuxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LinuxUnavailableError';
+  }
+}
+
+/** The typed calls, each returning the C result (-1 with `errno()` set on failure). */
+export interface Libc {
+  fcntl(fd: number, cmd: number): number;
+  fcntlInt(fd: number, cmd: number, arg: number): number;
+  prctl(option: number, a2: number, a3: number, a4: number, a5: number): number;
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &{len, filter}). */
+  seccompFilter(flags: number, instructions: number, filter: Uint8Array): number;
+  execve(path: string, argv: readonly string[], envp: readonly string[]): number;
+  pidfdOpen(pid: number): number;
+  pidfdGetfd(pidfd: number, targetFd: number): number;
+  ioctl(fd: number, request: number, arg: Uint8Array): number;
+  poll(fds: Uint8Array, count: number, timeoutMs: number): number;
+  close(fd: number): number;
+  errno(): number;
+}
+
+/** Syscall numbers that differ between the machines koffi ships for (pidfd_* are the same everywhere). */
+const SECCOMP_NR: Readonly<Record<string, number>> = { x64: 317, arm64: 277 };
+const PIDFD_OPEN_NR = 434;
+const PIDFD_GETFD_NR = 438;
+const SECCOMP_SET_MODE_FILTER = 1;
+
+let cached: Libc | undefined;
+
+/** Why the kernel side is unavailable on this machine, or undefined when it is available. */
+export function linuxUnavailable(): string | undefined {
+  try {
+    loadLibc();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+interface Koffi {
+  load(path: string): { func(definition: string): (...args: unknown[]) => unknown };
+  struct(name: string, def: Record<string, string>): unknown;
+  errno(): number;
+}
+
+/** Loads koffi and libc once; throws `LinuxUnavailableError` saying why not. */
+export function loadLibc(): Libc {
+  if (cached !== undefined) return cached;
+  if (process.platform !== 'linux') throw new LinuxUnavailableError(`running commands under a filter needs Linux (this is ${process.platform})`);
+  const seccompNr = SECCOMP_NR[process.arch];
+  if (seccompNr === undefined) throw new LinuxUnavailableError(`running commands under a filter is supported on x64 and arm64 (this is ${process.arch})`);
+  let koffi: Koffi;
+  try {
+    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new LinuxUnavailableError(`the optional dependency koffi is not installed or does not load (${detail}); install it with 'npm install koffi'`);
+  }
+  const libc = koffi.load('libc.so.6');
+  koffi.struct('seccomp_ts_sock_fprog', { len: 'uint16_t', filter: 'void *' });
+  const fcntl = libc.func('int fcntl(int fd, int cmd, ...)');
+  const prctl = libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
+  const syscall = libc.func('long syscall(long number, ...)');
+  const execve = libc.func('int execve(const char *path, const char **argv, const char **envp)');
+  const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
+  const poll = libc.func('int poll(void *fds, unsigned long count, int timeout)');
+  const close = libc.func('int close(int fd)');
+  cached = {
+    fcntl: (fd, cmd) => fcntl(fd, cmd) as number,
+    fcntlInt: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
+    prctl: (option, a2, a3, a4, a5) => prctl(option, a2, a3, a4, a5) as number,
+    seccompFilter: (flags, instructions, filter) => Number(syscall(seccompNr, 'unsigned int', SECCOMP_SET_MODE_FILTER,
+      'unsigned int', flags, 'seccomp_ts_sock_fprog *', { len: instructions, filter })),
+    execve: (path, argv, envp) => execve(path, [...argv, null], [...envp, null]) as number,
+    pidfdOpen: (pid) => Number(syscall(PIDFD_OPEN_NR, 'int', pid, 'unsigned int', 0)),
+    pidfdGetfd: (pidfd, targetFd) => Number(syscall(PIDFD_GETFD_NR, 'int', pidfd, 'int', targetFd, 'unsigned int', 0)),
+    ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
+    poll: (fds, count, timeoutMs) => poll(fds, count, timeoutMs) as number,
+    close: (fd) => close(fd) as number,
+    errno: () => koffi.errno(),
+  };
+  return cached;
+}

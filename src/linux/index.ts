@@ -1,0 +1,9 @@
+/**
+ * seccomp-ts/linux: the kernel side (Node on Linux, with the optional dependency koffi). Runs commands under
+ * filters and reads the kernel log; the main entry stays free of Node and FFI imports.
+ */
+export { linuxUnavailable, LinuxUnavailableError } from './ffi.js';
+export { runFiltered, type RunOptions, type RunResult } from './run.js';
+export { CommandNotFoundError, resolveCommand, type Exit } from './spawn.js';
+export { openKernelLog, type KernelLog } from './kmsg.js';
+export type { LaunchPlan } from './launch-steps.js';

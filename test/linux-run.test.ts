@@ -1,0 +1,160 @@
+/**
+ * `seccomp-ts run` against the real kernel: verdicts enforced, stdio, fds, environment and exit statuses passed
+ * through, seccomp kills reported (with the kernel's record as root), stacking order, complain mode; as root and
+ * as an unprivileged user.
+ */
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { complainProgram } from '../src/bpf/complain.js';
+import type { Program } from '../src/bpf/instructions.js';
+import { compilePolicy } from '../src/compiler/compile.js';
+import { interpret } from '../src/emulator/interpreter.js';
+import { runFiltered } from '../src/linux/run.js';
+import { loadProfile } from '../src/policy/oci/index.js';
+import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_LOG } from '../src/syscalls/actions.js';
+import { validProgram } from './bpf-arbitraries.js';
+import { cli } from './support/cli.js';
+import { cliProcess, kernelLogMissing, kernelMissing, sharedTempDir, unprivilegedMissing } from './support/live.js';
+import { itWhen } from './support/require.js';
+
+const profile = (deny: string[], action: string, errnoRet?: number): string => JSON.stringify({
+  defaultAction: 'SCMP_ACT_ALLOW',
+  syscalls: [{ names: deny, action, ...(errnoRet !== undefined && { errnoRet }) }],
+});
+const filterOf = (text: string): Program => compilePolicy(loadProfile(text, 'test').policy).program;
+
+const tmp = sharedTempDir('seccomp-ts-run-');
+let files: Record<'eperm' | 'eacces' | 'kill', string>;
+beforeAll(() => {
+  files = {
+    eperm: tmp.write('eperm.json', profile(['mkdir', 'mkdirat'], 'SCMP_ACT_ERRNO', 1)),
+    eacces: tmp.write('eacces.json', profile(['mkdir', 'mkdirat'], 'SCMP_ACT_ERRNO', 13)),
+    kill: tmp.write('kill.json', profile(['mkdir', 'mkdirat'], 'SCMP_ACT_KILL_PROCESS')),
+  };
+});
+afterAll(() => tmp.remove());
+
+describe('complain mode (pure)', () => {
+  it('turns every non-ALLOW verdict into LOG and keeps ALLOW verdicts exactly, on random programs', () => {
+    fc.assert(fc.property(validProgram(24), fc.array(fc.nat({ max: 0xffffffff }), { minLength: 16, maxLength: 16 }), (program, words) => {
+      const data = new Uint32Array(words);
+      const before = interpret(program, data).raw >>> 0;
+      const after = interpret(complainProgram(program), data).raw >>> 0;
+      const allowed = ((before & SECCOMP_RET_ACTION_FULL) >>> 0) === SECCOMP_RET_ALLOW || ((before & SECCOMP_RET_ACTION_FULL) >>> 0) === SECCOMP_RET_LOG;
+      expect(after).toBe(allowed ? before : SECCOMP_RET_LOG);
+    }), { numRuns: 400 });
+  });
+});
+
+describe('run in the kernel (in-process launcher)', () => {
+  itWhen(kernelMissing, 'an ERRNO(EPERM) verdict on mkdir: the command fails with EPERM and makes nothing', async () => {
+    const dir = join(tmp.dir, 'not-made');
+    const r = spawnResult(await runPiped([filterOf(readFileSync(files.eperm, 'utf8'))], 'mkdir', [dir]));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Operation not permitted');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  itWhen(kernelMissing, 'stdin, stdout, stderr and an inherited fd 3 pass through byte for byte', async () => {
+    const bytes = randomBytes(200_000);
+    const fd3Path = join(tmp.dir, 'fd3');
+    const fd3 = openSync(fd3Path, 'w');
+    try {
+      const filters = [filterOf(readFileSync(files.eperm, 'utf8'))];
+      const r = await runPiped(filters, 'sh', ['-c', 'cat; printf "to fd 3" >&3; printf "\\000\\377err" >&2; exit 7'], bytes, fd3);
+      expect(r.status).toBe(7);
+      expect(Buffer.compare(r.stdout, bytes)).toBe(0);
+      expect([...r.stderr], r.stderr.toString()).toEqual([0, 255, ...Buffer.from("err")]);
+    } finally {
+      closeSync(fd3);
+    }
+    expect(readFileSync(fd3Path, 'utf8')).toBe('to fd 3');
+  });
+
+  itWhen(kernelMissing, 'exit statuses 0 and 7 and a signal (128+N) are returned as the command\'s own', async () => {
+    const filters = [filterOf(readFileSync(files.eperm, 'utf8'))];
+    expect((await runPiped(filters, 'true', [])).status).toBe(0);
+    expect((await runPiped(filters, 'sh', ['-c', 'exit 7'])).status).toBe(7);
+    const killed = await runPiped(filters, 'sh', ['-c', 'kill -USR1 $$']);
+    expect([killed.status, killed.result.exit]).toEqual([128 + 10, { kind: 'signal', signal: 'SIGUSR1', number: 10 }]);
+  });
+
+  itWhen(kernelMissing, 'stacked filters are installed in order: the last installed decides between equal actions', async () => {
+    const eperm = filterOf(readFileSync(files.eperm, 'utf8'));
+    const eacces = filterOf(readFileSync(files.eacces, 'utf8'));
+    const script = ['-c', 'grep Seccomp_filters /proc/self/status; mkdir "$0"', join(tmp.dir, 'x')];
+    const a = spawnResult(await runPiped([eperm, eacces], 'sh', script));
+    const b = spawnResult(await runPiped([eacces, eperm], 'sh', script));
+    expect(a.stdout).toBe('Seccomp_filters:\t2\n');
+    expect(a.stderr).toContain('Permission denied');
+    expect(b.stderr).toContain('Operation not permitted');
+  });
+
+  itWhen(kernelLogMissing(), 'a KILL_PROCESS verdict: SIGSYS, and the kernel record names the call (root)', async () => {
+    const r = await runPiped([filterOf(readFileSync(files.kill, 'utf8'))], 'mkdir', [join(tmp.dir, 'k')]);
+    expect(r.status).toBe(128 + 31);
+    expect(r.result.killedBySeccomp).toBe(true);
+    expect(r.result.record).toMatchObject({ syscall: 'mkdir', abi: 'x86_64', action: 'KILL_PROCESS', pid: r.result.pid });
+  });
+});
+
+describe('seccomp-ts run (the CLI)', () => {
+  it('refuses a command line without -- and an unknown command, before running anything', async () => {
+    expect(await cli(['run', files.eperm, 'ls'])).toMatchObject({ code: 125, stderr: expect.stringContaining("put the command after '--'") });
+    expect(await cli(['run', '--', 'ls'])).toMatchObject({ code: 125, stderr: expect.stringContaining('name a filter') });
+    expect(await cli(['run', files.eperm, '--tune', 'deny:mkdir', '--filter', files.kill, '--', 'ls'])).toMatchObject({ code: 125, stderr: expect.stringContaining('--tune applies to one policy') });
+  });
+
+  itWhen(kernelMissing, 'a command that is not found is 127', async () => {
+    expect(await cli(['run', files.eperm, '--', 'no-such-command-seccomp-ts'])).toMatchObject({ code: 127, stderr: 'seccomp-ts: run: no-such-command-seccomp-ts: command not found\n' });
+  });
+
+  for (const unprivileged of [false, true]) {
+    const who = unprivileged ? 'as uid 65534' : 'as the current user';
+    const missing = unprivileged ? unprivilegedMissing() : kernelMissing;
+    itWhen(missing, `${who}: ERRNO, exit status, environment and stdin pass through; a kill is reported in one line`, () => {
+      const dir = join(tmp.dir, `d-${unprivileged}`);
+      const denied = cliProcess(['run', files.eperm, '--', 'mkdir', dir], { unprivileged });
+      expect(denied.status).toBe(1);
+      expect(denied.stderr).toContain('Operation not permitted');
+      expect(existsSync(dir)).toBe(false);
+      const passed = cliProcess(['run', files.eperm, '--', 'sh', '-c', 'printf "%s|" "$SECCOMP_TS_TEST"; cat; exit 7'], {
+        unprivileged, input: 'from stdin', env: { ...process.env, SECCOMP_TS_TEST: 'a b\nc' },
+      });
+      expect([passed.status, passed.stdout]).toEqual([7, 'a b\nc|from stdin']);
+      const killed = cliProcess(['run', '--filter', files.kill, '--', 'mkdir', dir], { unprivileged });
+      expect(killed.status).toBe(159);
+      const lines = killed.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^seccomp-ts: run: mkdir was killed by its seccomp filter \(SIGSYS\)/);
+      if (process.getuid?.() === 0 && !unprivileged) expect(lines[0]).toContain('the filter returned KILL_PROCESS for mkdir (x86_64)');
+      const complained = cliProcess(['run', '--complain', files.kill, '--', 'mkdir', dir], { unprivileged });
+      expect(complained.status).toBe(0);
+      expect(existsSync(dir)).toBe(true);
+    });
+  }
+});
+
+interface Piped { status: number; stdout: Buffer; stderr: Buffer; result: Awaited<ReturnType<typeof runFiltered>> }
+
+/** Runs `command` under `filters` with stdio piped (and `fd3` as fd 3), collecting output. */
+async function runPiped(filters: Program[], command: string, args: string[], input: Uint8Array = new Uint8Array(), fd3?: number): Promise<Piped> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const result = await runFiltered({
+    command, args, filters, forwardSignals: false, passFds: fd3 !== undefined ? [3] : [],
+    stdio: ['pipe', 'pipe', 'pipe', ...(fd3 !== undefined ? [fd3] : [])],
+    onSpawn: (child) => {
+      child.stdout!.on('data', (b: Buffer) => out.push(b));
+      child.stderr!.on('data', (b: Buffer) => err.push(b));
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    },
+  });
+  return { status: result.status, stdout: Buffer.concat(out), stderr: Buffer.concat(err), result };
+}
+
+const spawnResult = (p: Piped) => ({ status: p.status, stdout: p.stdout.toString('utf8'), stderr: p.stderr.toString('utf8') });
