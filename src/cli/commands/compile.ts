@@ -7,7 +7,7 @@ import { exportProfile, type ImportOptions, type TargetArch } from '../../policy
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { tunePolicy } from '../../policy/tune.js';
-import { parseArch, type ArchName } from '../../syscalls/index.js';
+import { parseArch, quoteName, SYSCALL_NAME_MAX, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 
@@ -147,7 +147,8 @@ export const compileCommand: Command = {
     } catch (err) {
       const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
       const detail = err instanceof PolicyError ? err.detail : describe(err);
-      throw new CliError(`compile: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
+      const entry = index !== undefined ? tune[Number(index)] ?? '' : '';
+      throw new CliError(`compile: --tune ${entry.length <= SYSCALL_NAME_MAX ? entry : quoteName(entry)}: ${detail}`);
     }
     if (values.arch !== undefined) policy = { ...policy, arches: parseArches(values.arch) };
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
