@@ -2,6 +2,7 @@
  * The contract every CLI command implements, and the I/O it is given (so tests can run commands in-process).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeOutputFile, type OutputInput } from './output-file.js';
 
 /** An error the user caused: printed as one line on stderr, never with a stack trace. */
 export class CliError extends Error {
@@ -17,6 +18,7 @@ export interface CliIO {
   stderr(text: string): void;
   readStdin(): Promise<Uint8Array>;
   readFile(path: string): Promise<Uint8Array>;
+  /** Writes a file as `-o` does: complete or not at all. */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
   /** True when stdout is a terminal (raw bytes are refused there). */
   readonly stdoutIsTTY: boolean;
@@ -85,15 +87,13 @@ export function refuseRawOnTerminal(raw: boolean, outputFile: string | undefined
   }
 }
 
-/** Writes a command's output to FILE (`-o`), or to stdout; a file that cannot be written is a `CliError` naming it. */
-export async function writeOutput(output: Uint8Array | string, outputFile: string | undefined, io: CliIO): Promise<void> {
+/**
+ * Writes a command's output to FILE (`-o`), or to stdout. FILE may not be one of INPUTS; a file that cannot be
+ * written is a `CliError` naming it, and an existing one is left unchanged (see `writeOutputFile`).
+ */
+export async function writeOutput(output: Uint8Array | string, outputFile: string | undefined, io: CliIO, inputs: readonly OutputInput[]): Promise<void> {
   if (outputFile !== undefined) {
-    try {
-      await io.writeFile(outputFile, output);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new CliError(`${outputFile}: cannot write file${code ? ` (${code})` : ''}`);
-    }
+    await writeOutputFile(outputFile, output, inputs);
   } else if (typeof output === 'string') {
     io.stdout(output);
   } else {

@@ -15,6 +15,7 @@ import { JsonSyntaxError, parseJson } from '../policy/oci/json.js';
 import type { Policy } from '../policy/types.js';
 import { findProfile, getProfile, listProfiles } from '../profiles/index.js';
 import { CliError, inputName, readInput, type CliIO } from './command.js';
+import type { OutputInput } from './output-file.js';
 
 /** How FILE names a built-in profile. */
 export const PROFILE_PREFIX = 'profile:';
@@ -29,6 +30,11 @@ export function sourceOf(file: string): Source {
   return file.startsWith(PROFILE_PREFIX)
     ? { kind: 'profile', profile: file.slice(PROFILE_PREFIX.length) }
     : { kind: 'file', path: file };
+}
+
+/** The files among SOURCES, which `-o` may not overwrite (built-in profiles are no files). */
+export function fileInputs(...sources: readonly Source[]): OutputInput[] {
+  return sources.flatMap((s) => (s.kind === 'file' ? [{ path: s.path, name: inputName(s.path) }] : []));
 }
 
 /** How messages name a source: the path, `<stdin>`, or `profile:NAME`. */

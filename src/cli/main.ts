@@ -1,6 +1,7 @@
 /** Entry point of the `seccomp-ts` executable. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { CliIO } from './command.js';
+import { writeOutputFile } from './output-file.js';
 import { processOutput } from './output.js';
 import { runCli } from './run.js';
 
@@ -14,7 +15,7 @@ const io: CliIO = {
   ...processOutput(),
   readStdin: () => readAll(process.stdin),
   readFile: async (path) => new Uint8Array(await readFile(path)),
-  writeFile: (path, data) => writeFile(path, data),
+  writeFile: (path, data) => writeOutputFile(path, data, []),
 };
 
 process.exitCode = await runCli(process.argv.slice(2), io);

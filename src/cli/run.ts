@@ -9,8 +9,21 @@ function help(): string {
     "Run 'seccomp-ts COMMAND --help' for a command's options."].join('\n') + '\n';
 }
 
+/** The longest line a message on stderr may have; anything past it is counted, not printed. */
+export const MESSAGE_LINE_MAX = 1000;
+
+/** TEXT with every line longer than `MESSAGE_LINE_MAX` cut, saying how much was left out. */
+export function boundLines(text: string): string {
+  if (text.length <= MESSAGE_LINE_MAX) return text;
+  return text.split('\n').map((line) => (line.length <= MESSAGE_LINE_MAX
+    ? line
+    : `${line.slice(0, MESSAGE_LINE_MAX)}… (${line.length - MESSAGE_LINE_MAX} more characters)`)).join('\n');
+}
+
 /** Runs the CLI; returns the exit code (0 ok, 1 a negative answer such as "invalid", 2 bad usage or input). */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function runCli(argv: readonly string[], cliIO: CliIO): Promise<number> {
+  // Every message and warning stays one line of bounded length, whatever the input echoed in it.
+  const io: CliIO = { ...cliIO, stderr: (text) => cliIO.stderr(boundLines(text)) };
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.stderr(help());

@@ -7,7 +7,7 @@ import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../sysc
 import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
 import { at, PolicyError } from './errors.js';
 import { compareVerdicts } from './precedence.js';
-import { formatAction, lookupSyscall, maxSyscallNr, resolveSyscall } from './syscalls.js';
+import { formatAction, lookupSyscall, maxSyscallNr, quoteName, resolveSyscall } from './syscalls.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -252,7 +252,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           } catch (err) {
             throw new PolicyError(spath, err instanceof Error ? err.message : String(err));
           }
-          throw new PolicyError(spath, `unknown syscall '${ref}'`);
+          throw new PolicyError(spath, `unknown syscall ${quoteName(ref)}`);
         }
         if (found.length < arches.length && !partial.has(ref)) {
           partial.set(ref, { name: ref, missingOn: arches.filter((a) => !found.includes(a)) });

@@ -3,6 +3,7 @@
  */
 export {
   lookupSyscall,
+  quoteName,
   resolveSyscall,
   maxSyscallNr,
   syscallName,

@@ -14,7 +14,7 @@
 import { ARCH_NAMES } from '../syscalls/arch.js';
 import type { Action } from '../syscalls/actions.js';
 import { at, PolicyError } from './errors.js';
-import { lookupSyscall, resolveSyscall } from './syscalls.js';
+import { lookupSyscall, quoteName, resolveSyscall } from './syscalls.js';
 import type { Policy, Rule, SyscallRef } from './types.js';
 
 export interface Tuning {
@@ -35,7 +35,7 @@ export function parseTuning(text: string, path = 'tune'): Tuning {
   const t = text.trim().replace(/^seccomp[:=]/i, '');
   const m = /^(allow|deny):(.+)$/i.exec(t);
   if (m === null) {
-    throw new PolicyError(path, `${JSON.stringify(text)} is not a tuning entry (allow:NAME, deny:NAME or deny:all)`);
+    throw new PolicyError(path, `${quoteName(text)} is not a tuning entry (allow:NAME, deny:NAME or deny:all)`);
   }
   const op = (m[1] as string).toLowerCase() as 'allow' | 'deny';
   const name = (m[2] as string).trim().toLowerCase();
@@ -58,7 +58,7 @@ function canonicalName(name: string, path: string): string {
   } catch (err) {
     throw new PolicyError(path, err instanceof Error ? err.message : String(err));
   }
-  throw new PolicyError(path, `unknown syscall '${name}'`);
+  throw new PolicyError(path, `unknown syscall ${quoteName(name)}`);
 }
 
 /** Whether `ref` names the same syscall as `name` on some ABI. */

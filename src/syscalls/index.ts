@@ -7,7 +7,7 @@ export * from './actions.js';
 export type { SyscallEntry, SyscallRow } from './types.js';
 export {
   SyscallError, UnknownSyscallError, syscallTable, maxSyscallNr, lookupSyscall, resolveSyscall, syscallName,
-  syscallByNr, suggestSyscalls,
+  syscallByNr, suggestSyscalls, SYSCALL_NAME_MAX, quoteName, isOverlongSyscallName,
 } from './resolve.js';
 export { SYSCALL_DATA_SOURCE } from './tables/source.js';
 export * from './errno.js';

@@ -16,6 +16,29 @@ export class SyscallError extends Error {
   }
 }
 
+/**
+ * No syscall of any ABI has a longer name (the longest, `sched_rr_get_interval_time64`, has 28 characters); a
+ * longer name is refused at once, before any lookup or suggestion search.
+ */
+export const SYSCALL_NAME_MAX = 64;
+
+/** How many characters of a long name a message shows. */
+const SHOWN_PREFIX = 32;
+
+/**
+ * A user-written name as messages show it: quoted as JSON (control characters escaped, so one line), and a name
+ * longer than any syscall's cut to a short prefix with its length.
+ */
+export function quoteName(name: string): string {
+  if (name.length <= SYSCALL_NAME_MAX) return JSON.stringify(name);
+  return `${JSON.stringify(name.slice(0, SHOWN_PREFIX))}… (${name.length} characters)`;
+}
+
+/** Whether `name` is too long to be any syscall's name (surrounding white space aside). */
+export function isOverlongSyscallName(name: string): boolean {
+  return name.length > SYSCALL_NAME_MAX && name.trim().length > SYSCALL_NAME_MAX;
+}
+
 /** A syscall name the ABI does not have. The message names the nearest known names. */
 export class UnknownSyscallError extends SyscallError {
   constructor(
@@ -26,7 +49,8 @@ export class UnknownSyscallError extends SyscallError {
     /** Other ABIs that do have a syscall of this name. */
     readonly otherArches: ArchName[],
   ) {
-    let message = `unknown syscall "${syscall}" on ${arch}`;
+    let message = `unknown syscall ${quoteName(syscall)} on ${arch}`;
+    if (isOverlongSyscallName(syscall)) message += `: longer than any syscall name (at most ${SYSCALL_NAME_MAX} characters)`;
     if (otherArches.length > 0) message += ` (it exists on ${joinOr(otherArches, 'and')})`;
     if (suggestions.length > 0) message += `; did you mean ${joinOr(suggestions, 'or')}?`;
     super(message);
@@ -93,6 +117,7 @@ function canonicalName(arch: ArchName, name: string): string {
  * `llseek` → `_llseek`, `newselect` → `_newselect`).
  */
 export function lookupSyscall(arch: ArchName, name: string): SyscallEntry | undefined {
+  if (isOverlongSyscallName(name)) return undefined;
   return table(arch).byName.get(canonicalName(arch, name));
 }
 
@@ -102,6 +127,7 @@ export function lookupSyscall(arch: ArchName, name: string): SyscallEntry | unde
  */
 export function resolveSyscall(arch: ArchName, name: string): SyscallNr {
   if (name.trim() === '') throw new SyscallError('empty syscall name');
+  if (isOverlongSyscallName(name)) throw new UnknownSyscallError(name, arch, [], []);
   const entry = lookupSyscall(arch, name);
   if (entry !== undefined) return entry.nr;
   const wanted = name.trim().toLowerCase();
@@ -148,11 +174,14 @@ const fmt = (n: number, base: number): string => (base === 0 ? String(n) : hex(n
  * the smallest distance found, and only if that distance makes a plausible typo (at most a third of the name).
  */
 export function suggestSyscalls(arch: ArchName, name: string, limit = 3): string[] {
+  if (isOverlongSyscallName(name)) return [];
   const wanted = name.trim().toLowerCase();
   if (wanted === '') return [];
   const threshold = Math.max(1, Math.floor(wanted.length / 3));
   const scored: Array<{ name: string; distance: number }> = [];
   for (const entry of table(arch).entries) {
+    // The distance is at least the difference in length: names too far off are not compared at all.
+    if (Math.abs(entry.name.length - wanted.length) > threshold + 1) continue;
     const bare = entry.name.replace(/^_/, '');
     const distance = Math.min(editDistance(wanted, entry.name), editDistance(wanted, bare));
     if (distance <= threshold) scored.push({ name: entry.name, distance });

@@ -1,6 +1,6 @@
 /** `seccomp-ts asm`: assemble text (the disassembler's, or hand-written with labels) into a filter. */
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
-import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
+import { fileInputs, formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 import { writeProgram } from '../../bpf/formats.js';
 import { validate } from '../../bpf/validator.js';
 
@@ -26,7 +26,7 @@ written to a terminal: use -o OUT or a pipe. The program is checked like 'seccom
 and an invalid one is refused (exit 2) unless --allow-invalid. FILE may also be a program in another
 format, or a policy (seccomp-ts JSON, Docker/OCI profile) or built-in profile, which is compiled first.
 
-  -o, --output OUT      write to OUT instead of stdout
+  -o, --output OUT      write to OUT instead of stdout (never an input; replaced only once complete)
   --format F            output format: raw (default), c, hex, json
   --input-format F      input format (detected when omitted): asm, raw, c, hex, json
   --allow-invalid       write programs the kernel would refuse
@@ -54,7 +54,7 @@ ${profileOptionHelp(22)}
     if (!result.ok && !values['allow-invalid']) {
       throw new CliError(`asm: ${result.errors[0]?.message ?? 'invalid program'} (--allow-invalid writes it anyway)`);
     }
-    await writeOutput(writeProgram(program, format), values.output, io);
+    await writeOutput(writeProgram(program, format), values.output, io, fileInputs(source));
     return 0;
   },
 };

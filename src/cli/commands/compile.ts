@@ -7,9 +7,9 @@ import { exportProfile, type ImportOptions, type TargetArch } from '../../policy
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { tunePolicy } from '../../policy/tune.js';
-import { parseArch, type ArchName } from '../../syscalls/index.js';
+import { parseArch, quoteName, SYSCALL_NAME_MAX, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
-import { compileLoaded, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
+import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -80,7 +80,7 @@ export const compileCommand: Command = {
       '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
       '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
       '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
-      '  -o, --output F   write to F',
+      '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
       '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
       '',
@@ -147,7 +147,8 @@ export const compileCommand: Command = {
     } catch (err) {
       const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
       const detail = err instanceof PolicyError ? err.detail : describe(err);
-      throw new CliError(`compile: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
+      const entry = index !== undefined ? tune[Number(index)] ?? '' : '';
+      throw new CliError(`compile: --tune ${entry.length <= SYSCALL_NAME_MAX ? entry : quoteName(entry)}: ${detail}`);
     }
     if (values.arch !== undefined) policy = { ...policy, arches: parseArches(values.arch) };
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
@@ -175,7 +176,7 @@ export const compileCommand: Command = {
     }
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
 
-    await writeOutput(output, values.output, io);
+    await writeOutput(output, values.output, io, fileInputs(source));
     return 0;
   },
 };

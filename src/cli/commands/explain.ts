@@ -1,7 +1,7 @@
 /** `seccomp-ts explain`: any filter (or a policy, compiled first) as per-ABI, per-syscall conditions → verdict. */
 import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
-import { lookupSyscall, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
+import { lookupSyscall, quoteName, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
 import { AnalysisTimeout, progressText, type BudgetOptions } from '../../analysis/budget.js';
@@ -49,7 +49,7 @@ function checkSyscallNames(syscalls: readonly string[]): void {
   for (const text of syscalls) {
     if (/^(\d+|0x[0-9a-f]+)$/i.test(text) || ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue;
     const near = [...new Set(ARCH_NAMES.flatMap((a) => suggestSyscalls(a, text)))].slice(0, 3);
-    throw new CliError(`explain: --syscall: unknown syscall "${text}"${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);
+    throw new CliError(`explain: --syscall: unknown syscall ${quoteName(text)}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);
   }
 }
 

@@ -11,7 +11,7 @@
 import type { Action } from '../../syscalls/actions.js';
 import { actionsEqual } from '../../syscalls/actions.js';
 import type { ArchName } from '../../syscalls/arch.js';
-import { lookupSyscall, suggestSyscalls } from '../../syscalls/index.js';
+import { lookupSyscall, quoteName, SYSCALL_NAME_MAX, suggestSyscalls } from '../../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../types.js';
 import { at, ProfileError } from './errors.js';
 import { multiplexedVia } from './multiplex.js';
@@ -89,6 +89,15 @@ function entryApplies(entry: OciSyscall, goArch: string, caps: ReadonlySet<strin
   if (includes.caps.some((c) => !caps.has(c))) return false;
   if (includes.minKernel !== undefined && !met(includes.minKernel)) return false;
   return true;
+}
+
+/** How many unknown names a warning or error quotes; the rest are counted. */
+const UNKNOWN_NAMES_SHOWN = 10;
+
+/** Names for a one-line message: the first few (quoted when odd or long), then how many more. */
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, UNKNOWN_NAMES_SHOWN).map((n) => (/^[\w.-]+$/.test(n) && n.length <= SYSCALL_NAME_MAX ? n : quoteName(n)));
+  return names.length > UNKNOWN_NAMES_SHOWN ? `${shown.join(', ')} and ${names.length - UNKNOWN_NAMES_SHOWN} more` : shown.join(', ');
 }
 
 /** One libseccomp rule as runc adds it: a single syscall name. */
@@ -234,12 +243,13 @@ export function importProfile(input: string | object, options: ImportOptions = {
     if (options.strict === true) {
       const [[first, path], ...others] = [...unknown.entries()] as [[string, string], ...Array<[string, string]>];
       const suggestions = [...new Set(ALL_ABIS.flatMap((abi) => suggestSyscalls(abi, first)))].slice(0, 3);
-      const also = others.map(([n, p]) => `"${n}" (${p})`);
-      throw new ProfileError(path, `unknown syscall "${first}"` +
+      const also = others.slice(0, UNKNOWN_NAMES_SHOWN).map(([n, p]) => `${quoteName(n)} (${p})`);
+      if (others.length > UNKNOWN_NAMES_SHOWN) also.push(`and ${others.length - UNKNOWN_NAMES_SHOWN} more`);
+      throw new ProfileError(path, `unknown syscall ${quoteName(first)}` +
         (suggestions.length > 0 ? `; did you mean ${suggestions.join(' or ')}?` : '') +
         (also.length > 0 ? `; also unknown: ${also.join(', ')}` : ''));
     }
-    warnings.push(`unknown syscall name${unknown.size > 1 ? 's' : ''} skipped (as runc does): ${[...unknown.keys()].join(', ')}`);
+    warnings.push(`unknown syscall name${unknown.size > 1 ? 's' : ''} skipped (as runc does): ${listNames([...unknown.keys()])}`);
   }
   if (usesNotify && profile.listenerPath === undefined) {
     warnings.push(`${at(profile.base, 'listenerPath')}: SCMP_ACT_NOTIFY is used but no listenerPath is set; runc then hands the notification fd to nobody`);
