@@ -10,10 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect } from 'vitest';
-import { spawnInUserNamespace, userNamespaceMissing, type UserNamespaceSpec } from '../src/cli/userns-spawn.js';
+import { spawnInUserNamespace, userNamespaceMissing, type UserNamespaceSpec } from '../src/linux/userns.js';
 import { parseIdMap } from '../src/userns/index.js';
 import { itWhen } from './support/require.js';
 import { usernsOracleMissing } from './support/userns-oracle.js';
+import { CLI_MAIN, cliProcess, kernelMissing, unprivilegedMissing } from './support/live.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'seccomp-ts-userns-kernel-'));
@@ -40,7 +41,7 @@ const map = (text: string): UserNamespaceSpec => ({ uidMap: parseIdMap(text), gi
 function bundledRunner(): string {
   const entry = join(work, 'runner-entry.ts');
   writeFileSync(entry, [
-    `import { spawnInUserNamespace } from ${JSON.stringify(join(here, '../src/cli/userns-spawn.ts'))};`,
+    `import { spawnInUserNamespace } from ${JSON.stringify(join(here, '../src/linux/userns.ts'))};`,
     `import { parseIdMap } from ${JSON.stringify(join(here, '../src/userns/index.ts'))};`,
     'const [text, script] = process.argv.slice(2);',
     'spawnInUserNamespace("sh", ["-c", script], { uidMap: parseIdMap(text), gidMap: parseIdMap(text) })',
@@ -105,5 +106,45 @@ describe('run in a user namespace', () => {
       process.execPath, runner, '0:65534:1,1:400000:65536', `id -u; cat /proc/self/uid_map; touch ${file}; chown 1000:1000 ${file}`], { encoding: 'utf8', timeout: 30_000 });
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '0\n         0      65534          1\n         1     400000      65536\n', 'methods newuidmap,newgidmap\n']);
     expect([statSync(file).uid, statSync(file).gid]).toEqual([400999, 400999]);
+  });
+});
+
+describe('seccomp-ts run --userns', () => {
+  const readable = (uid: number): string | undefined => {
+    const probe = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, '-e',
+      `require('fs').accessSync(${JSON.stringify(CLI_MAIN)}, require('fs').constants.R_OK)`], { encoding: 'utf8', timeout: 20_000 });
+    return probe.status === 0 ? undefined : `host uid ${uid} cannot read the sources (${CLI_MAIN}): the checkout is not world-readable`;
+  };
+  const runMissing = missing ?? kernelMissing ?? readable(100000);
+
+  itWhen(runMissing, 'root inside and the filter enforced, a file made inside owned by the mapped host ID outside', () => {
+    const file = join(work, 'run-made');
+    const denied = join(work, 'run-denied');
+    const profile = join(work, 'no-mkdir.json');
+    writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    chmodSync(profile, 0o644);
+    const r = cliProcess(['run', profile, '--userns', '0:100000:65536', '--', 'sh', '-c',
+      `id -u; id -g; grep -c . /proc/self/uid_map; grep Seccomp_filters /proc/self/status; touch ${file}; mkdir ${denied} 2>/dev/null || echo mkdir-denied; exit 3`]);
+    expect([r.status, r.stdout, r.stderr]).toEqual([3, '0\n0\n1\nSeccomp_filters:\t1\nmkdir-denied\n', '']);
+    expect([statSync(file).uid, statSync(file).gid]).toEqual([100000, 100000]);
+    expect(existsSync(denied)).toBe(false);
+    const user = cliProcess(['run', profile, '--userns', '0:100000:65536', '--userns-user', '1000:2000', '--', 'sh', '-c', 'id -u; id -g']);
+    expect(user.stdout).toBe('1000\n2000\n');
+  });
+
+  itWhen(missing ?? kernelMissing ?? unprivilegedMissing(), 'as an unprivileged user: --userns own makes its own ID root inside', () => {
+    const file = join(work, 'run-own');
+    const r = cliProcess(['run', '--profile', 'docker-default', '--userns', 'own', '--', 'sh', '-c', `id -u; touch ${file}`], { unprivileged: true });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '0\n', '']);
+    expect(statSync(file).uid).toBe(65534);
+    const refused = cliProcess(['run', '--profile', 'docker-default', '--userns', '0:100000:65536', '--', 'true'], { unprivileged: true });
+    expect([refused.status, refused.stderr]).toEqual([125, 'seccomp-ts: run: --userns: as an unprivileged user (uid 65534) the uid map must map your own uid to container ID 0, as rootless runtimes do (e.g. 0:65534:1,1:SUBUID:65536)\n']);
+  });
+
+  itWhen(missing ?? kernelMissing, 'refuses maps the kernel would refuse, before running anything', () => {
+    const r = cliProcess(['run', '--profile', 'docker-default', '--userns', '0:100000:10,5:200000:10', '--', 'true']);
+    expect([r.status, r.stderr]).toEqual([125, 'seccomp-ts: run: --userns: the kernel refuses this uid map: EINVAL at line 2: inside range overlaps line 1\n']);
+    const noRoot = cliProcess(['run', '--profile', 'docker-default', '--userns', '1:100000:10', '--', 'true']);
+    expect([noRoot.status, noRoot.stderr]).toEqual([125, 'seccomp-ts: run: --userns: the uid map does not map container ID 0\n']);
   });
 });

@@ -6,7 +6,7 @@ import {
   parseIdMap, fromOciMappings, parseSubordinateIds, rangesOf, sharedMap, IdMapError,
   type IdKind, type IdMap, type HostRange,
 } from '../userns/index.js';
-import type { UserNamespaceSpec } from './userns-spawn.js';
+import type { UserNamespaceSpec } from '../linux/userns.js';
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

@@ -10,7 +10,8 @@ import { parseSeccompRecord, type SeccompRecord } from '../audit/record.js';
 import { INHERITED_AT_START } from './fds.js';
 import { loadLibc } from './ffi.js';
 import { openKernelLog, type KernelLog } from './kmsg.js';
-import { exitStatus, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
+import { exitStatus, launcherSpawnArgs, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
+import { spawnInUserNamespace, type UserNamespaceSpec } from './userns.js';
 
 /** What to run and how. */
 export interface RunOptions {
@@ -25,6 +26,8 @@ export interface RunOptions {
   readonly forwardSignals?: boolean;
   /** Descriptors above 2 that CMD inherits (default: those this process inherited). */
   readonly passFds?: readonly number[];
+  /** Start CMD in a new user namespace with these ID maps (root inside unless the spec says otherwise). */
+  readonly userNamespace?: UserNamespaceSpec;
   /** Called once the launcher is spawned (to feed or read piped stdio). */
   readonly onSpawn?: (child: ChildProcess) => void;
 }
@@ -70,10 +73,22 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
   const file = resolveCommand(options.command);
   let logUnreadable: string | undefined;
   const log = openKernelLog((code) => { logUnreadable = code; });
-  const child = spawnLauncher({
+  const plan = {
     file, argv: [options.command, ...(options.args ?? [])], filters: options.filters.map(encodeProgram), listener: false,
     passFds: options.passFds ?? INHERITED_AT_START,
-  }, options.stdio ?? 'inherit');
+  };
+  let child: ChildProcess;
+  if (options.userNamespace === undefined) {
+    child = spawnLauncher(plan, options.stdio ?? 'inherit');
+  } else {
+    const launcher = launcherSpawnArgs(plan, options.stdio ?? 'inherit');
+    try {
+      ({ child } = await spawnInUserNamespace(launcher.command, launcher.args, options.userNamespace, launcher.stdio));
+    } catch (err) {
+      log?.close();
+      throw err;
+    }
+  }
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
   if (options.forwardSignals !== false) for (const s of FORWARDED) process.on(s, forward);
   try {

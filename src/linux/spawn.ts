@@ -65,16 +65,22 @@ export function launcherArgs(plan: LaunchPlan): string[] {
   return [json, ...plan.filters.map((f) => Buffer.from(f).toString('base64'))];
 }
 
+/** The launcher's command line and full stdio array for `plan` (the plan's `passFds` at their own numbers). */
+export function launcherSpawnArgs(plan: LaunchPlan, stdio: StdioOptions = 'inherit'): { command: string; args: string[]; stdio: Exclude<StdioOptions, string> } {
+  const { command, args } = launcherInvocation();
+  const given: Exclude<StdioOptions, string>[number][] = typeof stdio === 'string' ? [stdio, stdio, stdio] : [...stdio];
+  const top = Math.max(given.length - 1, ...plan.passFds);
+  const full = Array.from({ length: top + 1 }, (_, fd) => given[fd] ?? (plan.passFds.includes(fd) ? fd : 'ignore'));
+  return { command, args: [...args, ...launcherArgs(plan)], stdio: full };
+}
+
 /**
  * Spawns the launcher for `plan`; it becomes CMD (same pid). `stdio` gives fds 0-2 (and more, for tests); the
  * plan's `passFds` are put at their own numbers.
  */
 export function spawnLauncher(plan: LaunchPlan, stdio: StdioOptions = 'inherit'): ChildProcess {
-  const { command, args } = launcherInvocation();
-  const given: Exclude<StdioOptions, string>[number][] = typeof stdio === 'string' ? [stdio, stdio, stdio] : [...stdio];
-  const top = Math.max(given.length - 1, ...plan.passFds);
-  const full = Array.from({ length: top + 1 }, (_, fd) => given[fd] ?? (plan.passFds.includes(fd) ? fd : 'ignore'));
-  return spawn(command, [...args, ...launcherArgs(plan)], { stdio: full, argv0: 'seccomp-ts-launcher' });
+  const { command, args, stdio: full } = launcherSpawnArgs(plan, stdio);
+  return spawn(command, args, { stdio: full, argv0: 'seccomp-ts-launcher' });
 }
 
 /** How CMD ended. */

@@ -7,6 +7,8 @@ import { tunePolicy } from '../../policy/tune.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { runFiltered, type RunResult } from '../../linux/run.js';
 import { CommandNotFoundError } from '../../linux/spawn.js';
+import { UserNamespaceError, type UserNamespaceSpec } from '../../linux/userns.js';
+import { namespaceSpec } from '../userns-maps.js';
 import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
 import { compileLoaded, loadFilterSource, loadPolicySource, profileOptionHelp, sourceName, sourceOf, type Source } from '../inputs.js';
 
@@ -82,6 +84,20 @@ export function killMessage(cmd: string, result: RunResult): string {
   return `${base}; the kernel log holds no record of the call (records are rate-limited when no audit daemon runs, and TRAP is not logged)`;
 }
 
+/** The user namespace `--userns`, `--userns-gid` and `--userns-user` ask for, if any. */
+async function userNamespaceOption(value: string | undefined, gidValue: string | undefined, user: string | undefined, io: CliIO): Promise<UserNamespaceSpec | undefined> {
+  if (value === undefined) {
+    if (gidValue !== undefined || user !== undefined) throw new CliError(`run: --userns-${gidValue !== undefined ? 'gid' : 'user'} needs --userns`);
+    return undefined;
+  }
+  const spec = await namespaceSpec(value, gidValue, io);
+  if (user === undefined) return spec;
+  const m = /^(0|[1-9][0-9]{0,9})(?::(0|[1-9][0-9]{0,9}))?$/.exec(user);
+  if (m === null) throw new CliError(`run: --userns-user "${user.slice(0, 24)}" is not UID or UID:GID`);
+  const uid = Number(m[1]);
+  return { ...spec, uid, gid: m[2] === undefined ? uid : Number(m[2]) };
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a command with filters installed (stdio, environment and exit status passed through)',
@@ -102,6 +118,12 @@ export const runCommand: Command = {
       '  --tune ENTRY     allow:NAME, deny:NAME or deny:all applied to the (single) policy; repeatable',
       '  --complain       every verdict other than ALLOW becomes LOG: nothing is denied, the kernel logs what',
       '                   would have been (read it with seccomp-ts audit)',
+      '  --userns MAP     start CMD in a new user namespace: MAP is CONTAINER:HOST:SIZE[,…] or a file (as',
+      '                   seccomp-ts userns reads), "own" (your uid and gid become root inside) or "remap" (your',
+      '                   ranges in /etc/subuid and /etc/subgid; unprivileged, with your own id as root first).',
+      '                   Root writes the maps itself; other users through newuidmap/newgidmap (package uidmap)',
+      '  --userns-gid MAP the gid map, when it differs from the uid map',
+      '  --userns-user UID[:GID]  the IDs CMD runs as inside (default 0:0)',
       '',
       'exit status: CMD\'s; 125 when run itself fails (bad input, no kernel access), 126 CMD not executable,',
       '127 CMD not found.',
@@ -110,6 +132,7 @@ export const runCommand: Command = {
       '  seccomp-ts run --profile docker-default -- ls -l',
       '  seccomp-ts run policy.json --tune deny:mkdir -- mkdir /tmp/x',
       '  seccomp-ts run --complain profile.json -- ./server',
+      '  seccomp-ts run --profile docker-default --userns 0:100000:65536 -- id',
     ].join('\n');
   },
   async run(argv, io) {
@@ -119,6 +142,9 @@ export const runCommand: Command = {
       filter: { type: 'string', multiple: true },
       tune: { type: 'string', multiple: true },
       complain: { type: 'boolean' },
+      userns: { type: 'string' },
+      'userns-gid': { type: 'string' },
+      'userns-user': { type: 'string' },
     }, 'run'));
     if (positionals.length > 1) throw new CliError(`run: one FILE before '--' (got ${positionals.join(' ')}); more filters go with --filter`, RUN_FAILED);
     if (positionals.length === 1 && values.profile !== undefined) throw new CliError(`run: give either FILE (${positionals[0]}) or --profile ${values.profile}, not both`, RUN_FAILED);
@@ -134,11 +160,13 @@ export const runCommand: Command = {
       throw new CliError(`run: ${sourceName({ kind: 'file', path: '-' })}: CMD keeps stdin, so the filter must come from a file or a profile`, RUN_FAILED);
     }
     const filters = await asRunFailure(() => loadRunFilters(sources, values.tune ?? [], values.complain === true, io));
+    const userNamespace = await asRunFailure(() => userNamespaceOption(values.userns, values['userns-gid'], values['userns-user'], io));
     const [command, ...args] = cmd as [string, ...string[]];
     let result: RunResult;
     try {
-      result = await runFiltered({ command, args, filters });
+      result = await runFiltered({ command, args, filters, ...(userNamespace !== undefined && { userNamespace }) });
     } catch (err) {
+      if (err instanceof UserNamespaceError) throw new CliError(`run: --userns: ${err.message}`, RUN_FAILED);
       if (err instanceof LinuxUnavailableError) throw new CliError(`run: ${err.message}`, RUN_FAILED);
       if (err instanceof CommandNotFoundError) throw new CliError(`run: ${err.message}`, err.exitCode);
       throw err;
