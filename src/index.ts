@@ -18,6 +18,10 @@ export { formatJson, parseJson } from './bpf/format-json.js';
 export { disassemble, disassembleLines, type DisassembleOptions, type DisassembledLine } from './bpf/disasm.js';
 export { assemble } from './bpf/asm.js';
 export { complainProgram, ComplainError } from './bpf/complain.js';
+export {
+  addCall, emptyRecording, mergeRecordings, formatRecording, parseRecording, recordingPolicy, syscallKey, RecordingError,
+  RECORDED_ARGUMENTS, MAX_CONDITION_VALUES, type Recording, type SyscallCalls, type RecordedPolicyOptions,
+} from './record/recording.js';
 export { analyzeFlow, type FlowFacts, type Holds } from './bpf/flow.js';
 export * from './syscalls/index.js';
 export * from './emulator/index.js';

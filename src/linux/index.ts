@@ -4,6 +4,8 @@
  */
 export { linuxUnavailable, LinuxUnavailableError } from './ffi.js';
 export { runFiltered, type RunOptions, type RunResult } from './run.js';
+export { recordCommand, abiOf, type RecordOptions, type RecordResult } from './record.js';
+export { listInheritedFds } from './fds.js';
 export { CommandNotFoundError, resolveCommand, type Exit } from './spawn.js';
 export { openKernelLog, type KernelLog } from './kmsg.js';
 export type { LaunchPlan } from './launch-steps.js';

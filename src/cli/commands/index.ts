@@ -8,6 +8,7 @@ import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
 import { explainCommand } from './explain.js';
 import { resolveCommand } from './resolve.js';
+import { recordCommandCli } from './record.js';
 import { runCommand } from './run.js';
 import { statsCommand } from './stats.js';
 import { syscallsCommand } from './syscalls.js';
@@ -26,4 +27,5 @@ export const commands: readonly Command[] = [
   diffCommand,
   usernsCommand,
   runCommand,
+  recordCommandCli,
 ];

@@ -1,0 +1,170 @@
+/** `seccomp-ts record`: runs a command and writes the profile that allows exactly the calls it made. */
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { exportProfile } from '../../policy/oci/index.js';
+import { formatPolicyJson } from '../../policy/json.js';
+import { formatRecording, mergeRecordings, parseRecording, recordingPolicy, RecordingError, type Recording } from '../../record/recording.js';
+import { parseAction } from '../../syscalls/action-text.js';
+import type { Action } from '../../syscalls/actions.js';
+import { ARCH_NAMES } from '../../syscalls/arch.js';
+import { LinuxUnavailableError } from '../../linux/ffi.js';
+import { recordCommand, type RecordResult } from '../../linux/record.js';
+import { CommandNotFoundError } from '../../linux/spawn.js';
+import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { RUN_FAILED, splitCommand } from './run.js';
+
+const FORMATS = ['oci', 'policy', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Writes `text` to `path` through a temporary file beside it and a rename: the file is whole or untouched. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, path);
+  } catch (err) {
+    await unlink(temporary).catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`${path}: cannot write file${code ? ` (${code})` : ''}`, RUN_FAILED);
+  }
+}
+
+async function readRecording(path: string, io: CliIO): Promise<Recording> {
+  const text = new TextDecoder().decode(await readInput(path, io));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, RUN_FAILED);
+  }
+  try {
+    return parseRecording(json);
+  } catch (err) {
+    if (err instanceof RecordingError) throw new CliError(`${path}: ${err.message}`, RUN_FAILED);
+    throw err;
+  }
+}
+
+/** The output text in the chosen format, and warnings about it. */
+export function renderRecording(recording: Recording, format: Format, defaultAction: Action, conditions: boolean): { text: string; warnings: string[] } {
+  if (format === 'json') return { text: formatRecording(recording), warnings: [] };
+  if (format === 'policy') return { text: formatPolicyJson(recordingPolicy(recording, { defaultAction, conditions })), warnings: [] };
+  // runc resolves each name on every ABI of the profile, so the profile names syscalls; a call of another ABI is
+  // one runc's filter gives KILL_THREAD, which the policy says as well so that no difference is reported.
+  const policy = { ...recordingPolicy(recording, { defaultAction, conditions, scope: 'names' }), badArchAction: { kind: 'KILL_THREAD' } as const };
+  const exported = exportProfile(policy);
+  return { text: exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`, warnings: [...exported.warnings] };
+}
+
+/** One line: how many syscalls and calls on which ABIs. */
+function summary(recording: Recording): string {
+  const parts = ARCH_NAMES.filter((a) => recording.abis[a] !== undefined).map((a) => {
+    const table = recording.abis[a]!;
+    const calls = Object.values(table).reduce((n, c) => n + c.count, 0);
+    return `${Object.keys(table).length} syscalls (${calls} calls) on ${a}`;
+  });
+  return parts.length > 0 ? parts.join(', ') : 'no calls';
+}
+
+export const recordCommandCli: Command = {
+  name: 'record',
+  summary: 'run a command and write the profile that allows exactly the syscalls it made (no root needed)',
+  get usage() {
+    return [
+      'usage: seccomp-ts record [-o FILE] [--format oci|policy|json] [--default-action ACTION] [--counts FILE]',
+      '                         [--merge RECORDING]... [--no-conditions] [--timeout SECONDS] -- CMD [ARGS...]',
+      '',
+      'Runs CMD (stdio, environment and exit status passed through) under a filter that notifies this process',
+      'of every syscall of CMD, its threads and its child processes (SECCOMP_RET_USER_NOTIF, answered with',
+      'CONTINUE; no privilege needed), then writes a profile that allows exactly what was seen: per ABI (x86_64,',
+      'i386 through int $0x80, x32), with argument conditions for socket and socketpair families, personality',
+      "personas and clone flags. What was seen is an allow-list, not a proof of what is safe: see docs/live.md.",
+      '',
+      'options:',
+      '  -o, --output F       write the profile to F (atomically: whole, or not at all); default stdout, after CMD',
+      '  --format FMT         oci (default: a Docker/OCI profile), policy (seccomp-ts JSON, exact per ABI), json (the',
+      '                       recording itself: per-syscall call counts and argument values, for --merge)',
+      '  --default-action A   the verdict for everything not seen (default ERRNO(EPERM); e.g. KILL_PROCESS)',
+      '  --counts FILE        also write the recording (call counts, argument values) as JSON to FILE',
+      '  --merge RECORDING    add an earlier recording (--format json or --counts output); repeatable',
+      '  --no-conditions      allow recorded syscalls whatever their arguments',
+      '  --timeout SECONDS    end CMD (SIGTERM, then SIGKILL 5 s later) after SECONDS',
+      '',
+      'Ctrl-C or SIGTERM ends CMD the same way; the profile then holds what was seen until then. The exit status',
+      "is CMD's (128+N for signal N); 125 when record itself fails, 126/127 when CMD cannot be run.",
+      '',
+      'examples:',
+      '  seccomp-ts record -o ls.json -- ls -l',
+      '  seccomp-ts record --format json -o run1.json -- ./app --selftest',
+      '  seccomp-ts record --merge run1.json -o app.json --default-action KILL_PROCESS -- ./app --serve',
+    ].join('\n');
+  },
+  async run(argv, io) {
+    const { flags, cmd } = splitCommand(argv, 'record');
+    let values;
+    try {
+      ({ values } = parseFlags(flags, {
+        output: { type: 'string', short: 'o' },
+        format: { type: 'string' },
+        'default-action': { type: 'string' },
+        counts: { type: 'string' },
+        merge: { type: 'string', multiple: true },
+        'no-conditions': { type: 'boolean' },
+        timeout: { type: 'string' },
+      }, 'record'));
+    } catch (err) {
+      if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
+      throw err;
+    }
+    const format = (values.format ?? 'oci') as Format;
+    if (!FORMATS.includes(format)) throw new CliError(`record: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`, RUN_FAILED);
+    let defaultAction: Action = { kind: 'ERRNO', data: 1 };
+    if (values['default-action'] !== undefined) {
+      try {
+        defaultAction = parseAction(values['default-action']);
+      } catch (err) {
+        throw new CliError(`record: --default-action: ${err instanceof Error ? err.message : String(err)}`, RUN_FAILED);
+      }
+      if (defaultAction.kind === 'ALLOW') throw new CliError('record: --default-action ALLOW would allow everything; the profile needs a denying default', RUN_FAILED);
+    }
+    let timeoutMs: number | undefined;
+    if (values.timeout !== undefined) {
+      const seconds = Number(values.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new CliError(`record: --timeout: expected a positive number of seconds, got '${values.timeout}'`, RUN_FAILED);
+      timeoutMs = seconds * 1000;
+    }
+    const earlier: Recording[] = [];
+    for (const path of values.merge ?? []) earlier.push(await readRecording(path, io));
+
+    const [command, ...args] = cmd as [string, ...string[]];
+    let result: RecordResult;
+    try {
+      result = await recordCommand({ command, args, ...(timeoutMs !== undefined && { timeoutMs }) });
+    } catch (err) {
+      if (err instanceof LinuxUnavailableError) throw new CliError(`record: ${err.message}`, RUN_FAILED);
+      if (err instanceof CommandNotFoundError) throw new CliError(`record: ${err.message}`, err.exitCode);
+      throw err;
+    }
+    if (Object.keys(result.recording.abis).length === 0) {
+      io.stderr(`seccomp-ts: record: no call of ${command} was seen (it did not start); nothing written\n`);
+      return result.status === 0 ? RUN_FAILED : result.status;
+    }
+    // Signals that arrive while the files are written must not leave one half-written.
+    const hold = (): void => undefined;
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, hold);
+    try {
+      const recording = mergeRecordings(...earlier, result.recording);
+      const rendered = renderRecording(recording, format, defaultAction, values['no-conditions'] !== true);
+      for (const w of rendered.warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
+      for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (not x86_64, i386 or x32) are not in the profile\n`);
+      if (result.ended !== undefined) io.stderr(`seccomp-ts: record: ${result.ended === 'timeout' ? `--timeout ${values.timeout} s passed` : `${result.ended} received`}: ${command} was ended; the profile holds the calls seen until then\n`);
+      if (values.counts !== undefined) await writeAtomically(values.counts, formatRecording(recording));
+      if (values.output !== undefined) await writeAtomically(values.output, rendered.text);
+      else io.stdout(rendered.text);
+      io.stderr(`seccomp-ts: record: ${summary(recording)}${values.output !== undefined ? `; ${format} written to ${values.output}` : ''}\n`);
+    } finally {
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, hold);
+    }
+    return result.status;
+  },
+};
