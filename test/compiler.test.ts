@@ -72,7 +72,18 @@ describe('arch dispatch', () => {
     const got = emulate(program, { arch: 'x32', nr: nr('x32', 'getpid'), args: [] });
     expect(got).toBe(encodeAction({ kind: 'KILL_PROCESS' }));
     expect(emulate(program, { arch: 'x86_64', nr: 0x40000000, args: [] })).toBe(encodeAction({ kind: 'KILL_PROCESS' }));
-    expect(emulate(program, { arch: 'x86_64', nr: 0xffffffff, args: [] })).toBe(encodeAction({ kind: 'KILL_PROCESS' }));
+    expect(emulate(program, { arch: 'x86_64', nr: 0xfffffffe, args: [] })).toBe(encodeAction({ kind: 'KILL_PROCESS' }));
+  });
+  it('nr -1 (a tracer skipping a call) gets the default action without x32, as libseccomp gives it, even with the ENOSYS guard', () => {
+    expect(emulate(program, { arch: 'x86_64', nr: 0xffffffff, args: [] })).toBe(encodeAction({ kind: 'ALLOW' }));
+    const guarded = policy('x86_64').defaultAction('ERRNO(EPERM)').allow('read').build();
+    expect(emulate(compilePolicy(guarded, { enosysGuard: true }).program, { arch: 'x86_64', nr: 0xffffffff, args: [] })).toBe(encodeAction({ kind: 'ERRNO', data: 1 }));
+    expect(evaluatePolicy(guarded, { arch: 'x86_64', nr: 0xffffffff })).toEqual({ kind: 'ERRNO', data: 1 });
+    // With x32 covered it is an x32 number like any other; without x86_64 it is foreign.
+    const withX32 = policy('x86_64', 'x32').defaultAction('ALLOW').build();
+    expect(emulate(compilePolicy(withX32).program, { arch: 'x86_64', nr: 0xffffffff, args: [] })).toBe(encodeAction({ kind: 'ALLOW' }));
+    const i386Only = policy('i386').defaultAction('ALLOW').build();
+    expect(emulate(compilePolicy(i386Only).program, { arch: 'x86_64', nr: 0xffffffff, args: [] })).toBe(encodeAction({ kind: 'KILL_PROCESS' }));
   });
   it('i386 calls are foreign on an x86_64-only filter', () => {
     expect(emulate(program, { arch: 'i386', nr: 20, args: [] })).toBe(encodeAction({ kind: 'KILL_PROCESS' }));

@@ -9,8 +9,9 @@ import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/optimize/index.js';
 import { PolicyError } from '../policy/errors.js';
-import { policyFromJson } from '../policy/json.js';
-import { isOciProfile, loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
+import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
+import { policyFromJsonText } from '../policy/json.js';
+import { loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
 import { JsonSyntaxError, parseJson } from '../policy/oci/json.js';
 import type { Policy } from '../policy/types.js';
 import { findProfile, getProfile, listProfiles } from '../profiles/index.js';
@@ -109,16 +110,57 @@ function parseJsonText(text: string, name: string): unknown {
   }
 }
 
-/** A parsed JSON object as a seccomp-ts policy or a Docker/OCI profile (or an OCI config.json). */
+/** The error for a document that is no policy, saying what it is; undefined for a policy or a Docker/OCI profile. */
+function documentProblem(document: PolicyDocument, name: string): CliError | undefined {
+  switch (document.kind) {
+    case 'policy':
+    case 'oci-profile':
+      return undefined;
+    case 'oci-config-without-seccomp':
+      return new CliError(`${name}: an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read`);
+    case 'firecracker':
+      return new CliError(`${name}: this is ${UNSUPPORTED_FORMATS.firecracker}; not supported by this command yet`);
+    case 'kubernetes-seccomp-profile':
+      return new CliError(`${name}: this is ${UNSUPPORTED_FORMATS['kubernetes-seccomp-profile']} (${document.apiVersion}); ` +
+        "not supported by this command yet (its spec is a Docker/OCI profile: extract it, e.g. yq -o json '.spec')");
+    case 'not-an-object':
+      return new CliError(`${name}: ${document.what}, not a policy or a Docker/OCI profile (those are JSON objects)` +
+        (document.what === 'a JSON array' ? "; a filter in JSON form is read by 'seccomp-ts disasm' or 'seccomp-ts check'" : ''));
+  }
+}
+
+/**
+ * The one place that decides what a JSON document is and reads it: a seccomp-ts policy or a Docker/OCI profile
+ * (or an OCI config.json carrying one); anything else is an error saying what the input is.
+ */
 function policyFromDocument(text: string, json: unknown, name: string, importOptions: ImportOptions): LoadedPolicy {
+  const document = identifyPolicyDocument(json);
+  const problem = documentProblem(document, name);
+  if (problem !== undefined) throw problem;
   try {
-    if (isOciProfile(json)) {
+    if (document.kind === 'oci-profile') {
       const imported = loadProfile(text, name, importOptions);
       return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta, oci: true, name };
     }
-    return { policy: policyFromJson(json), warnings: [], oci: false, name };
+    return { policy: policyFromJsonText(text, json), warnings: [], oci: false, name };
   } catch (err) {
     throw new CliError(naming(name, oneLine(describe(err))));
+  }
+}
+
+/** A Kubernetes SeccompProfile in YAML (not JSON): the error saying so, or undefined. */
+function yamlDocumentProblem(text: string, name: string): CliError | undefined {
+  const apiVersion = kubernetesYamlApiVersion(text);
+  return apiVersion === undefined ? undefined : documentProblem({ kind: 'kubernetes-seccomp-profile', apiVersion }, name);
+}
+
+/** A JSON value that is no object or array (`"hello"`, `null`, `5`), if TEXT is one. */
+function jsonScalar(text: string): { value: unknown } | undefined {
+  if (!/^\uFEFF?\s*(["\d-]|true\b|false\b|null\b)/.test(text)) return undefined;
+  try {
+    return { value: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+  } catch {
+    return undefined;
   }
 }
 
@@ -171,6 +213,10 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
   const bytes = await readInput(source.path, io);
   const text = new TextDecoder().decode(bytes);
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a policy or a Docker/OCI profile, in JSON');
+  const yaml = bytes.includes(0) ? undefined : yamlDocumentProblem(text, name);
+  if (yaml !== undefined) throw yaml;
+  const scalar = bytes.includes(0) ? undefined : jsonScalar(text);
+  if (scalar !== undefined) throw documentProblem(identifyPolicyDocument(scalar.value), name)!;
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
     throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
       "'seccomp-ts disasm' or 'seccomp-ts check'");
@@ -224,6 +270,13 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a filter, or a policy to compile');
   if (options.format === undefined && !bytes.includes(0)) {
     const text = new TextDecoder().decode(bytes);
+    const yaml = yamlDocumentProblem(text, name);
+    if (yaml !== undefined) throw yaml;
+    const scalar = jsonScalar(text);
+    if (scalar !== undefined) {
+      const what = (identifyPolicyDocument(scalar.value) as { what: string }).what;
+      throw new CliError(`${name}: ${what}, not a filter (a JSON filter is an array of instructions) or a policy (a JSON object)`);
+    }
     // A JSON object is a policy or a profile (a filter in JSON form is an array).
     if (/^\uFEFF?\s*\{/.test(text)) {
       const { policy } = policyFromDocument(text, parseJsonText(text, name), name, {});

@@ -3,7 +3,8 @@
  *
  * Layout: `A = arch`; one comparison per covered audit arch, else `RET badArchAction`. The x86_64 audit arch
  * carries both x86_64 and x32 calls: `A = nr; if (A >= 0x40000000)` sends a call to the x32 section (or to
- * the bad-arch verdict when x32 is not covered), the rest to the x86_64 section (or to the bad-arch verdict).
+ * the bad-arch verdict when x32 is not covered, but for nr 0xffffffff, which gets the default action as libseccomp
+ * gives it), the rest to the x86_64 section (or to the bad-arch verdict).
  * Each section's dispatch (pluggable, see `dispatch.ts`) jumps to a body per syscall number; bodies with the
  * same meaning are emitted once; each distinct verdict is one `RET`.
  */
@@ -12,7 +13,7 @@ import { ins, type Instruction } from '../bpf/instructions.js';
 import { OFFSET_ARCH, OFFSET_NR, argOffset } from '../bpf/seccomp-data.js';
 import { validate } from '../bpf/validator.js';
 import { encodeAction, type Action } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
 import { resolvePolicy, type PolicyWarning } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import type { Decision } from './conditions.js';
@@ -177,9 +178,16 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   if (x86Label !== undefined) {
     b.bind(x86Label);
     b.emit(ins.loadWord(OFFSET_NR));
-    const x32Label = x32 !== undefined ? b.newLabel('x32') : bad;
     const x64Label = x64 !== undefined ? b.newLabel('x86_64') : bad;
+    // Without x32, nr 0xffffffff (what a tracer writes to skip a call) gets the default action, as libseccomp
+    // gives it: a filter must not kill a process under strace or a debugger where runc's would not.
+    const skipped = x32 === undefined && x64 !== undefined ? b.newLabel('nr -1') : undefined;
+    const x32Label = x32 !== undefined ? b.newLabel('x32') : skipped ?? bad;
     b.jumpIf('jge', X32_SYSCALL_BIT, x32Label, x64Label);
+    if (skipped !== undefined) {
+      b.bind(skipped);
+      b.jumpIf('jeq', SKIPPED_SYSCALL_NR, e.ret(resolved.defaultAction), bad);
+    }
     if (x64 !== undefined) {
       b.bind(x64Label);
       dispatchSection(e, x64, strategy);

@@ -4,7 +4,7 @@
  */
 import type { Action } from '../syscalls/actions.js';
 import { compareVerdicts } from './precedence.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
 import { resolvePolicy, type PolicyWarning, type ResolvedPolicy } from './resolve.js';
 import type { ArgCondition, Policy } from './types.js';
 
@@ -73,14 +73,19 @@ function resolved(policy: Policy): ResolvedPolicy {
  * The verdict of a policy for a call: for a call of a covered ABI, the highest-precedence action (see {@link compareVerdicts}) among
  * the rules that name the syscall and whose conditions all hold; else ERRNO(ENOSYS) when the ENOSYS guard is on
  * and the number is above the highest the tables know; else the default action. A call of any other ABI gets
- * `badArchAction`. Throws `PolicyError` for an invalid policy.
+ * `badArchAction`, but for nr 0xffffffff on x86_64 when x32 is not covered, which gets the default action (as
+ * libseccomp gives it). Throws `PolicyError` for an invalid policy.
  */
 export function evaluatePolicy(policy: Policy, call: PolicyCall): Action {
   const r = resolved(policy);
   const nr = call.nr >>> 0;
   const abiName = callAbi(call.arch, nr);
   const abi = r.abis.find((a) => a.arch === abiName);
-  if (abi === undefined) return r.badArchAction;
+  if (abi === undefined) {
+    // nr -1 on x86_64 without x32: the default action, as libseccomp gives it (no rule can name -1).
+    if (abiName === 'x32' && nr === SKIPPED_SYSCALL_NR && r.abis.some((a) => a.arch === 'x86_64')) return r.defaultAction;
+    return r.badArchAction;
+  }
   const args = call.args ?? [];
   let verdict: Action | undefined;
   for (const rule of abi.rules.get(nr) ?? []) {

@@ -10,7 +10,7 @@ export {
 } from './evaluate.js';
 export { policy, arg, arg32, PolicyBuilder, type ArgConditions, type ActionInput, type SyscallsInput } from './builder.js';
 export {
-  policyFromJson, policyToJson, formatPolicyJson, parseJsonValue, jsonValue,
+  policyFromJson, policyFromJsonText, policyToJson, formatPolicyJson, parseJsonValue, jsonValue,
   type PolicyJson, type RuleJson, type ConditionJson, type JsonValue,
 } from './json.js';
 export { tunePolicy, parseTuning, DEFAULT_DENY_ACTION, type Tuning, type TuneOptions } from './tune.js';

@@ -14,6 +14,7 @@ import type { Action } from '../syscalls/actions.js';
 import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { at, PolicyError } from './errors.js';
+import { JsonNumber, parseJson } from './oci/json.js';
 import { checkCondition } from './resolve.js';
 import { formatAction, parseAction } from './syscalls.js';
 import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from './types.js';
@@ -58,11 +59,40 @@ function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], pat
   }
 }
 
+/**
+ * A problem with a JSON number. `JSON.parse` may have rounded it (1.2345678901234568e+29), so `policyFromJsonText`
+ * rewrites the message from the number's text as written, through `explain`.
+ */
+class NumberError extends PolicyError {
+  constructor(path: string, detail: string, readonly explain: (text: string) => string) {
+    super(path, detail);
+  }
+}
+
+/** A JSON value for a message: a number through `NumberError` (exact when the text is known), anything else as JSON. */
+function badValue(v: unknown, path: string, detail: (shown: string) => string): PolicyError {
+  if (typeof v === 'number') return new NumberError(path, detail(String(v)), detail);
+  return new PolicyError(path, detail(v === undefined ? 'nothing' : JSON.stringify(v)));
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** What is wrong with a JSON number written as TEXT where an unsigned 64-bit value is expected. */
+function numberProblem(text: string): string {
+  if (!/^-?\d+$/.test(text)) return `${text} is not an integer`;
+  const n = BigInt(text);
+  if (n < 0n) return `values are unsigned: ${text} is negative`;
+  if (n > U64_MAX) return `${text} does not fit in 64 bits (at most ${U64_MAX} = 0x${U64_MAX.toString(16)})`;
+  return `${text} is past 2^53, where JSON numbers lose precision; write it as a string: "${text}" or "0x${n.toString(16)}"`;
+}
+
 /** Reads a JSON value (number or decimal / 0x string) as an unsigned bigint. */
 export function parseJsonValue(v: unknown, path: string): bigint {
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v)) {
-      throw new PolicyError(path, `${v} is not an exact integer; write values past 2^53 as strings ("0x...")`);
+      throw new NumberError(path, Number.isInteger(v)
+        ? `${v} is past 2^53, where JSON numbers lose precision; write values past 2^53 as strings ("0x...")`
+        : `${v} is not an integer`, numberProblem);
     }
     if (v < 0) throw new PolicyError(path, `values are unsigned: ${v} is negative`);
     return BigInt(v);
@@ -71,7 +101,7 @@ export function parseJsonValue(v: unknown, path: string): bigint {
     const t = v.trim();
     if (/^[0-9]+$/.test(t) || /^0x[0-9a-f]+$/i.test(t)) {
       const b = BigInt(t);
-      if (b >= 1n << 64n) throw new PolicyError(path, `${t} does not fit in 64 bits`);
+      if (b > U64_MAX) throw new PolicyError(path, `${t} does not fit in 64 bits (at most ${U64_MAX} = 0x${U64_MAX.toString(16)})`);
       return b;
     }
     throw new PolicyError(path, `${JSON.stringify(v)} is not a decimal or 0x-hexadecimal integer`);
@@ -104,14 +134,14 @@ function parseCondition(v: unknown, path: string): ArgCondition {
   checkKeys(v, ['arg', 'op', 'value', 'mask', 'width'], path);
   const arg = v.arg;
   if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0 || arg > 5) {
-    throw new PolicyError(at(path, 'arg'), `argument index must be 0..5, got ${JSON.stringify(arg)}`);
+    throw badValue(arg, at(path, 'arg'), (shown) => `argument index must be 0..5, got ${shown}`);
   }
   if (typeof v.op !== 'string' || OP_ALIASES[v.op] === undefined) {
     throw new PolicyError(at(path, 'op'), `unknown operator ${JSON.stringify(v.op)} (one of ${Object.keys(OP_ALIASES).join(' ')})`);
   }
   const op = OP_ALIASES[v.op] as CompareOp | 'masked_eq';
   if (v.width !== undefined && v.width !== 32 && v.width !== 64) {
-    throw new PolicyError(at(path, 'width'), `width must be 32 or 64, got ${JSON.stringify(v.width)}`);
+    throw badValue(v.width, at(path, 'width'), (shown) => `width must be 32 or 64, got ${shown}`);
   }
   const width = v.width as 32 | 64 | undefined;
   if (v.value === undefined) throw new PolicyError(at(path, 'value'), 'missing');
@@ -141,7 +171,7 @@ function parseSyscallRef(v: unknown, path: string): SyscallRef {
     }
     const nr = v.nr;
     if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) {
-      throw new PolicyError(at(path, 'nr'), `a syscall number is an integer 0..0xffffffff, got ${JSON.stringify(nr)}`);
+      throw badValue(nr, at(path, 'nr'), (shown) => `a syscall number is an integer 0..0xffffffff, got ${shown}`);
     }
     return { arch: v.arch as ArchName, nr };
   }
@@ -178,14 +208,51 @@ function parseRule(v: unknown, path: string): Rule {
  * Throws `PolicyError` naming the JSON path.
  */
 export function policyFromJson(input: unknown): Policy {
-  let v = input;
-  if (typeof input === 'string') {
+  if (typeof input === 'string') return policyFromJsonText(input);
+  return policyFromValue(input);
+}
+
+/** The number written at PATH (`rules[0].conditions[1].value`) in JSON TEXT, as written, if there is one. */
+function numberTextAt(text: string, path: string): string | undefined {
+  let node: unknown;
+  try {
+    node = parseJson(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return undefined;
+  }
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (index !== undefined) node = Array.isArray(node) ? node[Number(index)] : undefined;
+    else node = typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[key!] : undefined;
+  }
+  return node instanceof JsonNumber ? node.text : undefined;
+}
+
+/**
+ * Reads a policy from its JSON text, like `policyFromJson`, with numbers that are no exact integers named as
+ * written (`123456789012345678901234567890 does not fit in 64 bits`), not as `JSON.parse` rounded them. PARSED
+ * is the text already parsed, when the caller has it.
+ */
+export function policyFromJsonText(text: string, parsed?: unknown): Policy {
+  let v = parsed;
+  if (v === undefined) {
     try {
-      v = JSON.parse(input) as unknown;
+      v = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
     } catch (err) {
       throw new PolicyError('', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  try {
+    return policyFromValue(v);
+  } catch (err) {
+    if (err instanceof NumberError) {
+      const written = numberTextAt(text, err.path);
+      throw new PolicyError(err.path, written !== undefined ? err.explain(written) : err.detail);
+    }
+    throw err;
+  }
+}
+
+function policyFromValue(v: unknown): Policy {
   if (!isObject(v)) throw new PolicyError('', 'a policy is a JSON object {"defaultAction", "arches", "rules"}');
   checkKeys(v, ['defaultAction', 'arches', 'badArchAction', 'enosysGuard', 'allowSocketcallHole', 'rules'], '');
   if (v.defaultAction === undefined) throw new PolicyError('defaultAction', 'missing');

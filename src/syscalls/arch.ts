@@ -15,6 +15,12 @@ export const AUDIT_ARCH_I386 = 0x40000003 as AuditArch;
 /** `__X32_SYSCALL_BIT`: x32 calls arrive with arch x86_64 and this bit set in `nr`. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
+/**
+ * `nr` -1 as `seccomp_data` holds it: what a tracer (strace --inject, a debugger) writes to skip a call. On the
+ * x86_64 audit arch it carries the x32 bit; without x32 in a filter, libseccomp gives it the default action.
+ */
+export const SKIPPED_SYSCALL_NR = 0xffffffff;
+
 export const asSyscallNr = (n: number): SyscallNr => (n >>> 0) as SyscallNr;
 export const asAuditArch = (n: number): AuditArch => (n >>> 0) as AuditArch;
 

@@ -44,9 +44,12 @@ function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-/** Refuses, before any work, a `--syscall` name no ABI has, suggesting the nearest names. */
+/** Refuses, before any work, a `--syscall` name no ABI has (suggesting the nearest names) or a number past 32 bits. */
 function checkSyscallNames(syscalls: readonly string[]): void {
   for (const text of syscalls) {
+    if (/^(\d+|0x[0-9a-f]+)$/i.test(text) && BigInt(text) > 0xffffffffn) {
+      throw new CliError(`explain: --syscall: syscall number ${text} is larger than any: seccomp_data.nr is 32 bits (at most 4294967295 = 0xffffffff)`);
+    }
     if (/^(\d+|0x[0-9a-f]+)$/i.test(text) || ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue;
     const near = [...new Set(ARCH_NAMES.flatMap((a) => suggestSyscalls(a, text)))].slice(0, 3);
     throw new CliError(`explain: --syscall: unknown syscall ${quoteName(text)}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);

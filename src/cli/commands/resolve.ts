@@ -16,8 +16,14 @@ export function archOption(value: string | undefined, command: string): ArchName
 
 /** Reads a decimal or 0x-hexadecimal syscall number; undefined when `text` does not look like a number. */
 function parseNumberArg(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (/^0x[0-9a-f]+$/i.test(text)) return Number.parseInt(text.slice(2), 16);
+  if (/^\d+$/.test(text) || /^0x[0-9a-f]+$/i.test(text)) {
+    // Read exactly: a double would round 9007199254740993 to …992 and call 1e20 no integer.
+    const n = BigInt(text);
+    if (n > 0xffffffffn) {
+      throw new CliError(`resolve: syscall number ${text} is larger than any: seccomp_data.nr is 32 bits (at most 4294967295 = 0xffffffff)`);
+    }
+    return Number(n);
+  }
   if (/^-(\d|0x)/i.test(text)) throw new CliError(`resolve: syscall number ${text} is negative`);
   if (/^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text) || /^-0x/i.test(text)) {
     throw new CliError(`resolve: "${text}" is not a syscall number (a non-negative integer, decimal or 0x hex)`);
