@@ -31,6 +31,20 @@ export const libraryConfig: Options = {
   esbuildPlugins: [fastCheckPeerPlugin],
 };
 
+/**
+ * The kernel side, seccomp-ts/linux (Node only, ESM only), and the launcher process that run and record spawn
+ * (dist/linux/launcher.js, found beside the entry or from the CLI); koffi is loaded at run time.
+ */
+export const linuxConfig: Options = {
+  entry: { 'linux/index': 'src/linux/index.ts', 'linux/launcher': 'src/linux/launcher.ts' },
+  format: ['esm'],
+  dts: { entry: { 'linux/index': 'src/linux/index.ts' } },
+  sourcemap: true,
+  target: 'node20',
+  platform: 'node',
+  external: ['koffi', 'fast-check'],
+};
+
 /** The CLI: one ESM bundle with a shebang. */
 export const cliConfig: Options = {
   entry: { 'cli/main': 'src/cli/main.ts' },
@@ -38,7 +52,7 @@ export const cliConfig: Options = {
   target: 'node20',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['fast-check'],
+  external: ['fast-check', 'koffi'],
 };
 
-export default defineConfig([libraryConfig, cliConfig]);
+export default defineConfig([libraryConfig, linuxConfig, cliConfig]);

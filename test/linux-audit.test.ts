@@ -13,11 +13,14 @@ import { compilePolicy } from '../src/compiler/compile.js';
 import { readKernelLog } from '../src/linux/kmsg.js';
 import { runFiltered } from '../src/linux/run.js';
 import { loadProfile } from '../src/policy/oci/index.js';
-import { CLI_MAIN, cliProcess, kernelLogMissing, sharedTempDir, unprivilegedMissing } from './support/live.js';
+import { CLI_MAIN, cliProcess, kernelLogMissing, sharedTempDir, unprivilegedMissing, removeWorldReadableCli } from './support/live.js';
 import { itWhen } from './support/require.js';
 
 const tmp = sharedTempDir('seccomp-ts-audit-');
-afterAll(() => tmp.remove());
+afterAll(() => {
+  tmp.remove();
+  removeWorldReadableCli();
+});
 const ccMissing = kernelLogMissing() ?? (spawnSync('cc', ['--version']).status === 0 ? undefined : 'no C compiler (cc)');
 
 const filterOf = (syscalls: object[]): Program =>

@@ -19,11 +19,14 @@ import { loadProfile } from '../src/policy/oci/index.js';
 import { policyFromJson } from '../src/policy/json.js';
 import { mergeRecordings, type Recording } from '../src/record/recording.js';
 import type { Action } from '../src/syscalls/actions.js';
-import { CLI_MAIN, cliProcess, kernelMissing, sharedTempDir, unprivilegedMissing } from './support/live.js';
+import { CLI_MAIN, cliProcess, kernelMissing, sharedTempDir, unprivilegedMissing, removeWorldReadableCli } from './support/live.js';
 import { itWhen } from './support/require.js';
 
 const tmp = sharedTempDir('seccomp-ts-record-');
-afterAll(() => tmp.remove());
+afterAll(() => {
+  tmp.remove();
+  removeWorldReadableCli();
+});
 
 const PYTHON = '/usr/bin/python3';
 const pythonMissing = kernelMissing ?? (existsSync(PYTHON) ? undefined : `${PYTHON} is missing`);

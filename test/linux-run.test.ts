@@ -18,7 +18,7 @@ import { loadProfile } from '../src/policy/oci/index.js';
 import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_LOG } from '../src/syscalls/actions.js';
 import { validProgram } from './bpf-arbitraries.js';
 import { cli } from './support/cli.js';
-import { cliProcess, kernelLogMissing, kernelMissing, sharedTempDir, unprivilegedMissing } from './support/live.js';
+import { cliProcess, kernelLogMissing, kernelMissing, sharedTempDir, unprivilegedMissing, removeWorldReadableCli } from './support/live.js';
 import { itWhen } from './support/require.js';
 
 const profile = (deny: string[], action: string, errnoRet?: number): string => JSON.stringify({
@@ -36,7 +36,10 @@ beforeAll(() => {
     kill: tmp.write('kill.json', profile(['mkdir', 'mkdirat'], 'SCMP_ACT_KILL_PROCESS')),
   };
 });
-afterAll(() => tmp.remove());
+afterAll(() => {
+  tmp.remove();
+  removeWorldReadableCli();
+});
 
 describe('complain mode (pure)', () => {
   it('turns every non-ALLOW verdict into LOG and keeps ALLOW verdicts exactly, on random programs', () => {
@@ -106,6 +109,17 @@ describe('run in the kernel (in-process launcher)', () => {
     expect(r.result.killedBySeccomp).toBe(true);
     expect(r.result.record).toMatchObject({ syscall: 'mkdir', abi: 'x86_64', action: 'KILL_PROCESS', pid: r.result.pid });
   }, 60_000);
+});
+
+describe('packaging', () => {
+  it('the build makes seccomp-ts/linux and the launcher, and the package exports the entry', async () => {
+    const { default: configs } = await import('../tsup.config.js');
+    const entries = (Array.isArray(configs) ? configs : [configs]).flatMap((c) => Object.keys((c as { entry?: Record<string, string> }).entry ?? {}));
+    expect(entries).toEqual(expect.arrayContaining(['linux/index', 'linux/launcher', 'cli/main']));
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown>; optionalDependencies: Record<string, string> };
+    expect(pkg.exports['./linux']).toEqual({ import: { types: './dist/linux/index.d.ts', default: './dist/linux/index.js' } });
+    expect(Object.keys(pkg.optionalDependencies)).toContain('koffi');
+  });
 });
 
 describe('seccomp-ts run (the CLI)', () => {

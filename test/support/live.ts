@@ -1,6 +1,7 @@
 /** Running the CLI and the launcher against the real kernel: what the machine offers, and a CLI subprocess. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { buildSync, type BuildOptions } from 'esbuild';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +19,37 @@ export const kernelMissing: Missing = linuxUnavailable();
 export function unprivilegedMissing(): Missing {
   if (kernelMissing !== undefined) return kernelMissing;
   if (process.getuid?.() !== 0) return undefined; // already unprivileged: the same tests run as this user
-  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e',
-    `require('fs').accessSync(${JSON.stringify(CLI_MAIN)}, require('fs').constants.R_OK)`], { encoding: 'utf8', timeout: 20_000 });
-  if (probe.error) return 'setpriv (util-linux) is missing';
-  if (probe.status !== 0) return `uid 65534 cannot read the sources (${CLI_MAIN}): the checkout is not world-readable`;
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], { encoding: 'utf8', timeout: 20_000 });
+  if (probe.error || probe.status !== 0) return 'setpriv (util-linux) is missing or cannot drop to uid 65534';
   return undefined;
+}
+
+let bundled: string | undefined;
+
+/**
+ * The CLI and its launcher bundled into a folder every user can read (the checkout may not be), with koffi beside
+ * them, laid out as in dist/: cli/main.js, linux/launcher.js, node_modules/. Built once per test file.
+ */
+export function worldReadableCli(): string {
+  if (bundled !== undefined) return bundled;
+  const root = mkdtempSync(join(tmpdir(), 'seccomp-ts-cli-'));
+  const common: BuildOptions = { bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['koffi', 'fast-check'], logLevel: 'silent' };
+  buildSync({ ...common, entryPoints: [CLI_MAIN], outfile: join(root, 'cli', 'main.js') });
+  buildSync({ ...common, entryPoints: [fileURLToPath(new URL('../../src/linux/launcher.ts', import.meta.url))], outfile: join(root, 'linux', 'launcher.js') });
+  writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+  const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url));
+  for (const pkg of ['koffi', `@koromix/koffi-${process.platform}-${process.arch}`]) {
+    if (existsSync(join(modules, pkg))) cpSync(join(modules, pkg), join(root, 'node_modules', pkg), { recursive: true });
+  }
+  spawnSync('chmod', ['-R', 'a+rX', root]);
+  bundled = join(root, 'cli', 'main.js');
+  return bundled;
+}
+
+/** Removes the bundle made by `worldReadableCli`, if any. */
+export function removeWorldReadableCli(): void {
+  if (bundled !== undefined) rmSync(join(bundled, '..', '..'), { recursive: true, force: true });
+  bundled = undefined;
 }
 
 /** Whether the kernel log is readable here (root), for tests that check the kernel's own records. */
@@ -38,8 +65,8 @@ export interface CliRun {
 
 /** Runs `seccomp-ts ARGS` as a separate process (as uid 65534 when `unprivileged` and root). */
 export function cliProcess(args: readonly string[], options: { unprivileged?: boolean; input?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
-  const node = [process.execPath, '--import', TSX, CLI_MAIN, ...args];
   const drop = options.unprivileged === true && process.getuid?.() === 0;
+  const node = drop ? [process.execPath, worldReadableCli(), ...args] : [process.execPath, '--import', TSX, CLI_MAIN, ...args];
   const argv = drop ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
   const r = spawnSync(argv[0]!, argv.slice(1), {
     encoding: 'utf8', timeout: 60_000, input: options.input ?? '', env: options.env ?? process.env, ...(options.cwd !== undefined && { cwd: options.cwd }),
