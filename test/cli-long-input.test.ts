@@ -74,6 +74,15 @@ describe('a 1 MB syscall name is refused at once, with a short echo', () => {
     }
   }, 10_000);
 
+  it('asm: a long syscall name or label in filter text', async () => {
+    const named = await cli(['asm', '-', '--format', 'hex'], `A = arch\nif (A != ARCH_X86_64) goto kill\nA = sys_number\nif (A == ${huge}) goto kill\nreturn ALLOW\nkill: return KILL_PROCESS\n`);
+    expect(named.stderr).toBe('seccomp-ts: <stdin>: line 4, column 10: unknown syscall "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"… (1048576 characters) on x86_64\n');
+    const label = await cli(['asm', '-', '--format', 'hex'], `A = arch\nif (A != ARCH_X86_64) goto ${huge}\nreturn ALLOW\n`);
+    expect(label.stderr).toMatch(/unknown label "a{32}"… \(1048576 characters\)\n$/);
+    const bare = await cli(['asm', '-', '--format', 'hex'], `A = sys_number\nif (A == ${huge}) goto done\ndone: return ALLOW\n`);
+    expect(bare.stderr).toMatch(/syscall name "a{32}"… \(1048576 characters\) needs a known architecture .*; write x86_64:NAME, i386:NAME or a number\n$/);
+  }, 10_000);
+
   it('a Docker profile: skipped with one short warning, or one short error with --strict', async () => {
     const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [huge, 'ptrace'], action: 'SCMP_ACT_ERRNO' }] });
     const r = await cli(['compile', '-', '--format', 'asm'], profile);
