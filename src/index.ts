@@ -22,6 +22,11 @@ export {
   addCall, emptyRecording, mergeRecordings, formatRecording, parseRecording, recordingPolicy, syscallKey, RecordingError,
   RECORDED_ARGUMENTS, MAX_CONDITION_VALUES, type Recording, type SyscallCalls, type RecordedPolicyOptions,
 } from './record/recording.js';
+export {
+  parseSeccompRecord, renderSeccompRecord, isSeccompRecordLine, auditFields, AuditRecordError, RECORD_FORMS,
+  type SeccompRecord, type SeccompEvent, type RecordForm,
+} from './audit/record.js';
+export { RecordExplainer, type InForce } from './audit/explain-record.js';
 export { analyzeFlow, type FlowFacts, type Holds } from './bpf/flow.js';
 export * from './syscalls/index.js';
 export * from './emulator/index.js';

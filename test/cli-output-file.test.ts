@@ -49,6 +49,22 @@ describe('-o onto an input is refused and the input kept', () => {
     expect(readFileSync(join(dir, 'p.json'), 'utf8')).toBe(policyText);
   });
 
+  it('record: -o or --counts onto a --merge input is refused before the command runs (exit 125)', async () => {
+    const dir = fresh();
+    const recording = `${JSON.stringify({ seccompTsRecording: 1, runs: [['true']], abis: { x86_64: { read: { count: 1 } } } })}\n`;
+    writeFileSync(join(dir, 'r.json'), recording);
+    const marker = join(dir, 'ran');
+    for (const flag of ['-o', '--counts']) {
+      const r = await cli(['record', '--merge', join(dir, 'r.json'), flag, join(dir, 'r.json'), '--', 'touch', marker]);
+      expect(r).toMatchObject({ code: 125, stdout: '' });
+      expect(r.stderr).toMatch(/r\.json: is the input; refusing to overwrite it \(choose another -o\)\n$/);
+    }
+    const same = await cli(['record', '-o', join(dir, 'a.json'), '--counts', `${dir}/./a.json`, '--', 'touch', marker]);
+    expect(same).toMatchObject({ code: 125, stderr: `seccomp-ts: record: -o and --counts name the same file (${join(dir, 'a.json')})\n` });
+    expect(readFileSync(join(dir, 'r.json'), 'utf8')).toBe(recording);
+    expect(readdirSync(dir)).not.toContain('ran');
+  });
+
   it('a different output file is written as before', async () => {
     const dir = fresh();
     expect(await cli(['compile', join(dir, 'p.json'), '--format', 'asm', '-o', join(dir, 'p.s')])).toMatchObject({ code: 0, stderr: '' });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ins, toRaw, type Program } from '../src/bpf/instructions.js';
+import { disassemble } from '../src/bpf/disasm.js';
 import { validate } from '../src/bpf/validator.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { arg32, policy } from '../src/policy/builder.js';
@@ -45,6 +46,19 @@ describe('expectFilter', () => {
     expect(message).toContain('expected: ALLOW or LOG');
     expect(message).toContain('actual:   ERRNO(EAFNOSUPPORT)');
     expect(message).toMatch(/executed path:\n {4}0000: A = arch\n/);
+  });
+
+  it('names the executed path as disasm does: architectures, syscalls and actions, not raw hex', () => {
+    const message = failure(() => expectFilter(program).toAllow('socket', { arg0: 9 }));
+    const path = message.slice(message.indexOf('executed path:'));
+    const disasm = disassemble(program, { columns: false }).split('\n');
+    const shown = path.split('\n').slice(1).map((l) => /^ {4}(\d{4}): (.*)$/.exec(l)).filter((m) => m !== null);
+    expect(shown.length).toBeGreaterThan(3);
+    for (const m of shown) expect(m![2]).toBe(disasm[Number(m![1])]);
+    expect(path).toMatch(/if \(A [!=]= ARCH_X86_64\)/);
+    expect(path).toMatch(/A == socket|A != socket/);
+    expect(path).toMatch(/return ERRNO\(EAFNOSUPPORT\)/);
+    expect(path).not.toMatch(/0xc000003e/);
   });
 
   it('finds the argument that breaks a claim about every argument', () => {

@@ -66,11 +66,14 @@ export function auditFields(text: string): Map<string, string> {
   return fields;
 }
 
-/** A string field's value: quoted text as is, `(null)` as undefined, an unquoted hex string decoded. */
-function stringField(raw: string | undefined): string | undefined {
+/**
+ * A string field's value: quoted text as is, `(null)` as undefined; unquoted, the kernel writes hex (for text
+ * with spaces, quotes or control characters), while ausearch -i (`interpreted`) writes plain text.
+ */
+function stringField(raw: string | undefined, interpreted: boolean): string | undefined {
   if (raw === undefined || raw === '(null)' || raw === '?') return undefined;
   if (/^".*"$/.test(raw) || /^'.*'$/.test(raw)) return raw.slice(1, -1);
-  if (/^(?:[0-9A-F]{2})+$/.test(raw) && raw.length >= 2) {
+  if (!interpreted && /^(?:[0-9A-F]{2})+$/.test(raw)) {
     const text = String.fromCharCode(...(raw.match(/../g) ?? []).map((h) => Number.parseInt(h, 16)));
     if (/^[\x20-\x7e]*$/.test(text)) return text;
   }
@@ -119,12 +122,13 @@ export function parseSeccompRecord(line: string): SeccompRecord | undefined {
   let abi: ArchName | undefined;
   let nr: number | undefined;
   let syscall: string | undefined;
-  if (/^[0-9a-f]+$/i.test(archRaw) && /^\d+$/.test(syscallRaw)) {
+  if (/^[0-9a-f]+$/i.test(archRaw) && /^-?\d+$/.test(syscallRaw)) {
     const arch = Number.parseInt(archRaw, 16) >>> 0;
-    const number = Number(syscallRaw);
+    // The kernel prints seccomp_data.nr as a signed int: numbers past 2^31 show negative.
+    const number = Number(syscallRaw) >>> 0;
     abi = ARCH_BY_AUDIT.get(arch);
     if (abi === 'x86_64' && ((number & X32_SYSCALL_BIT) !== 0 || compat === true)) abi = 'x32';
-    nr = abi === 'x32' ? number & ~X32_SYSCALL_BIT : number;
+    nr = abi === 'x32' ? (number & ~X32_SYSCALL_BIT) >>> 0 : number;
     syscall = abi === undefined ? undefined : syscallName(abi, abi === 'x32' ? nr | X32_SYSCALL_BIT : nr);
   } else if (/^[A-Za-z0-9_]+$/.test(archRaw)) {
     // ausearch -i: names instead of numbers.
@@ -149,9 +153,10 @@ export function parseSeccompRecord(line: string): SeccompRecord | undefined {
   }
 
   const pid = parseNumber(fields.get('pid'));
-  const uid = stringField(fields.get('uid'));
-  const comm = stringField(fields.get('comm'));
-  const exe = stringField(fields.get('exe'));
+  const interpreted = time === undefined;
+  const uid = stringField(fields.get('uid'), interpreted);
+  const comm = stringField(fields.get('comm'), interpreted);
+  const exe = stringField(fields.get('exe'), interpreted);
   const signal = fields.get('sig');
   return {
     ...(time !== undefined && { time }), timeText, serial,
@@ -160,4 +165,74 @@ export function parseSeccompRecord(line: string): SeccompRecord | undefined {
     ...(nr !== undefined && { nr }), ...(syscall !== undefined && { syscall }), ...(code !== undefined && { code }),
     action, ...(signal !== undefined && { signal }), ...(compat !== undefined && { compat }),
   };
+}
+
+/** The fields of a seccomp audit event as the kernel has them (for rendering records). */
+export interface SeccompEvent {
+  /** Seconds since the epoch (milliseconds kept). */
+  readonly time: number;
+  readonly serial: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly pid: number;
+  readonly comm: string;
+  readonly exe: string;
+  /** The signal sent: 31 (SIGSYS) for a kill, else 0. */
+  readonly sig: number;
+  /** `seccomp_data.arch`. */
+  readonly arch: number;
+  /** `seccomp_data.nr` (x32 bit included). */
+  readonly syscall: number;
+  readonly compat: boolean;
+  readonly ip: bigint;
+  /** The filter's return value. */
+  readonly code: number;
+}
+
+/** The forms a record reaches a person in. */
+export type RecordForm = 'kmsg' | 'dmesg' | 'journal' | 'auditd' | 'ausearch';
+export const RECORD_FORMS: readonly RecordForm[] = ['kmsg', 'dmesg', 'journal', 'auditd', 'ausearch'];
+
+/** A string as the kernel's audit_log_untrustedstring writes it: quoted, or hex when it holds special characters. */
+function untrusted(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.every((b) => b > 0x20 && b < 0x7f && b !== 0x22)) return `"${text}"`;
+  return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+}
+
+const AUSEARCH_ACTIONS: Readonly<Record<string, string>> = {
+  KILL_PROCESS: 'kill-process', KILL_THREAD: 'kill', TRAP: 'trap', ERRNO: 'errno', USER_NOTIF: 'user-notif',
+  TRACE: 'trace', LOG: 'log', ALLOW: 'allow',
+};
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** A record of `event` as it appears in `form` (the kernel's text, dmesg, journalctl, audit.log, ausearch -i). */
+export function renderSeccompRecord(event: SeccompEvent, form: RecordForm): string {
+  const stamp = `${Math.floor(event.time)}.${pad(Math.round((event.time % 1) * 1000) % 1000, 3)}:${event.serial}`;
+  const fields = `auid=4294967295 uid=${event.uid} gid=${event.gid} ses=4294967295 subj=unconfined pid=${event.pid} ` +
+    `comm=${untrusted(event.comm)} exe=${untrusted(event.exe)} sig=${event.sig} arch=${event.arch.toString(16)} ` +
+    `syscall=${event.syscall | 0} compat=${event.compat ? 1 : 0} ip=0x${event.ip.toString(16)} code=0x${(event.code >>> 0).toString(16)}`;
+  const kernel = `audit: type=1326 audit(${stamp}): ${fields}`;
+  const date = new Date(Math.floor(event.time * 1000));
+  switch (form) {
+    case 'kmsg': return `5,${event.serial},${Math.floor(event.time * 1e6)},-;${kernel}`;
+    case 'dmesg': return `[${(event.time % 100000).toFixed(6).padStart(12, ' ')}] ${kernel}`;
+    case 'journal': {
+      const month = date.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+      return `${month} ${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} host kernel: ${kernel}`;
+    }
+    case 'auditd': return `type=SECCOMP msg=audit(${stamp}): ${fields}\x1dAUID="unset" UID="${event.uid === 0 ? 'root' : event.uid}" GID="${event.gid === 0 ? 'root' : event.gid}" ARCH=${event.arch === 0x40000003 ? 'i386' : 'x86_64'} SYSCALL=${event.syscall | 0}`;
+    case 'ausearch': {
+      const abi = ARCH_BY_AUDIT.get(event.arch >>> 0);
+      const x32 = abi === 'x86_64' && (event.syscall & X32_SYSCALL_BIT) !== 0;
+      const named = abi === undefined ? undefined : syscallName(x32 ? 'x32' : abi, event.syscall);
+      const local = `${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
+      const action = decodeAction(event.code >>> 0).kind;
+      return `type=SECCOMP msg=audit(${local}:${event.serial}) : auid=unset uid=${event.uid === 0 ? 'root' : event.uid} ` +
+        `gid=${event.gid === 0 ? 'root' : event.gid} ses=unset subj=unconfined pid=${event.pid} comm=${event.comm} exe=${event.exe} ` +
+        `sig=${event.sig === 31 ? 'SIGSYS' : event.sig} arch=${abi === 'i386' ? 'i386' : abi === 'x86_64' ? 'x86_64' : event.arch.toString(16)} ` +
+        `syscall=${named ?? (x32 ? (event.syscall & ~X32_SYSCALL_BIT) >>> 0 : event.syscall >>> 0)} compat=${event.compat ? 1 : 0} ip=0x${event.ip.toString(16)} code=${AUSEARCH_ACTIONS[action] ?? action}`;
+    }
+  }
 }

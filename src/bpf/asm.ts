@@ -14,6 +14,7 @@ import { textError, type ProgramFormatError } from './format-error.js';
 import { fromRaw, type AluOp, type Instruction, type JumpCond, type RawInstruction } from './instructions.js';
 import * as op from './opcodes.js';
 import { actionValue, archConstantValue, syscallNumberIn } from './names.js';
+import { quoteName } from '../syscalls/index.js';
 import { ALU_SYMBOL, dataFieldText } from './text.js';
 
 type Token = { readonly text: string; readonly col: number; readonly kind: 'ident' | 'num' | 'punct' };
@@ -374,7 +375,7 @@ export function assemble(text: string): Instruction[] {
     let index: number;
     if (label) index = label.index;
     else if (/^\d+$/.test(t.name)) index = Number(t.name);
-    else throw textError(`unknown label "${t.name}"`, t.line, t.col);
+    else throw textError(`unknown label ${quoteName(t.name)}`, t.line, t.col);
     const offset = index - from - 1;
     if (offset < 0) throw textError(`jump to ${t.name} goes backwards (jumps only go forward)`, t.line, t.col);
     if (offset > max) {

@@ -4,7 +4,7 @@
  */
 import {
   AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, decodeAction, encodeAction, formatAction, lookupSyscall,
-  parseAction, syscallName, type ArchName,
+  parseAction, quoteName, syscallName, type ArchName,
 } from '../syscalls/index.js';
 
 /** `AUDIT_ARCH_*` values by the name the disassembler prints (`ARCH_X86_64`). */
@@ -65,17 +65,19 @@ export function syscallNumberIn(auditArch: number | undefined, name: string): nu
   const colon = name.indexOf(':');
   if (colon >= 0) {
     const abi = name.slice(0, colon) as ArchName;
-    if (!ABIS.includes(abi)) return `unknown ABI "${name.slice(0, colon)}" (x86_64, i386, x32)`;
+    if (!ABIS.includes(abi)) return `unknown ABI ${quoteName(name.slice(0, colon))} (x86_64, i386, x32)`;
     const entry = lookupSyscall(abi, name.slice(colon + 1));
-    return entry === undefined ? `unknown syscall "${name.slice(colon + 1)}" on ${abi}` : entry.nr;
+    return entry === undefined ? `unknown syscall ${quoteName(name.slice(colon + 1))} on ${abi}` : entry.nr;
   }
   if (auditArch === undefined) {
-    return `syscall name "${name}" needs a known architecture on every path to here; write x86_64:${name}, i386:${name} or a number`;
+    const shown = quoteName(name);
+    const bare = shown.startsWith('"') && shown.endsWith('"') ? name : 'NAME';
+    return `syscall name ${shown} needs a known architecture on every path to here; write x86_64:${bare}, i386:${bare} or a number`;
   }
   const abi = auditArch === AUDIT_ARCH_I386 ? 'i386' : auditArch === AUDIT_ARCH_X86_64 ? 'x86_64' : undefined;
   if (abi === undefined) return `no syscall table for architecture 0x${auditArch.toString(16)}`;
   const entry = lookupSyscall(abi, name);
-  return entry === undefined ? `unknown syscall "${name}" on ${abi}` : entry.nr;
+  return entry === undefined ? `unknown syscall ${quoteName(name)} on ${abi}` : entry.nr;
 }
 
 /** `ALLOW`, `ERRNO(EPERM)`, …, or undefined when the value has no text that reads back to it exactly. */

@@ -32,6 +32,15 @@ function stdinStats(): Stats | undefined {
   }
 }
 
+/**
+ * Refuses, as a `CliError`, an output file that is one of INPUTS however it is reached; for commands that should
+ * check before any work (`writeOutputFile` checks again when it writes).
+ */
+export async function refuseOutputOntoInput(outputFile: string, inputs: readonly OutputInput[]): Promise<void> {
+  const existing = await statOrUndefined(outputFile, true).catch(() => undefined);
+  if (existing !== undefined) await refuseInputAsOutput(outputFile, existing, inputs);
+}
+
 /** Refuses an output that is the same file as one of the inputs, however it is reached. */
 async function refuseInputAsOutput(outputFile: string, existing: Stats, inputs: readonly OutputInput[]): Promise<void> {
   for (const input of inputs) {

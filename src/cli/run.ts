@@ -1,12 +1,13 @@
 /** Dispatches argv to a command and turns every failure into a message and an exit code. */
 import { CliError, type CliIO } from './command.js';
 import { commands } from './commands/index.js';
+import { VERSION } from './version.js';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: seccomp-ts COMMAND [ARGS...]', '', 'commands:', ...lines, '',
-    "Run 'seccomp-ts COMMAND --help' for a command's options."].join('\n') + '\n';
+  return ['usage: seccomp-ts COMMAND [ARGS...]', '       seccomp-ts --version', '', 'commands:', ...lines, '',
+    "Run 'seccomp-ts COMMAND --help' for a command's options; 'seccomp-ts --version' (-V) prints the version."].join('\n') + '\n';
 }
 
 /** The longest line a message on stderr may have; anything past it is counted, not printed. */
@@ -28,6 +29,10 @@ export async function runCli(argv: readonly string[], cliIO: CliIO): Promise<num
   if (name === undefined) {
     io.stderr(help());
     return 2;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`seccomp-ts ${VERSION}\n`);
+    return 0;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(help());

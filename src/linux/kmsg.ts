@@ -36,10 +36,10 @@ function readRecords(fd: number, buffer: Buffer): string[] {
 }
 
 /**
- * Opens the kernel log positioned after its last record; undefined when this process may not read it (the error
- * code is given to `onDenied`).
+ * Opens the kernel log positioned after its last record (or at its oldest, `fromStart`); undefined when this
+ * process may not read it (the error code is given to `onDenied`).
  */
-export function openKernelLog(onDenied?: (code: string) => void): KernelLog | undefined {
+export function openKernelLog(onDenied?: (code: string) => void, fromStart = false): KernelLog | undefined {
   let fd: number;
   try {
     fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
@@ -49,7 +49,7 @@ export function openKernelLog(onDenied?: (code: string) => void): KernelLog | un
   }
   const buffer = Buffer.alloc(16384);
   try {
-    readRecords(fd, buffer); // skip what is there already
+    if (!fromStart) readRecords(fd, buffer); // skip what is there already
   } catch (err) {
     closeSync(fd);
     onDenied?.((err as NodeJS.ErrnoException).code ?? 'error');
@@ -59,4 +59,14 @@ export function openKernelLog(onDenied?: (code: string) => void): KernelLog | un
     readNew: () => readRecords(fd, buffer),
     close: () => closeSync(fd),
   };
+}
+
+/** Every record the kernel log holds now, oldest first, as message text. Throws the open error (EPERM) when not readable. */
+export function readKernelLog(): string[] {
+  const fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    return readRecords(fd, Buffer.alloc(16384));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,7 +2,8 @@
  * fast-check arbitraries for seccomp: syscalls per ABI, argument values biased toward a filter's own constants,
  * whole `seccomp_data`, policies and valid BPF programs.
  */
-import fc from 'fast-check';
+import type { Arbitrary } from 'fast-check';
+import fc from './fast-check.js';
 import type { Instruction, JumpCond, Program } from '../bpf/instructions.js';
 import { ins } from '../bpf/instructions.js';
 import { validate } from '../bpf/validator.js';
@@ -22,7 +23,7 @@ export interface SyscallSample {
 }
 
 /** Any syscall of the given ABIs (default: all three). */
-export function syscallArb(arches: ArchName | readonly ArchName[] = ['x86_64', 'i386', 'x32']): fc.Arbitrary<SyscallSample> {
+export function syscallArb(arches: ArchName | readonly ArchName[] = ['x86_64', 'i386', 'x32']): Arbitrary<SyscallSample> {
   const list = typeof arches === 'string' ? [arches] : arches;
   return fc.constantFrom(...list.flatMap((arch) => syscallTable(arch).map((e) => ({ arch, name: e.name, nr: e.nr as number }))));
 }
@@ -44,7 +45,7 @@ function boundariesOf(options: BiasOptions): number[] {
  * A 32-bit word: mostly a boundary value (a constant, c-1, c+1, 0, 0xffffffff), a constant with bits masked in
  * or out, or a uniformly random word.
  */
-export function wordArb(options: BiasOptions = {}): fc.Arbitrary<number> {
+export function wordArb(options: BiasOptions = {}): Arbitrary<number> {
   const boundaries = boundariesOf(options);
   const random = fc.integer({ min: 0, max: 0xffffffff });
   const near = fc.constantFrom(...boundaries);
@@ -60,7 +61,7 @@ export function wordArb(options: BiasOptions = {}): fc.Arbitrary<number> {
  * A 64-bit argument value: a biased low half with a high half of 0, all ones (a sign-extended negative),
  * a biased word (constants as high halves) or random bits.
  */
-export function argArb(options: BiasOptions = {}): fc.Arbitrary<bigint> {
+export function argArb(options: BiasOptions = {}): Arbitrary<bigint> {
   const word = wordArb(options);
   const high = fc.oneof(
     { weight: 6, arbitrary: fc.constant(0) },
@@ -71,7 +72,7 @@ export function argArb(options: BiasOptions = {}): fc.Arbitrary<bigint> {
 }
 
 /** Six argument values (see {@link argArb}). */
-export function argsArb(options: BiasOptions = {}): fc.Arbitrary<bigint[]> {
+export function argsArb(options: BiasOptions = {}): Arbitrary<bigint[]> {
   return fc.array(argArb(options), { minLength: 6, maxLength: 6 });
 }
 
@@ -92,7 +93,7 @@ export interface DataOptions extends BiasOptions {
  * A whole `seccomp_data` of a known ABI: a syscall of the table, a number near the program's constants, or any
  * number of the ABI (x32 numbers always carry the x32 bit, x86_64 numbers never).
  */
-export function seccompDataArb(options: DataOptions = {}): fc.Arbitrary<DataSample> {
+export function seccompDataArb(options: DataOptions = {}): Arbitrary<DataSample> {
   const arches = options.arches ?? (['x86_64', 'i386', 'x32'] as const);
   const word = wordArb(options);
   const arbs = arches.map((arch) => {
@@ -119,7 +120,7 @@ export function seccompDataArb(options: DataOptions = {}): fc.Arbitrary<DataSamp
  * The 16 words of a `seccomp_data` with any `arch` value (foreign ones included), biased toward a program's
  * constants: what a filter can be shown, for testing filters on inputs no ABI produces.
  */
-export function dataWordsArb(options: BiasOptions = {}): fc.Arbitrary<Uint32Array> {
+export function dataWordsArb(options: BiasOptions = {}): Arbitrary<Uint32Array> {
   const word = wordArb(options);
   const arch = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(AUDIT_ARCH_X86_64 as number, AUDIT_ARCH_I386 as number) },
@@ -150,8 +151,8 @@ export function sampleWords(d: DataSample): Uint32Array {
 const ERRNOS = [1, 13, 22, 38, 95, 97];
 
 /** Any action (ERRNO with a few common errnos, TRAP/TRACE with small data), or only the given kinds. */
-export function actionArb(kinds?: readonly Action['kind'][]): fc.Arbitrary<Action> {
-  const byKind: Record<Action['kind'], fc.Arbitrary<Action>> = {
+export function actionArb(kinds?: readonly Action['kind'][]): Arbitrary<Action> {
+  const byKind: Record<Action['kind'], Arbitrary<Action>> = {
     ALLOW: fc.constant<Action>({ kind: 'ALLOW' }),
     LOG: fc.constant<Action>({ kind: 'LOG' }),
     KILL_PROCESS: fc.constant<Action>({ kind: 'KILL_PROCESS' }),
@@ -185,7 +186,7 @@ export interface PolicyOptions {
 const OPS: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 
 /** A condition on one argument: any operator, 64 or 32 bits, values near a few shared constants. */
-export function conditionArb(): fc.Arbitrary<ArgCondition> {
+export function conditionArb(): Arbitrary<ArgCondition> {
   const value = fc.oneof(
     fc.constantFrom(0n, 1n, 2n, 10n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn),
     fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }),
@@ -206,7 +207,7 @@ export function conditionArb(): fc.Arbitrary<ArgCondition> {
 }
 
 /** A rule over the syscall pool, with up to three conditions. */
-export function ruleArb(options: PolicyOptions = {}): fc.Arbitrary<Rule> {
+export function ruleArb(options: PolicyOptions = {}): Arbitrary<Rule> {
   const pool = options.syscalls ?? COMMON_SYSCALLS;
   return fc.record({
     syscalls: fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 }),
@@ -216,7 +217,7 @@ export function ruleArb(options: PolicyOptions = {}): fc.Arbitrary<Rule> {
 }
 
 /** A policy: default and bad-arch actions, covered ABIs, rules. */
-export function policyArb(options: PolicyOptions = {}): fc.Arbitrary<Policy> {
+export function policyArb(options: PolicyOptions = {}): Arbitrary<Policy> {
   const arches = options.arches
     ? fc.constant(options.arches)
     : fc.uniqueArray(fc.constantFrom<ArchName>('x86_64', 'i386', 'x32'), { minLength: 1, maxLength: 3 });
@@ -250,7 +251,7 @@ const JUMP_VALUES = [
  * constants, ALU operations, forward jumps of every kind, returns of every action. Every program is checked
  * with the validator.
  */
-export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> {
+export function programArb(options: ProgramOptions = {}): Arbitrary<Program> {
   const maxLength = options.maxLength ?? 24;
   const opaque = options.opaque ?? true;
   const scratch = options.scratch ?? true;
@@ -261,7 +262,7 @@ export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> 
     { weight: 3, arbitrary: fc.integer({ min: 4, max: 9 }) },
     { weight: 1, arbitrary: fc.integer({ min: 2, max: 15 }) },
   );
-  type Gen = (room: number) => fc.Arbitrary<Instruction>;
+  type Gen = (room: number) => Arbitrary<Instruction>;
   const gens: { weight: number; gen: Gen }[] = [
     { weight: 4, gen: () => word.map((w) => ins.loadWord(4 * w)) },
     { weight: 6, gen: (room) => fc.tuple(fc.constantFrom<JumpCond>('jeq', 'jgt', 'jge', 'jset'), value,
@@ -274,7 +275,7 @@ export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> 
   ];
   if (opaque) {
     gens.push(
-      { weight: 1, gen: () => fc.tuple(fc.constantFrom('add', 'sub', 'or', 'xor', 'mul') as fc.Arbitrary<'add'>, value).map(([o, v]) => ins.alu(o, v)) },
+      { weight: 1, gen: () => fc.tuple(fc.constantFrom('add', 'sub', 'or', 'xor', 'mul') as Arbitrary<'add'>, value).map(([o, v]) => ins.alu(o, v)) },
       { weight: 1, gen: () => fc.integer({ min: 0, max: 31 }).map((v) => ins.alu('rsh', v)) },
       { weight: 1, gen: () => fc.constantFrom(ins.tax(), ins.txa(), ins.neg()) },
       { weight: 1, gen: (room) => fc.tuple(fc.constantFrom<JumpCond>('jeq', 'jgt', 'jge', 'jset'),
@@ -288,7 +289,7 @@ export function programArb(options: ProgramOptions = {}): fc.Arbitrary<Program> 
       { weight: 1, gen: () => fc.integer({ min: 0, max: 3 }).map((s) => ins.loadMem(s)) },
     );
   }
-  const lastRet: fc.Arbitrary<Instruction> = opaque
+  const lastRet: Arbitrary<Instruction> = opaque
     ? fc.oneof({ weight: 5, arbitrary: ret.map((r) => ins.ret(r)) }, { weight: 1, arbitrary: fc.constant(ins.retA()) })
     : ret.map((r) => ins.ret(r));
   return fc.integer({ min: 0, max: maxLength }).chain((n) => {

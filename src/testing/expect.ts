@@ -6,7 +6,7 @@
  * arguments: they are decided on the filter's symbolic paths, not on samples.
  */
 import { fromRaw, type Program } from '../bpf/instructions.js';
-import { instructionText } from '../bpf/text.js';
+import { disassembleLines } from '../bpf/disasm.js';
 import { compilePolicy } from '../compiler/compile.js';
 import { interpret } from '../emulator/interpreter.js';
 import type { Policy } from '../policy/types.js';
@@ -116,11 +116,11 @@ function inputText(arch: ArchName, words: Uint32Array): string {
   return `${arch} ${name ?? 'nr'}${name ? ` (nr ${hex(nr)})` : ` ${hex(nr)}`} args=[${args.join(', ')}] ip=${hex(u64(2))}`;
 }
 
-/** The instructions a run executed, one per line. */
+/** The instructions a run executed, one per line, with names as `disasm` prints them (`if (A == socket)`). */
 export function pathText(program: Program, words: Uint32Array, indent = '    '): string {
   const run = interpret(program, words, { trace: true });
-  const steps = run.trace ?? [];
-  return steps.map((s) => `${indent}${String(s.pc).padStart(4, '0')}: ${instructionText(s.instruction, s.pc)}`).join('\n');
+  const lines = disassembleLines(program);
+  return (run.trace ?? []).map((s) => `${indent}${String(s.pc).padStart(4, '0')}: ${lines[s.pc]?.text ?? ''}`).join('\n');
 }
 
 function describe(kinds: readonly ActionKind[]): string {

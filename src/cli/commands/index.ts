@@ -1,6 +1,7 @@
 /** Every CLI command, in the order `seccomp-ts --help` lists them. */
 import type { Command } from '../command.js';
 import { asmCommand } from './asm.js';
+import { auditCommand } from './audit.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diffCommand } from './diff.js';
@@ -28,4 +29,5 @@ export const commands: readonly Command[] = [
   usernsCommand,
   runCommand,
   recordCommandCli,
+  auditCommand,
 ];

@@ -1,6 +1,5 @@
 /** `seccomp-ts record`: runs a command and writes the profile that allows exactly the calls it made. */
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { resolve } from 'node:path';
 import { exportProfile } from '../../policy/oci/index.js';
 import { formatPolicyJson } from '../../policy/json.js';
 import { formatRecording, mergeRecordings, parseRecording, recordingPolicy, RecordingError, type Recording } from '../../record/recording.js';
@@ -11,22 +10,28 @@ import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { recordCommand, type RecordResult } from '../../linux/record.js';
 import { CommandNotFoundError } from '../../linux/spawn.js';
 import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
+import { refuseOutputOntoInput, writeOutputFile, type OutputInput } from '../output-file.js';
 import { RUN_FAILED, splitCommand } from './run.js';
 
 const FORMATS = ['oci', 'policy', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** Writes `text` to `path` through a temporary file beside it and a rename: the file is whole or untouched. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+/** `record`'s errors carry its own exit status (as `run`'s do), not the usual 2. */
+async function withRunStatus(work: Promise<void>): Promise<void> {
   try {
-    await writeFile(temporary, text, { flag: 'wx' });
-    await rename(temporary, path);
+    await work;
   } catch (err) {
-    await unlink(temporary).catch(() => undefined);
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`${path}: cannot write file${code ? ` (${code})` : ''}`, RUN_FAILED);
+    if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
+    throw err;
   }
+}
+
+/**
+ * Writes `text` to `path` as every `-o` is written (src/cli/output-file.ts): never onto one of INPUTS, and through
+ * a temporary file beside it and a rename, so the file is whole or untouched.
+ */
+export async function writeAtomically(path: string, text: string, inputs: readonly OutputInput[] = []): Promise<void> {
+  await withRunStatus(writeOutputFile(path, text, inputs));
 }
 
 async function readRecording(path: string, io: CliIO): Promise<Recording> {
@@ -135,6 +140,12 @@ export const recordCommandCli: Command = {
     }
     const earlier: Recording[] = [];
     for (const path of values.merge ?? []) earlier.push(await readRecording(path, io));
+    // Checked before CMD runs: a recording refused only once it is made would be lost.
+    const inputs: OutputInput[] = (values.merge ?? []).map((path) => ({ path, name: path === '-' ? '<stdin>' : path }));
+    for (const out of [values.output, values.counts]) if (out !== undefined) await withRunStatus(refuseOutputOntoInput(out, inputs));
+    if (values.output !== undefined && values.counts !== undefined && resolve(values.output) === resolve(values.counts)) {
+      throw new CliError(`record: -o and --counts name the same file (${values.output})`, RUN_FAILED);
+    }
 
     const [command, ...args] = cmd as [string, ...string[]];
     let result: RecordResult;
@@ -158,8 +169,8 @@ export const recordCommandCli: Command = {
       for (const w of rendered.warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
       for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (not x86_64, i386 or x32) are not in the profile\n`);
       if (result.ended !== undefined) io.stderr(`seccomp-ts: record: ${result.ended === 'timeout' ? `--timeout ${values.timeout} s passed` : `${result.ended} received`}: ${command} was ended; the profile holds the calls seen until then\n`);
-      if (values.counts !== undefined) await writeAtomically(values.counts, formatRecording(recording));
-      if (values.output !== undefined) await writeAtomically(values.output, rendered.text);
+      if (values.counts !== undefined) await writeAtomically(values.counts, formatRecording(recording), inputs);
+      if (values.output !== undefined) await writeAtomically(values.output, rendered.text, inputs);
       else io.stdout(rendered.text);
       io.stderr(`seccomp-ts: record: ${summary(recording)}${values.output !== undefined ? `; ${format} written to ${values.output}` : ''}\n`);
     } finally {
