@@ -31,8 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-compile-'));
 describe('golden disassembly of compiled policies (linear dispatch, no optimizer)', () => {
   it('small policy', () => {
     const { program, warnings } = compilePolicy(small);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.code).toBe('socketcall-denied');
+    expect(warnings.map((w) => w.code)).toEqual(['socketcall-denied', 'unfiltered']);
     expect(warnings[0]?.message).toMatch(/i386: .*socketcall is denied with ERRNO\(EPERM\)/);
     expectGolden('small.asm', disassemble(program));
   });
@@ -155,14 +154,20 @@ describe('compile warnings', () => {
   const SOCKETCALL_HOLE = 'seccomp-ts: warning: i386: socket() is restricted by its arguments, but socketcall() reaches ' +
     'socket() with arguments in user memory that no filter can read, and this policy gives socketcall ALLOW: the ' +
     'restriction can be bypassed on i386 (tune deny:socketcall to close the hole)\n';
+  const UPROBE_DENIED = "seccomp-ts: warning: x86_64: the kernel runs no seccomp filter for uprobe (336), so this policy's " +
+    'ERRNO(EPERM) for it is never applied: it always goes through\n';
+  const UPROBES_DENIED = 'seccomp-ts: warning: x86_64: the kernel runs no seccomp filter for uretprobe (335) or uprobe (336), so ' +
+    "this policy's ERRNO(EPERM) for them is never applied: they always go through\n";
   it('docker-default: names resolved per ABI are not warned about; the socketcall hole is, in one line', async () => {
     for (const extra of [[], ['--arch', 'x86_64', '--arch', 'i386'], ['--verbose']]) {
       const r = await cli(['compile', '--profile', 'docker-default', '--format', 'asm', ...extra]);
       expect(r.code).toBe(0);
-      expect(r.stderr).toBe(SOCKETCALL_HOLE);
+      expect(r.stderr).toBe(SOCKETCALL_HOLE + UPROBE_DENIED);
     }
     const closed = await cli(['compile', '--profile', 'docker-default', '--format', 'asm', '--tune', 'deny:socketcall']);
-    expect(closed.stderr).toBe('');
+    expect(closed.stderr).toBe(UPROBE_DENIED);
+    const uprobe = await cli(['compile', '--profile', 'docker-default', '--format', 'asm', '--tune', 'deny:socketcall', '--tune', 'allow:uprobe']);
+    expect(uprobe.stderr).toBe('');
   });
   it('a Docker/OCI profile file: no warning for names missing on some ABIs', async () => {
     const path = join(dir, 'per-abi.json');
@@ -170,7 +175,7 @@ describe('compile warnings', () => {
       syscalls: [{ names: ['read', 'mmap2', 'chown32', 'fcntl64', 'stat64', 'lstat64', 'newfstatat'], action: 'SCMP_ACT_ALLOW' }] }));
     const r = await cli(['compile', path, '--format', 'asm']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toBe(UPROBES_DENIED);
   });
   it('a hand-written policy: one short line naming the count and a few names; --verbose lists all', async () => {
     const path = join(dir, 'per-abi-policy.json');
@@ -179,10 +184,10 @@ describe('compile warnings', () => {
     const r = await cli(['compile', path, '--format', 'asm']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('seccomp-ts: warning: 6 syscalls exist on only some of the covered ABIs and apply where they ' +
-      'exist: mmap2, chown32, fcntl64, stat64, lstat64 and 1 more (--verbose lists them)\n');
+      'exist: mmap2, chown32, fcntl64, stat64, lstat64 and 1 more (--verbose lists them)\n' + UPROBES_DENIED);
     const v = await cli(['compile', path, '--format', 'asm', '--verbose']);
     expect(v.stderr).toBe('seccomp-ts: warning: 6 syscalls exist on only some of the covered ABIs and apply where they ' +
-      'exist: not on x86_64: mmap2, chown32, fcntl64, stat64, lstat64; not on i386: newfstatat\n');
+      'exist: not on x86_64: mmap2, chown32, fcntl64, stat64, lstat64; not on i386: newfstatat\n' + UPROBES_DENIED);
     expect(v.stdout).toBe(r.stdout);
   });
 });

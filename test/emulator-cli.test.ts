@@ -104,7 +104,10 @@ describe('seccomp-ts emu', () => {
   it('warns that the kernel runs no filter for uretprobe', async () => {
     const r = await cli(['emu', file, 'uretprobe']);
     expect(r.stdout).toBe('ALLOW\n');
-    expect(r.stderr).toMatch(/runs no seccomp filter for x86_64 syscall 335 \(uretprobe\)/);
+    expect(r.stderr).toBe('note: Linux runs no seccomp filter for x86_64 uretprobe (335): the call goes through whatever the filter says\n');
+    const batch = await cli(['emu', file, '--batch'], 'x86_64 uprobe\nx32 uprobe\nx86_64 read\n');
+    expect(batch.stdout.split('\n')[0]).toMatch(/^\S+  # not applied: Linux runs no seccomp filter for x86_64 uprobe \(336\)/);
+    expect(batch.stdout.split('\n').slice(1)).not.toContain(expect.stringContaining('#'));
   });
 
   it('runs a policy file, compiled first', async () => {

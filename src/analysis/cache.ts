@@ -6,6 +6,7 @@
  *
  * This module repeats that walk rule for rule on the program's raw instructions.
  */
+import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import { toRaw, type Program, type RawInstruction } from '../bpf/instructions.js';
 import * as op from '../bpf/opcodes.js';
 import { OFFSET_ARCH, OFFSET_NR } from '../bpf/seccomp-data.js';
@@ -100,7 +101,7 @@ export interface CacheOptions {
   readonly nativePassthrough?: readonly number[];
 }
 
-const UPROBE_PASSTHROUGH = [335, 336];
+const UPROBE_PASSTHROUGH = [...UNFILTERED_X86_64_SYSCALLS.keys()];
 
 function toRanges(numbers: readonly number[]): Interval[] {
   const out: [number, number][] = [];

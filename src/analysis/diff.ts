@@ -3,6 +3,7 @@
  * concrete witness input. Built on the product of the two programs' symbolic path sets: two filters are reported
  * equivalent only when every pair of paths that can meet returns the same value.
  */
+import { isUnfiltered, unfilteredNote, UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import type { Program } from '../bpf/instructions.js';
 import { compileFilter } from '../emulator/executor.js';
 import { syscallTable } from '../syscalls/resolve.js';
@@ -284,6 +285,12 @@ export function witnessText(w: Witness): string {
 }
 
 /** The diff as text: one line per class of inputs, plus a witness. */
+/** The numbers of a difference that Linux never filters (x86_64 uretprobe and uprobe). */
+export function unfilteredIn(x: Difference): number[] {
+  if (x.abi !== 'x86_64') return [];
+  return [...UNFILTERED_X86_64_SYSCALLS.keys()].filter((nr) => isUnfiltered(x.abi, nr) && x.numbers.some(([lo, hi]) => nr >= lo && nr <= hi));
+}
+
 export function diffText(d: DiffResult, labels: readonly [string, string] = ['A', 'B']): string {
   if (d.equivalent) return 'equivalent: the filters return the same value for every input\n';
   const lines: string[] = [];
@@ -299,6 +306,7 @@ export function diffText(d: DiffResult, labels: readonly [string, string] = ['A'
     if (allNumbers && x.archValues) what = '';
     lines.push(`${abi}${what ? ` ${what}` : ''}: ${labels[0]} ${x.actionA}, ${labels[1]} ${x.actionB}${cond}`);
     lines.push(`    witness: ${witnessText(x.witness)}`);
+    for (const nr of unfilteredIn(x)) lines.push(`    note: ${unfilteredNote(nr)}: this difference has no effect for it`);
   }
   if (!d.exhaustive) {
     lines.push(`note: the comparison is not exhaustive (${d.reasons.join('; ')})${d.differences.length === 0 ? ': no difference found, but equivalence is not shown' : ''}`);

@@ -6,6 +6,7 @@
  * hand-written) as well as ours. Where the filter does something that cannot be summarised exactly (comparisons
  * on computed values, RET A of input data), the affected syscalls are sampled instead and say so.
  */
+import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import type { Program } from '../bpf/instructions.js';
 import { SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
 import type { ArchName } from '../syscalls/arch.js';
@@ -441,6 +442,7 @@ export function explanationText(e: Explanation): string {
       lines.push(`${head}${nrPart}: ${g.text}`);
     }
   }
+  if (e.abis.includes('x86_64')) lines.push(unfilteredLine());
   if (!e.exact) lines.push(`note: not every verdict could be derived exactly (${e.reasons.join('; ')}); those lines are sampled`);
   return `${lines.join('\n')}\n`;
 }
@@ -451,10 +453,17 @@ function firstNr(g: ExplainGroup): number {
   return Math.min(a, b, g.archValues?.[0]?.[0] ?? Infinity);
 }
 
+/** The line `explain` adds for the x86_64 calls Linux never filters, whatever the lines above say of them. */
+export function unfilteredLine(): string {
+  const calls = [...UNFILTERED_X86_64_SYSCALLS].map(([nr, name]) => `${name} (${nr})`).join(', ');
+  return `x86_64 ${calls}: never filtered: Linux runs no seccomp filter for them, so they go through whatever the filter says`;
+}
+
 /** The explanation as a JSON-ready object (64-bit values as hexadecimal strings). */
 export function explanationJson(e: Explanation): unknown {
   return JSON.parse(JSON.stringify({
     exact: e.exact, reasons: e.reasons, paths: e.paths,
+    ...(e.abis.includes('x86_64') && { unfiltered: [...UNFILTERED_X86_64_SYSCALLS].map(([nr, name]) => ({ abi: 'x86_64', nr, name })) }),
     groups: e.groups.map((g) => ({
       abi: g.abi, syscalls: g.syscalls, unnamed: g.unnamed, ...(g.archValues && { archValues: g.archValues }),
       text: g.text,

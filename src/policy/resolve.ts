@@ -5,6 +5,7 @@
  */
 import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../syscalls/actions.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import { at, PolicyError } from './errors.js';
 import { compareVerdicts } from './precedence.js';
 import { formatAction, lookupSyscall, maxSyscallNr, quoteName, resolveSyscall } from './syscalls.js';
@@ -86,10 +87,6 @@ export interface ResolvedPolicy {
 
 export const DEFAULT_BAD_ARCH_ACTION: Action = { kind: 'KILL_PROCESS' };
 
-/**
- * x86_64 calls Linux never shows to a seccomp filter (`seccomp_uprobe_exception`): rules on them decide nothing.
- */
-const UNFILTERED_X86_64: ReadonlyMap<number, string> = new Map([[335, 'uretprobe'], [336, 'uprobe']]);
 
 const OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq']);
 
@@ -308,14 +305,23 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
   }
 
   const x64 = perAbi.get('x86_64');
-  for (const [nr, name] of UNFILTERED_X86_64) {
-    const rules = x64?.get(nr);
-    if (rules === undefined) continue;
-    // Only worth saying when the policy means something other than ALLOW for the call.
-    const allowed = rules.some((r) => r.action.kind === 'ALLOW' && r.conditions.length === 0);
-    const meansOther = rules.some((r) => r.action.kind !== 'ALLOW') || (!allowed && defaultAction.kind !== 'ALLOW');
-    if (meansOther) {
-      warnings.push({ code: 'unfiltered', message: `x86_64: the kernel runs no seccomp filter for ${name} (${nr}), so rules naming it have no effect there` });
+  if (x64 !== undefined) {
+    // Linux runs no filter for these calls: say so when the policy means anything but ALLOW for them.
+    const denied: string[] = [];
+    const verdicts = new Set<string>();
+    for (const [nr, name] of UNFILTERED_X86_64_SYSCALLS) {
+      const rules = x64.get(nr) ?? [];
+      const allowed = rules.some((r) => r.action.kind === 'ALLOW' && r.conditions.length === 0);
+      const others = rules.filter((r) => r.action.kind !== 'ALLOW').map((r) => formatAction(r.action));
+      if (!allowed && defaultAction.kind !== 'ALLOW') others.push(formatAction(defaultAction));
+      if (others.length === 0) continue;
+      denied.push(`${name} (${nr})`);
+      for (const v of others) verdicts.add(v);
+    }
+    if (denied.length > 0) {
+      const them = denied.length === 1 ? 'it' : 'them';
+      warnings.push({ code: 'unfiltered', message: `x86_64: the kernel runs no seccomp filter for ${denied.join(' or ')}, so this policy's ` +
+        `${[...verdicts].join(' or ')} for ${them} is never applied: ${denied.length === 1 ? 'it always goes' : 'they always go'} through` });
     }
   }
 

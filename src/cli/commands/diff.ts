@@ -1,5 +1,5 @@
 /** `seccomp-ts diff`: where two filters (or policies) decide differently, with a witness for each difference. */
-import { diffPrograms, diffText, type DiffResult } from '../../analysis/diff.js';
+import { diffPrograms, diffText, unfilteredIn, type DiffResult } from '../../analysis/diff.js';
 import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
@@ -19,6 +19,7 @@ function diffJson(d: DiffResult): unknown {
       a: { verdict: x.verdictA, action: x.actionA },
       b: { verdict: x.verdictB, action: x.actionB },
       witness: { arch: x.witness.arch, nr: x.witness.nr, args: x.witness.args, instructionPointer: x.witness.instructionPointer },
+      ...(unfilteredIn(x).length > 0 && { unfiltered: unfilteredIn(x) }),
     })),
   }, bigintReplacer));
 }
@@ -48,7 +49,8 @@ export const diffCommand: Command = {
     'options:',
     '  --arch ABI   compare only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
     '  --json       {"equivalent", "exhaustive", "reasons", "differences": [{"abi", "syscalls", "numbers", "when",',
-    '               "a": {"verdict", "action"}, "b": {...}, "witness": {"arch", "nr", "args", "instructionPointer"}}]}',
+    '               "a": {"verdict", "action"}, "b": {...}, "witness": {"arch", "nr", "args", "instructionPointer"},',
+    '               "unfiltered": [NR] where it covers x86_64 uretprobe/uprobe, which Linux never filters}]}',
     profileOptionHelp(13).replace('instead of FILE', 'as A'),
     '  --unoptimized  compile policies with linear dispatch and no optimizer passes (refused when A and B are both filters)',
     '  --timeout S  give up after S seconds (exit status 3; default: no limit)',

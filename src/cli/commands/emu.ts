@@ -1,4 +1,5 @@
 /** `seccomp-ts emu`: what a filter decides for a syscall, one call or a batch from stdin. */
+import { unfilteredNote } from '../../syscalls/unfiltered.js';
 import type { Program } from '../../bpf/instructions.js';
 import { namingContext } from '../../bpf/disasm.js';
 import { instructionText, lineLabel } from '../../bpf/text.js';
@@ -8,7 +9,6 @@ import {
   callData,
   compileFilter,
   interpret,
-  UNFILTERED_X86_64_SYSCALLS,
   verdictOf,
   type Interpretation,
   type SeccompData,
@@ -97,8 +97,7 @@ function verdictJson(data: SeccompData, r: { raw: number; executed: number; acti
 }
 
 function bypassNote(data: SeccompData): string {
-  return `note: Linux runs no seccomp filter for x86_64 syscall ${data.nr} (${UNFILTERED_X86_64_SYSCALLS.get(data.nr)}): ` +
-    'the call is let through whatever the filter says\n';
+  return `note: ${unfilteredNote(data.nr)}\n`;
 }
 
 function runOne(program: Program, data: SeccompData, trace: boolean, json: boolean, io: CliIO): void {
@@ -144,7 +143,9 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
   for (const data of probes) {
     const r = filter.runCounting(data);
     const { action } = verdictOf(r.raw);
-    out.push(json ? JSON.stringify(verdictJson(data, { ...r, action })) : formatAction(action));
+    // In text the verdict stays first on its line; a `#` comment says when the kernel never applies it.
+    const note = bypassesFilters(data) ? `  # not applied: ${unfilteredNote(data.nr)}` : '';
+    out.push(json ? JSON.stringify(verdictJson(data, { ...r, action })) : `${formatAction(action)}${note}`);
   }
   if (out.length > 0) io.stdout(`${out.join('\n')}\n`);
 }

@@ -1,6 +1,7 @@
 /** `seccomp-ts explain`: any filter (or a policy, compiled first) as per-ABI, per-syscall conditions → verdict. */
 import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
+import { isUnfiltered, unfilteredNote } from '../../syscalls/unfiltered.js';
 import { lookupSyscall, quoteName, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
 import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
@@ -38,7 +39,10 @@ function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean
       const group = e.groups.find((g) => g.abi === abi && (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
       if (!group) continue;
       const name = syscallName(abi, nr) ?? `0x${nr.toString(16)}`;
-      lines.push(json ? JSON.stringify({ abi, syscall: name, nr, text: group.text, exact: group.behaviour.exact }) : `${abi} ${name}: ${group.text}`);
+      const unfiltered = isUnfiltered(abi, nr);
+      lines.push(json
+        ? JSON.stringify({ abi, syscall: name, nr, text: group.text, exact: group.behaviour.exact, ...(unfiltered && { filtered: false }) })
+        : `${abi} ${name}: ${group.text}${unfiltered ? ` (not applied: ${unfilteredNote(nr)})` : ''}`);
     }
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';

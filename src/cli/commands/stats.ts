@@ -11,6 +11,7 @@ import { decodeAction } from '../../syscalls/actions.js';
 import { formatAction } from '../../syscalls/action-text.js';
 import { ARCH_NAMES, type ArchName } from '../../syscalls/arch.js';
 import { syscallTable } from '../../syscalls/resolve.js';
+import { isUnfiltered } from '../../syscalls/unfiltered.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 
@@ -29,6 +30,11 @@ export interface AbiStats {
    * allows them on a path that reads only nr and arch). Always 0 for x32, which the kernel never caches.
    */
   readonly kernelCached: number;
+  /**
+   * Syscalls of the table Linux never runs a filter for (x86_64 uretprobe and uprobe), counted apart: they are
+   * in none of the figures above, and their verdict here is what the filter says but is never applied.
+   */
+  readonly unfiltered: readonly { readonly nr: number; readonly name: string; readonly verdict: string }[];
 }
 
 export interface FilterStats {
@@ -53,15 +59,22 @@ export function filterStats(program: Program, abis: readonly ArchName[] = ARCH_N
       let max = 0;
       let cached = 0;
       const verdicts: Record<string, number> = {};
+      const unfiltered: { nr: number; name: string; verdict: string }[] = [];
+      let counted = 0;
       for (const entry of table) {
         const run = filter.runCounting(seccompData({ arch: abi, nr: entry.nr }));
+        if (isUnfiltered(abi, entry.nr)) {
+          unfiltered.push({ nr: entry.nr, name: entry.name, verdict: formatAction(decodeAction(run.raw)) });
+          continue;
+        }
+        counted++;
         total += run.executed;
         max = Math.max(max, run.executed);
         const text = formatAction(decodeAction(run.raw));
         verdicts[text] = (verdicts[text] ?? 0) + 1;
         if (cachedBy[abi].has(entry.nr)) cached++;
       }
-      return { abi, syscalls: table.length, meanExecuted: total / table.length, maxExecuted: max, verdicts, kernelCached: cached };
+      return { abi, syscalls: counted, meanExecuted: total / counted, maxExecuted: max, verdicts, kernelCached: cached, unfiltered };
     }),
   };
 }
@@ -75,11 +88,14 @@ export function filterStatsText(stats: FilterStats, title: string): string {
   const head = ['ABI', 'syscalls', 'mean', 'max', 'kernel-cached', 'verdicts'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ');
+  const apart = stats.abis.filter((a) => a.unfiltered.length > 0).map((a) =>
+    `${a.abi} ${a.unfiltered.map((u) => `${u.name} (${u.nr}): ${u.verdict}`).join(', ')}: counted apart, never filtered (Linux runs no seccomp filter for them)`);
   return [
     `${title}: ${stats.instructions} instruction${stats.instructions === 1 ? '' : 's'}`,
     'executed instructions per syscall: every number of each ABI\'s table, arguments zero',
     line(head),
     ...rows.map(line),
+    ...apart,
   ].join('\n') + '\n';
 }
 
@@ -99,7 +115,9 @@ export const statsCommand: Command = {
     profileOptionHelp(16),
     '  --arch ABI      report only this ABI (x86_64, i386, x32); repeatable',
     '  --unoptimized   compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
-    '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached"}]}',
+    '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached",',
+    '                  "unfiltered": [{"nr", "name", "verdict"}]}]}; x86_64 uretprobe and uprobe, which Linux never',
+    '                  filters, are counted apart',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
