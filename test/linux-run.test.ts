@@ -157,11 +157,30 @@ describe('seccomp-ts run (the CLI)', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^seccomp-ts: run: mkdir was killed by its seccomp filter \(SIGSYS\)/);
       if (process.getuid?.() === 0 && !unprivileged) expect(lines[0]).toContain('the filter returned KILL_PROCESS for mkdir (x86_64)');
+      const signalled = cliProcess(['run', files.eperm, '--', 'sh', '-c', 'kill -USR1 $$'], { unprivileged });
+      expect([signalled.status, signalled.stderr]).toEqual([128 + 10, '']);
       const complained = cliProcess(['run', '--complain', files.kill, '--', 'mkdir', dir], { unprivileged });
       expect(complained.status).toBe(0);
       expect(existsSync(dir)).toBe(true);
     }, 60_000);
   }
+});
+
+describe('seccomp-ts run and signals', () => {
+  itWhen(kernelMissing, 'SIGTERM to run reaches the command; run exits with its status and leaves nothing running', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_MAIN } = await import('./support/live.js');
+    const { createRequire } = await import('node:module');
+    const tsx = `file://${createRequire(import.meta.url).resolve('tsx')}`;
+    const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'run', files.eperm, '--', 'sleep', '41.5'], { stdio: 'ignore' });
+    const pgrep = () => spawnSync('pgrep', ['-f', '^sleep 41.5$'], { encoding: 'utf8' }).stdout.trim();
+    for (let i = 0; i < 200 && pgrep() === ''; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pgrep()).not.toBe('');
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(143);
+    expect(pgrep()).toBe('');
+  }, 60_000);
 });
 
 interface Piped { status: number; stdout: Buffer; stderr: Buffer; result: Awaited<ReturnType<typeof runFiltered>> }

@@ -1,5 +1,6 @@
 /** Recordings (pure): counting, merging, JSON round trip, and the policy that allows exactly what was seen. */
 import fc from 'fast-check';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { interpret } from '../src/emulator/interpreter.js';
@@ -83,5 +84,37 @@ describe('recordings', () => {
     expect(() => parseRecording({ defaultAction: 'SCMP_ACT_ALLOW' })).toThrow(RecordingError);
     expect(() => parseRecording({ seccompTsRecording: 1, runs: [], abis: { x86_64: { nosuchcall: { count: 1 } } } })).toThrow('$.abis.x86_64.nosuchcall: no syscall of this name on x86_64');
     expect(() => parseRecording({ seccompTsRecording: 1, runs: [], abis: { x86_64: { read: { count: -1 } } } })).toThrow('$.abis.x86_64.read');
+  });
+});
+
+describe('seccomp-ts record: refusals before anything runs', () => {
+  it('names the bad flag or file, with status 125, and starts no command', async () => {
+    const { cli } = await import('./support/cli.js');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-record-cli-'));
+    try {
+      const marker = join(dir, 'ran');
+      const profile = join(dir, 'profile.json');
+      writeFileSync(profile, '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}');
+      const cases: [string[], string][] = [
+        [['record', 'touch', marker], "record: put the command after '--'"],
+        [['record', '--format', 'xml', '--', 'touch', marker], "record: unknown format 'xml' (one of oci, policy, json)"],
+        [['record', '--default-action', 'ALLOW', '--', 'touch', marker], 'record: --default-action ALLOW would allow everything'],
+        [['record', '--default-action', 'ERRNO(EBOGUS)', '--', 'touch', marker], 'record: --default-action: unknown errno "EBOGUS"'],
+        [['record', '--timeout', 'soon', '--', 'touch', marker], "record: --timeout: expected a positive number of seconds, got 'soon'"],
+        [['record', '--merge', profile, '--', 'touch', marker], `${profile}: $: not a seccomp-ts recording`],
+      ];
+      for (const [argv, message] of cases) {
+        const r = await cli(argv);
+        expect(r.code, argv.join(' ')).toBe(125);
+        expect(r.stderr).toContain(message);
+        expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      }
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

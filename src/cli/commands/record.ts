@@ -157,7 +157,10 @@ export const recordCommandCli: Command = {
       throw err;
     }
     if (Object.keys(result.recording.abis).length === 0) {
-      io.stderr(`seccomp-ts: record: no call of ${command} was seen (it did not start); nothing written\n`);
+      const foreign = Object.keys(result.otherArches);
+      io.stderr(foreign.length > 0
+        ? `seccomp-ts: record: every call of ${command} was of audit arch ${foreign.map((a) => `0x${a}`).join(', ')}, and profiles are made for x86_64, i386 and x32 only; nothing written\n`
+        : `seccomp-ts: record: no call of ${command} was seen (it did not start); nothing written\n`);
       return result.status === 0 ? RUN_FAILED : result.status;
     }
     // Signals that arrive while the files are written must not leave one half-written.
