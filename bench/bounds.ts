@@ -14,12 +14,12 @@
 import { pathToFileURL } from 'node:url';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { lowerPolicy } from '../src/compiler/lower.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
-import { filterStats } from '../src/cli/commands/stats.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
+import { filterStats } from '../src/analysis/stats.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
-import { getProfile } from '../src/profiles/index.js';
+import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import type { ArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';

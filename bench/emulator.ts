@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ins, type Instruction, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/index.js';
 import { callData, compileFilter, interpret } from '../src/emulator/index.js';
-import { getProfile } from '../src/profiles/index.js';
+import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import { AUDIT_ARCH_X86_64, type ArchName } from '../src/syscalls/arch.js';
 import { resolveSyscall, syscallTable } from '../src/syscalls/resolve.js';

@@ -6,10 +6,10 @@
  * the manner of Firecracker's).
  */
 import { DOCKER_DEFAULT_CAPABILITIES, importDockerDefault } from '../src/policy/oci/index.js';
-import { getProfile, listProfiles } from '../src/profiles/index.js';
+import { getProfile, listProfiles } from '../src/policy/profiles/index.js';
 import type { ArgCondition, Policy, Rule } from '../src/policy/types.js';
 import type { Action } from '../src/syscalls/actions.js';
-import type { RangeDispatchOptions } from '../src/compiler/dispatch/range.js';
+import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 
 export interface BenchProfile {
   readonly name: string;

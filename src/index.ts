@@ -39,7 +39,7 @@ export {
   type ConditionJson, type Tuning, type TuneOptions, type ResolvedPolicy, type ResolvedAbi,
   type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
-export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './profiles/index.js';
+export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
   dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
@@ -51,14 +51,15 @@ export {
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
 } from './compiler/index.js';
+export { performanceCompileOptions } from './compiler/performance.js';
 export {
-  optimizeProgram, optimizerPass, performanceCompileOptions, ALL_OPTIMIZATIONS, NO_OPTIMIZATIONS, type OptimizeOptions,
+  optimizeProgram, optimizerPass, ALL_OPTIMIZATIONS, NO_OPTIMIZATIONS, type OptimizeOptions,
 } from './compiler/optimize/index.js';
 export { lowerCaseChains, MIN_CASE_CHAIN } from './compiler/optimize/cases.js';
 export {
   rangeDispatch, rangeTreeDispatch, dispatchRuns, emitValueSearch, type RangeDispatchOptions, type ValueRun, type DispatchRun,
   type DispatchOutcome,
-} from './compiler/dispatch/range.js';
+} from './compiler/dispatch/index.js';
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
   cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, actionText,

@@ -7,7 +7,7 @@ import { disassemble } from '../src/bpf/disasm.js';
 import { compilePolicy } from '../src/compiler/index.js';
 import { interpret, seccompData } from '../src/emulator/index.js';
 import { arg, arg32, evaluatePolicy, policy, policyFromJson, formatPolicyJson } from '../src/policy/index.js';
-import { getProfile } from '../src/profiles/index.js';
+import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import { cli } from './support/cli.js';

@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { compilePolicy } from '../src/compiler/index.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { evaluatePolicy, HARDENED_EPERM_SYSCALLS } from '../src/policy/index.js';
-import { getProfile } from '../src/profiles/index.js';
+import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction, type Action } from '../src/syscalls/actions.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, CompileError, linearDispatch } from '../src/compiler/index.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { evaluatePolicy, policy, arg, arg32, tunePolicy, HARDENED_EPERM_SYSCALLS } from '../src/policy/index.js';
-import { getProfile } from '../src/profiles/index.js';
+import { getProfile } from '../src/policy/profiles/index.js';
 import { interpret, seccompData } from '../src/emulator/index.js';
 import { validate } from '../src/bpf/validator.js';
 import { encodeAction, type Action } from '../src/syscalls/actions.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect } from 'vitest';
 import { compilePolicy } from '../src/compiler/index.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { compileFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { DOCKER_DEFAULT_CAPABILITIES, DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../src/compiler/index.js';
-import { performanceCompileOptions } from '../src/compiler/optimize/index.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { compileFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { DOCKER_DEFAULT_CAPABILITIES, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';

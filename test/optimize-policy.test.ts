@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compilePolicy } from '../src/compiler/compile.js';
-import { performanceCompileOptions, NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize/index.js';
-import type { RangeDispatchOptions } from '../src/compiler/dispatch/range.js';
+import { NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize/index.js';
+import { performanceCompileOptions } from '../src/compiler/performance.js';
+import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
 import { compileFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ins, type Program } from '../src/bpf/instructions.js';
 import { encodeProgram } from '../src/bpf/encode.js';
-import { filterStats } from '../src/cli/commands/stats.js';
+import { filterStats } from '../src/analysis/stats.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
 import { cli } from './support/cli.js';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../src/policy/index.js';
 import { dockerDefaultPolicy } from '../src/policy/oci/docker-default.js';
-import { findProfile, getProfile, listProfiles, registerProfile } from '../src/profiles/index.js';
+import { findProfile, getProfile, listProfiles, registerProfile } from '../src/policy/profiles/index.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,7 +4,7 @@ import {
   arg, arg32, callAbi, evaluatePolicy, formatPolicyJson, parseTuning, policy, policyFromJson, policyToJson,
   PolicyError, partialSyscallsMessage, policyWarnings, resolvePolicy, tunePolicy, HARDENED_EPERM_SYSCALLS,
 } from '../src/policy/index.js';
-import { getProfile, listProfiles, registerProfile } from '../src/profiles/index.js';
+import { getProfile, listProfiles, registerProfile } from '../src/policy/profiles/index.js';
 import { resolveSyscall } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';
 import { callArb, policyArb } from './compiler-arbitraries.js';

@@ -7,14 +7,14 @@ import { ProgramFormatError } from '../bpf/format-error.js';
 import { detectFormat, PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../bpf/formats.js';
 import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
-import { performanceCompileOptions } from '../compiler/optimize/index.js';
+import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
 import { policyFromJsonText } from '../policy/json.js';
 import { loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
 import { JsonSyntaxError, parseJson } from '../policy/oci/json.js';
 import type { Policy } from '../policy/types.js';
-import { findProfile, getProfile, listProfiles } from '../profiles/index.js';
+import { findProfile, getProfile, listProfiles } from '../policy/profiles/index.js';
 import { CliError, inputName, readInput, type CliIO } from './command.js';
 import type { OutputInput } from './output-file.js';
 

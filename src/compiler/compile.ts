@@ -17,7 +17,7 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT
 import { resolvePolicy, type PolicyWarning } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import type { Decision } from './conditions.js';
-import { linearDispatch, type DispatchCase, type DispatchStrategy } from './dispatch.js';
+import { linearDispatch, type DispatchCase, type DispatchStrategy } from './dispatch/index.js';
 import { lowerPolicy, type Body, type LoweredSection } from './lower.js';
 
 /** A whole-program rewrite (an optimizer pass); its output must mean the same as its input. */

@@ -4,5 +4,6 @@ export {
 } from './compile.js';
 export {
   linearDispatch, type DispatchStrategy, type DispatchSection, type DispatchCase, type DispatchEmitter,
-} from './dispatch.js';
+} from './dispatch/index.js';
 export type { Decision, WordTest } from './conditions.js';
+export { performanceCompileOptions } from './performance.js';

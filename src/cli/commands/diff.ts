@@ -3,7 +3,7 @@ import { diffPrograms, diffText, unfilteredIn, type DiffResult } from '../../ana
 import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
-import { analysisFailure, budgetOptions, checked, parseAbis } from './explain.js';
+import { analysisFailure, budgetOptions, checked, parseAbis } from '../options.js';
 
 function diffJson(d: DiffResult): unknown {
   return JSON.parse(JSON.stringify({

@@ -16,7 +16,7 @@ import {
 import { formatAction, parseArch, type ArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
 import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, sourceOf, type Source } from '../inputs.js';
-import { archOption } from './resolve.js';
+import { archOption } from '../options.js';
 
 const usage = (): string => [
   'usage: seccomp-ts emu FILE|-|profile:NAME SYSCALL [ARG...] [--arch ARCH] [--ip ADDR] [--trace] [--json]',

@@ -3,23 +3,9 @@ import { explain, explanationJson, explanationText, type Explanation } from '../
 import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
 import { isUnfiltered, unfilteredNote } from '../../syscalls/unfiltered.js';
 import { lookupSyscall, quoteName, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
-import { ABI_NAMES, type AbiName } from '../../analysis/partition.js';
-import { AnalysisError, checkStructure } from '../../analysis/symbolic.js';
-import { AnalysisTimeout, progressText, type BudgetOptions } from '../../analysis/budget.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, type LoadedFilter } from '../inputs.js';
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** Refuses a program the kernel would not load, naming the file, the instruction and the rule. */
-export function checked(loaded: LoadedFilter): LoadedFilter {
-  try {
-    checkStructure(loaded.program);
-  } catch (err) {
-    throw new CliError(`${loaded.name}: ${describe(err)}`);
-  }
-  return loaded;
-}
+import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
+import { analysisFailure, budgetOptions, checked, parseAbis } from '../options.js';
 
 /** One line per requested syscall and ABI: `x86_64 socket: ...` (or JSON objects, one per line). */
 function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean): string {
@@ -58,39 +44,6 @@ function checkSyscallNames(syscalls: readonly string[]): void {
     const near = [...new Set(ARCH_NAMES.flatMap((a) => suggestSyscalls(a, text)))].slice(0, 3);
     throw new CliError(`explain: --syscall: unknown syscall ${quoteName(text)}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);
   }
-}
-
-/** Exit status when `--timeout` passes. */
-export const TIMEOUT_EXIT = 3;
-
-/** `--timeout SECONDS` and progress lines on stderr, as options of the analysis. */
-export function budgetOptions(timeout: string | undefined, command: string, io: { stderr(text: string): void }): BudgetOptions {
-  let timeoutMs: number | undefined;
-  if (timeout !== undefined) {
-    const seconds = /^\d+(\.\d+)?$/.test(timeout.trim()) ? Number(timeout) : NaN;
-    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${command}: --timeout: expected a positive number of seconds, got '${timeout.slice(0, 40)}'`);
-    timeoutMs = seconds * 1000;
-  }
-  return { ...(timeoutMs !== undefined && { timeoutMs }), onProgress: (p) => io.stderr(`${progressText(command, p)}\n`) };
-}
-
-/** The CLI error for an analysis that failed or ran out of time. */
-export function analysisFailure(err: unknown, prefix: string): unknown {
-  if (err instanceof AnalysisTimeout) {
-    return new CliError(`${prefix}: ${err.message}; give a larger --timeout, or restrict the analysis with --arch`, TIMEOUT_EXIT);
-  }
-  if (err instanceof AnalysisError) return new CliError(`${prefix}: ${err.message}`);
-  return err;
-}
-
-/** `--arch` values: the three ABIs and `other` (every foreign arch value). */
-export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] {
-  const abis: AbiName[] = [];
-  for (const a of values ?? []) {
-    if (!(ABI_NAMES as readonly string[]).includes(a)) throw new CliError(`${command}: --arch: unknown ABI '${a}' (x86_64, x32, i386 or other)`);
-    if (!abis.includes(a as AbiName)) abis.push(a as AbiName);
-  }
-  return abis.length > 0 ? abis : [...ABI_NAMES];
 }
 
 export const explainCommand: Command = {

@@ -1,18 +1,9 @@
 /** `seccomp-ts resolve`: syscall name → number, number → name, per ABI. */
 import { CliError, parseFlags, type Command } from '../command.js';
+import { archOption } from '../options.js';
 import {
-  ARCHES, X32_SYSCALL_BIT, lookupSyscall, parseArch, resolveSyscall, syscallByNr, type ArchName, type SyscallEntry,
+  ARCHES, X32_SYSCALL_BIT, lookupSyscall, resolveSyscall, syscallByNr, type ArchName, type SyscallEntry,
 } from '../../syscalls/index.js';
-
-/** The `--arch` flag's value as an ABI (default x86_64); a bad value is a one-line CliError. */
-export function archOption(value: string | undefined, command: string): ArchName {
-  if (value === undefined) return 'x86_64';
-  try {
-    return parseArch(value);
-  } catch (err) {
-    throw new CliError(`${command}: ${(err as Error).message}`);
-  }
-}
 
 /** Reads a decimal or 0x-hexadecimal syscall number; undefined when `text` does not look like a number. */
 function parseNumberArg(text: string): number | undefined {

@@ -1,7 +1,7 @@
 /** `seccomp-ts syscalls`: lists an ABI's syscall table. */
 import { parseFlags, CliError, type Command } from '../command.js';
 import { ARCHES, SYSCALL_DATA_SOURCE, syscallTable } from '../../syscalls/index.js';
-import { archOption } from './resolve.js';
+import { archOption } from '../options.js';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 

@@ -6,7 +6,7 @@
  */
 import { BuildError, ProgramBuilder, type Label } from '../../bpf/builder.js';
 import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
-import { emitValueSearch, type ValueRun } from '../dispatch/range.js';
+import { emitValueSearch, type ValueRun } from '../dispatch/value-search.js';
 
 /** Chains shorter than this stay chains: the tree would save little and cost size. */
 export const MIN_CASE_CHAIN = 6;

@@ -6,8 +6,7 @@
  */
 import type { Program } from '../../bpf/instructions.js';
 import { BPF_MAXINSNS } from '../../bpf/opcodes.js';
-import type { CompileOptions, ProgramPass } from '../compile.js';
-import { rangeDispatch, type RangeDispatchOptions } from '../dispatch/range.js';
+import type { ProgramPass } from '../compile.js';
 import { lowerCaseChains } from './cases.js';
 import { reachable, toGraph } from './graph.js';
 import { layout } from './layout.js';
@@ -87,12 +86,3 @@ export function optimizerPass(options: OptimizeOptions = {}): ProgramPass {
   return (program) => [...optimizeProgram(program, options)];
 }
 
-/**
- * Compile options for the smallest and fastest filters: range-tree dispatch and every optimizer pass.
- * `compilePolicy(policy, performanceCompileOptions())`.
- */
-export function performanceCompileOptions(
-  options: { readonly dispatch?: RangeDispatchOptions; readonly optimize?: OptimizeOptions } = {},
-): CompileOptions {
-  return { dispatch: rangeDispatch(options.dispatch), passes: [optimizerPass(options.optimize)] };
-}

@@ -4,8 +4,8 @@
  * each with the label of its body, plus the default) and hands it to a {@link DispatchStrategy}, which emits
  * the search. Strategies are pluggable: {@link linearDispatch} is the simple, obviously correct one.
  */
-import type { Instruction, JumpCond } from '../bpf/instructions.js';
-import type { ArchName } from '../syscalls/arch.js';
+import type { Instruction, JumpCond } from '../../bpf/instructions.js';
+import type { ArchName } from '../../syscalls/arch.js';
 
 /**
  * The part of a program builder a strategy may use. `ProgramBuilder` (src/bpf/builder.ts) satisfies it;

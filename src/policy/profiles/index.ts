@@ -1,15 +1,15 @@
 /**
- * Built-in profiles by name: `hardened` (src/policy/profiles) and `docker-default` (the Docker/OCI module).
+ * Built-in profiles by name: `hardened` (`hardened.ts` here) and `docker-default` (the Docker/OCI module).
  *
  * The registry sits above both, so that every built-in is known without any module registering itself on import
  * (the package is `sideEffects: false`: a bundler may drop a module imported only for its side effects). A
  * built-in's policy is built on first use and kept; each `getProfile` returns a fresh copy.
  */
-import { PolicyError } from '../policy/errors.js';
-import { DOCKER_DEFAULT_PROFILE_JSON } from '../policy/oci/docker-default-data.js';
-import { DOCKER_DEFAULT_DESCRIPTION, dockerDefaultPolicy } from '../policy/oci/docker-default.js';
-import { hardenedProfile } from '../policy/profiles/hardened.js';
-import type { Policy } from '../policy/types.js';
+import { PolicyError } from '../errors.js';
+import { DOCKER_DEFAULT_PROFILE_JSON } from '../oci/docker-default-data.js';
+import { DOCKER_DEFAULT_DESCRIPTION, dockerDefaultPolicy } from '../oci/docker-default.js';
+import { hardenedProfile } from './hardened.js';
+import type { Policy } from '../types.js';
 
 export interface ProfileInfo {
   readonly name: string;

@@ -1,0 +1,65 @@
+/**
+ * Options and checks several CLI commands share: `--arch` as one ABI or as analysis ABIs, `--timeout` with
+ * progress lines, and the structural check of a filter before it is analysed.
+ */
+import { AnalysisError, checkStructure } from '../analysis/symbolic.js';
+import { AnalysisTimeout, progressText, type BudgetOptions } from '../analysis/budget.js';
+import { ABI_NAMES, type AbiName } from '../analysis/partition.js';
+import { parseArch, type ArchName } from '../syscalls/index.js';
+import { CliError } from './command.js';
+import type { LoadedFilter } from './inputs.js';
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The `--arch` flag's value as an ABI (default x86_64); a bad value is a one-line CliError. */
+export function archOption(value: string | undefined, command: string): ArchName {
+  if (value === undefined) return 'x86_64';
+  try {
+    return parseArch(value);
+  } catch (err) {
+    throw new CliError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+/** Refuses a program the kernel would not load, naming the file, the instruction and the rule. */
+export function checked(loaded: LoadedFilter): LoadedFilter {
+  try {
+    checkStructure(loaded.program);
+  } catch (err) {
+    throw new CliError(`${loaded.name}: ${describe(err)}`);
+  }
+  return loaded;
+}
+
+/** Exit status when `--timeout` passes. */
+export const TIMEOUT_EXIT = 3;
+
+/** `--timeout SECONDS` and progress lines on stderr, as options of the analysis. */
+export function budgetOptions(timeout: string | undefined, command: string, io: { stderr(text: string): void }): BudgetOptions {
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const seconds = /^\d+(\.\d+)?$/.test(timeout.trim()) ? Number(timeout) : NaN;
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new CliError(`${command}: --timeout: expected a positive number of seconds, got '${timeout.slice(0, 40)}'`);
+    timeoutMs = seconds * 1000;
+  }
+  return { ...(timeoutMs !== undefined && { timeoutMs }), onProgress: (p) => io.stderr(`${progressText(command, p)}\n`) };
+}
+
+/** The CLI error for an analysis that failed or ran out of time. */
+export function analysisFailure(err: unknown, prefix: string): unknown {
+  if (err instanceof AnalysisTimeout) {
+    return new CliError(`${prefix}: ${err.message}; give a larger --timeout, or restrict the analysis with --arch`, TIMEOUT_EXIT);
+  }
+  if (err instanceof AnalysisError) return new CliError(`${prefix}: ${err.message}`);
+  return err;
+}
+
+/** `--arch` values: the three ABIs and `other` (every foreign arch value). */
+export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] {
+  const abis: AbiName[] = [];
+  for (const a of values ?? []) {
+    if (!(ABI_NAMES as readonly string[]).includes(a)) throw new CliError(`${command}: --arch: unknown ABI '${a}' (x86_64, x32, i386 or other)`);
+    if (!abis.includes(a as AbiName)) abis.push(a as AbiName);
+  }
+  return abis.length > 0 ? abis : [...ABI_NAMES];
+}

@@ -1,0 +1,193 @@
+/**
+ * Searching a 32-bit value (a syscall number, or an argument word) over ascending runs that each go to one
+ * target: an optimal tree of `JGE` tests for given weights, with `JEQ` chains for single values between runs
+ * that decide alike, or a weight-halving tree when there are too many runs for the optimal search. Range
+ * dispatch uses it for `nr`; the case-tree pass for long lists of allowed argument values.
+ */
+import type { DispatchEmitter } from './strategy.js';
+
+/** A run of numbers searched as one leaf; `out` undefined while the run may still join either neighbour. */
+export interface DispatchRun<L> {
+  lo: number;
+  hi: number;
+  out: DispatchOutcome<L> | undefined;
+}
+
+export interface DispatchOutcome<L> {
+  /** Equal ids decide identically. */
+  readonly id: string;
+  readonly target: L;
+}
+
+/**
+ * Leaves are runs; an inner node tests `A >= split` (the first number of its right subtree). A chain covers
+ * runs `A b1 A b2 A …` where every `b` is one number and every `A` decides alike: one `JEQ` per `b`, in
+ * order, then `A` (so the `A` runs need no boundaries of their own).
+ */
+export type Tree =
+  | { readonly leaf: number }
+  | { readonly split: number; readonly left: Tree; readonly right: Tree }
+  | { readonly chain: readonly number[]; readonly rest: number };
+
+/** Longest `JEQ` chain considered: beyond it a split is always at least as good. */
+const MAX_CHAIN = 4;
+/** Up to this many runs the search tries every root; above, Knuth's bound keeps it quadratic. */
+const EXHAUSTIVE_RUNS = 72;
+
+/** Above this many runs the cubic-free optimal search is still quadratic in memory: fall back to halving weights. */
+export const MAX_OPTIMAL_RUNS = 2048;
+
+/** Longest run window a `JEQ` chain may cover: every tested number plus the runs between them. */
+const CHAIN_WINDOW = 2 * MAX_CHAIN + 2;
+
+/**
+ * For every run i and window length len (2..CHAIN_WINDOW): the expected cost of resolving runs i..i+len-1
+ * with a `JEQ` chain, or Infinity. A chain applies when all runs of the window but those of one outcome
+ * (the rest) are single numbers: those are tested one by one, heaviest first, and everything else is the rest.
+ */
+function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; order: (number[] | undefined)[]; rest: Int32Array } {
+  const n = runs.length;
+  const cost = new Float64Array(n * CHAIN_WINDOW).fill(Infinity);
+  const order: (number[] | undefined)[] = new Array<number[] | undefined>(n * CHAIN_WINDOW);
+  const rest = new Int32Array(n * CHAIN_WINDOW).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const byOutcome = new Map<string, { weight: number; wide: boolean; members: number[] }>();
+    for (let len = 1; len <= CHAIN_WINDOW && i + len - 1 < n; len++) {
+      const r = runs[i + len - 1] as DispatchRun<L>;
+      const id = r.out?.id ?? '';
+      const g = byOutcome.get(id) ?? { weight: 0, wide: false, members: [] };
+      g.weight += weights[i + len - 1] as number;
+      g.wide ||= r.lo !== r.hi;
+      g.members.push(i + len - 1);
+      byOutcome.set(id, g);
+      if (len === 1) continue;
+      const wide = [...byOutcome.values()].filter((x) => x.wide);
+      if (wide.length > 1) break;
+      const main = wide[0] ?? [...byOutcome.values()].reduce((a, b) => (b.weight > a.weight ? b : a));
+      const tested = [...byOutcome.values()].filter((x) => x !== main).flatMap((x) => x.members);
+      if (tested.length > MAX_CHAIN) break;
+      tested.sort((x, y) => (weights[y] as number) - (weights[x] as number));
+      let c = main.weight * tested.length;
+      tested.forEach((t, rank) => { c += (rank + 1) * (weights[t] as number); });
+      const at = i * CHAIN_WINDOW + len - 1;
+      cost[at] = c;
+      order[at] = tested;
+      rest[at] = main.members[0] as number;
+    }
+  }
+  return { cost, order, rest };
+}
+
+/**
+ * Optimal alphabetic tree (with `JEQ` chains as extra leaves) by dynamic programming: every root is tried up
+ * to {@link EXHAUSTIVE_RUNS} runs, Knuth's bound on the root keeps larger sections quadratic.
+ */
+export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): Tree {
+  const n = weights.length;
+  const chains = chainCosts(runs, weights);
+  const exhaustive = n <= EXHAUSTIVE_RUNS;
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
+  const cost = new Float64Array(n * n);
+  // The best split of every interval (kept even where a chain wins, for Knuth's bound), and whether a chain won.
+  const root = new Int32Array(n * n);
+  const chained = new Uint8Array(n * n);
+  for (let i = 0; i < n; i++) root[i * n + i] = i;
+  for (let len = 2; len <= n; len++) {
+    for (let i = 0; i + len - 1 < n; i++) {
+      const j = i + len - 1;
+      const lo = exhaustive ? i + 1 : Math.max(i + 1, root[i * n + j - 1] as number);
+      const hi = exhaustive ? j : Math.min(j, len === 2 ? j : Math.max(root[(i + 1) * n + j] as number, lo));
+      let best = Infinity;
+      let bestM = lo;
+      for (let m = lo; m <= hi; m++) {
+        const c = (cost[i * n + m - 1] as number) + (cost[m * n + j] as number);
+        if (c < best) {
+          best = c;
+          bestM = m;
+        }
+      }
+      best += (prefix[j + 1] as number) - (prefix[i] as number);
+      root[i * n + j] = bestM;
+      if (len <= CHAIN_WINDOW) {
+        const c = chains.cost[i * CHAIN_WINDOW + len - 1] as number;
+        if (c < best) {
+          best = c;
+          chained[i * n + j] = 1;
+        }
+      }
+      cost[i * n + j] = best;
+    }
+  }
+  const build = (i: number, j: number): Tree => {
+    if (i === j) return { leaf: i };
+    if (chained[i * n + j]) {
+      const at = i * CHAIN_WINDOW + j - i;
+      return { chain: chains.order[at] as number[], rest: chains.rest[at] as number };
+    }
+    const m = root[i * n + j] as number;
+    return { split: m, left: build(i, m - 1), right: build(m, j) };
+  };
+  return build(0, n - 1);
+}
+
+/** Splits where the weights on both sides are closest to equal (or at the middle run, for `balanced`). */
+export function halvingTree(weights: Float64Array, byCount: boolean): Tree {
+  const prefix = new Float64Array(weights.length + 1);
+  for (let i = 0; i < weights.length; i++) prefix[i + 1] = (prefix[i] as number) + (byCount ? 1 : (weights[i] as number));
+  const build = (i: number, j: number): Tree => {
+    if (i === j) return { leaf: i };
+    const half = ((prefix[i] as number) + (prefix[j + 1] as number)) / 2;
+    let m = i + 1;
+    while (m < j && Math.abs((prefix[m + 1] as number) - half) < Math.abs((prefix[m] as number) - half)) m++;
+    return { split: m, left: build(i, m - 1), right: build(m, j) };
+  };
+  return build(0, weights.length - 1);
+}
+
+/** A run of 32-bit values that all go to `target`; runs with equal `id` decide alike. */
+export interface ValueRun<L> {
+  readonly lo: number;
+  readonly hi: number;
+  readonly id: string;
+  readonly target: L;
+}
+
+/**
+ * Emits a search of `A` over `runs` (ascending, covering every value `A` can hold): an optimal tree of `JGE`
+ * tests for the given weights (or a weight-halving one for very many runs), with `JEQ` chains for single
+ * values between runs that decide alike. On entry `A` holds the value; every path ends in a jump to a target.
+ */
+export function emitValueSearch<L>(out: DispatchEmitter<L>, runs: readonly ValueRun<L>[], weights: Float64Array): void {
+  const asRuns: DispatchRun<L>[] = runs.map((r) => ({ lo: r.lo, hi: r.hi, out: { id: r.id, target: r.target } }));
+  const tree = runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(asRuns, weights) : halvingTree(weights, false);
+  emitTree(out, asRuns, tree);
+}
+
+export function emitTree<L>(out: DispatchEmitter<L>, runs: readonly DispatchRun<L>[], tree: Tree): void {
+  const targetOf = (leaf: number): L => ((runs[leaf] as DispatchRun<L>).out as DispatchOutcome<L>).target;
+  const emit = (t: Tree, here: L | undefined): void => {
+    if ('leaf' in t) {
+      out.jump(targetOf(t.leaf));
+      return;
+    }
+    if (here !== undefined) out.bind(here);
+    if ('chain' in t) {
+      t.chain.forEach((single, k) => {
+        const last = k === t.chain.length - 1;
+        const next = last ? targetOf(t.rest) : out.newLabel();
+        out.jumpIf('jeq', (runs[single] as DispatchRun<L>).lo >>> 0, targetOf(single), next);
+        if (!last) out.bind(next);
+      });
+      return;
+    }
+    const labelFor = (sub: Tree): L => ('leaf' in sub ? targetOf(sub.leaf) : out.newLabel());
+    const right = labelFor(t.right);
+    const left = labelFor(t.left);
+    out.jumpIf('jge', (runs[t.split] as DispatchRun<L>).lo >>> 0, right, left);
+    if (!('leaf' in t.left)) emit(t.left, left);
+    if (!('leaf' in t.right)) emit(t.right, right);
+  };
+  emit(tree, undefined);
+}
+
