@@ -19,7 +19,7 @@ import { loadProfile } from '../src/policy/oci/index.js';
 import { policyFromJson } from '../src/policy/json.js';
 import { mergeRecordings, type Recording } from '../src/record/recording.js';
 import type { Action } from '../src/syscalls/actions.js';
-import { CLI_MAIN, cliProcess, kernelMissing, sharedTempDir, unprivilegedMissing, removeWorldReadableCli } from './support/live.js';
+import { CLI_MAIN, cliProcess, processesWithArgv, kernelMissing, sharedTempDir, unprivilegedMissing, removeWorldReadableCli } from './support/live.js';
 import { itWhen } from './support/require.js';
 
 const tmp = sharedTempDir('seccomp-ts-record-');
@@ -193,7 +193,7 @@ describe('record in the kernel', () => {
     child.stdout.on('data', (b: Buffer) => { out += b; });
     child.stderr.on('data', (b: Buffer) => { err += b; });
     // Wait until the command runs (both sleeps exist), then interrupt the recording.
-    for (let i = 0; i < 200 && spawnSync('pgrep', ['-f', '^sleep 37.5$']).stdout.toString().trim().split('\n').filter(Boolean).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && processesWithArgv(['sleep', '37.5']).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code, err).toBe(143);
@@ -201,6 +201,6 @@ describe('record in the kernel', () => {
     expect(err).toContain('SIGTERM received: sh was ended');
     expect(readdirSync(dir)).toEqual(['p.json']);
     expect(JSON.parse(readFileSync(profile, 'utf8')).syscalls[0].names).toContain('execve');
-    expect(spawnSync('pgrep', ['-f', '^sleep 37.5$']).stdout.toString()).toBe('');
+    expect(processesWithArgv(['sleep', '37.5'])).toEqual([]);
   }, 60_000);
 });

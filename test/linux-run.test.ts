@@ -169,17 +169,17 @@ describe('seccomp-ts run (the CLI)', () => {
 describe('seccomp-ts run and signals', () => {
   itWhen(kernelMissing, 'SIGTERM to run reaches the command; run exits with its status and leaves nothing running', async () => {
     const { spawn } = await import('node:child_process');
-    const { CLI_MAIN } = await import('./support/live.js');
+    const { CLI_MAIN, processesWithArgv } = await import('./support/live.js');
     const { createRequire } = await import('node:module');
     const tsx = `file://${createRequire(import.meta.url).resolve('tsx')}`;
     const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'run', files.eperm, '--', 'sleep', '41.5'], { stdio: 'ignore' });
-    const pgrep = () => spawnSync('pgrep', ['-f', '^sleep 41.5$'], { encoding: 'utf8' }).stdout.trim();
-    for (let i = 0; i < 200 && pgrep() === ''; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(pgrep()).not.toBe('');
+    const sleeping = () => processesWithArgv(['sleep', '41.5']);
+    for (let i = 0; i < 200 && sleeping().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sleeping()).toHaveLength(1);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code).toBe(143);
-    expect(pgrep()).toBe('');
+    expect(sleeping()).toEqual([]);
   }, 60_000);
 });
 

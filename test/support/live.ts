@@ -1,6 +1,6 @@
 /** Running the CLI and the launcher against the real kernel: what the machine offers, and a CLI subprocess. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { buildSync, type BuildOptions } from 'esbuild';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -89,4 +89,19 @@ export function sharedTempDir(prefix: string): { dir: string; remove: () => void
       return path;
     },
   };
+}
+
+/** Pids of the running processes whose argv is exactly `argv` (read from /proc, so no procps is needed). */
+export function processesWithArgv(argv: readonly string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === wanted) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
