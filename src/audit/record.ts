@@ -191,6 +191,7 @@ export interface SeccompEvent {
 
 /** The forms a record reaches a person in. */
 export type RecordForm = 'kmsg' | 'dmesg' | 'journal' | 'auditd' | 'ausearch';
+/** Every form `renderSeccompRecord` writes. */
 export const RECORD_FORMS: readonly RecordForm[] = ['kmsg', 'dmesg', 'journal', 'auditd', 'ausearch'];
 
 /** A string as the kernel's audit_log_untrustedstring writes it: quoted, or hex when it holds special characters. */

@@ -26,6 +26,10 @@ export interface Libc {
   ioctl(fd: number, request: number, arg: Uint8Array): number;
   poll(fds: Uint8Array, count: number, timeoutMs: number): number;
   close(fd: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: Uint8Array, length: number): number;
+  /** recv(2) into `buffer`; the byte count, or -1. */
+  recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;
   errno(): number;
 }
 
@@ -75,6 +79,9 @@ export function loadLibc(): Libc {
   const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
   const poll = libc.func('int poll(void *fds, unsigned long count, int timeout)');
   const close = libc.func('int close(int fd)');
+  const socket = libc.func('int socket(int domain, int type, int protocol)');
+  const bind = libc.func('int bind(int fd, void *address, unsigned int length)');
+  const recv = libc.func('long recv(int fd, void *buffer, unsigned long length, int flags)');
   cached = {
     fcntl: (fd, cmd) => fcntl(fd, cmd) as number,
     fcntlInt: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
@@ -87,6 +94,9 @@ export function loadLibc(): Libc {
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
     poll: (fds, count, timeoutMs) => poll(fds, count, timeoutMs) as number,
     close: (fd) => close(fd) as number,
+    socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
+    bind: (fd, address, length) => bind(fd, address, length) as number,
+    recv: (fd, buffer, length, flags) => Number(recv(fd, buffer, length, flags)),
     errno: () => koffi.errno(),
   };
   return cached;

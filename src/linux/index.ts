@@ -7,5 +7,6 @@ export { runFiltered, type RunOptions, type RunResult } from './run.js';
 export { recordCommand, abiOf, type RecordOptions, type RecordResult } from './record.js';
 export { listInheritedFds } from './fds.js';
 export { CommandNotFoundError, resolveCommand, type Exit } from './spawn.js';
-export { openKernelLog, type KernelLog } from './kmsg.js';
+export { openKernelLog, readKernelLog, type KernelLog } from './kmsg.js';
+export { openAuditStream, type AuditStream } from './audit-netlink.js';
 export type { LaunchPlan } from './launch-steps.js';

@@ -9,6 +9,7 @@ import type { Program } from '../bpf/instructions.js';
 import { parseSeccompRecord, type SeccompRecord } from '../audit/record.js';
 import { INHERITED_AT_START } from './fds.js';
 import { loadLibc } from './ffi.js';
+import { openAuditStream, type AuditStream } from './audit-netlink.js';
 import { openKernelLog, type KernelLog } from './kmsg.js';
 import { exitStatus, launcherSpawnArgs, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
 import { spawnInUserNamespace, type UserNamespaceSpec } from './userns.js';
@@ -49,11 +50,11 @@ export interface RunResult {
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 const RECORD_WAIT_MS = 500;
 
-/** The fatal call's record among new kernel log lines: pid `pid`, signal 31; waits briefly for kauditd. */
-async function findKillRecord(log: KernelLog, pid: number): Promise<SeccompRecord | undefined> {
+/** The fatal call's record among new audit lines: pid `pid`, signal 31; waits briefly for kauditd. */
+async function findKillRecord(sources: readonly { readNew(): string[] }[], pid: number): Promise<SeccompRecord | undefined> {
   const deadline = Date.now() + RECORD_WAIT_MS;
   for (;;) {
-    for (const line of log.readNew()) {
+    for (const line of sources.flatMap((s) => s.readNew())) {
       let record: SeccompRecord | undefined;
       try {
         record = parseSeccompRecord(line);
@@ -72,7 +73,11 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
   loadLibc(); // fail here, clearly, rather than in the launcher
   const file = resolveCommand(options.command);
   let logUnreadable: string | undefined;
+  // The audit multicast sees records whether or not auditd runs, without printk's rate limit; the kernel log is
+  // the fallback (both need root).
+  const stream = openAuditStream();
   const log = openKernelLog((code) => { logUnreadable = code; });
+  const sources = [stream, log].filter((s): s is KernelLog | AuditStream => s !== undefined);
   const plan = {
     file, argv: [options.command, ...(options.args ?? [])], filters: options.filters.map(encodeProgram), listener: false,
     passFds: options.passFds ?? INHERITED_AT_START,
@@ -86,6 +91,7 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
       ({ child } = await spawnInUserNamespace(launcher.command, launcher.args, options.userNamespace, launcher.stdio));
     } catch (err) {
       log?.close();
+    stream?.close();
       throw err;
     }
   }
@@ -97,13 +103,14 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
     const exit = await exited;
     const pid = child.pid ?? 0;
     const killedBySeccomp = exit.kind === 'signal' && exit.signal === 'SIGSYS';
-    const record = killedBySeccomp && log !== undefined ? await findKillRecord(log, pid) : undefined;
+    const record = killedBySeccomp && sources.length > 0 ? await findKillRecord(sources, pid) : undefined;
     return {
       exit, status: exitStatus(exit), pid, killedBySeccomp,
-      ...(record !== undefined && { record }), ...(log === undefined && { logUnreadable: logUnreadable ?? 'unknown' }),
+      ...(record !== undefined && { record }), ...(sources.length === 0 && { logUnreadable: logUnreadable ?? 'unknown' }),
     };
   } finally {
     if (options.forwardSignals !== false) for (const s of FORWARDED) process.off(s, forward);
     log?.close();
+    stream?.close();
   }
 }

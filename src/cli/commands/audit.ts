@@ -1,5 +1,5 @@
 /** `seccomp-ts audit`: the kernel's seccomp records, decoded one per line, optionally explained against a filter. */
-import { AuditRecordError, isSeccompRecordLine, parseSeccompRecord, type SeccompRecord } from '../../audit/record.js';
+import { AuditRecordError, parseSeccompRecord, type SeccompRecord } from '../../audit/record.js';
 import { RecordExplainer, type InForce } from '../../audit/explain-record.js';
 import { openKernelLog, readKernelLog } from '../../linux/kmsg.js';
 import { CliError, parseFlags, readInput, type CliIO, type Command } from '../command.js';
@@ -76,6 +76,7 @@ export const auditCommand: Command = {
     if (positionals.length > 1) throw new CliError(`audit: one FILE at a time (got ${positionals.join(' ')})`);
     const file = positionals[0];
     if (values.follow === true && file !== undefined) throw new CliError('audit: --follow reads the kernel log; give no FILE with it');
+    if (values.explain === '-' && (file === '-')) throw new CliError('audit: stdin (-) can be read once: give the records or the --explain filter as a file');
     const explainer = values.explain !== undefined ? new RecordExplainer(await loadInForce(values.explain, io)) : undefined;
     const tally: Tally = { records: 0, skipped: 0, malformed: 0 };
     const where = file === undefined ? '/dev/kmsg' : file === '-' ? '<stdin>' : file;
@@ -111,14 +112,12 @@ export const auditCommand: Command = {
       }
       lines.forEach((line, i) => handle(line, i + 1));
     } else {
-      const text = new TextDecoder().decode(await readInput(file, io));
-      text.split(/\r?\n/).forEach((line, i) => {
-        if (line !== '' || i < text.split(/\r?\n/).length - 1) handle(line, i + 1);
-      });
+      const lines = new TextDecoder().decode(await readInput(file, io)).split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop(); // the final newline ends the last line, it does not start another
+      lines.forEach((line, i) => handle(line, i + 1));
     }
     io.stderr(`seccomp-ts: audit: ${tally.records} seccomp record${tally.records === 1 ? '' : 's'}; ${tally.skipped} other line${tally.skipped === 1 ? '' : 's'} skipped` +
       `${tally.malformed > 0 ? `; ${tally.malformed} malformed` : ''}\n`);
-    void isSeccompRecordLine;
     return tally.malformed > 0 ? 1 : 0;
   },
 };

@@ -81,8 +81,8 @@ export function killMessage(cmd: string, result: RunResult): string {
     const call = r.syscall ?? `syscall ${r.nr ?? '?'}`;
     return `${base}: the filter returned ${r.action} for ${call} (${r.abi ?? `arch ${r.arch}`})`;
   }
-  if (result.logUnreadable !== undefined) return `${base}; the kernel log names the call but is not readable here (${result.logUnreadable}); as root: seccomp-ts audit`;
-  return `${base}; the kernel log holds no record of the call (records are rate-limited when no audit daemon runs, and TRAP is not logged)`;
+  if (result.logUnreadable !== undefined) return `${base}; the kernel's audit record names the call but is readable by root only (${result.logUnreadable}); as root: seccomp-ts audit`;
+  return `${base}; no audit record of the call arrived (TRAP is not logged, and kernel.seccomp.actions_logged may leave kills out)`;
 }
 
 /** The user namespace `--userns`, `--userns-gid` and `--userns-user` ask for, if any. */
@@ -111,7 +111,8 @@ export const runCommand: Command = {
       'given), as an unprivileged user too. FILE is anything other commands read: a filter in any format, a',
       'seccomp-ts policy, a Docker/OCI profile or OCI config.json, or a built-in profile. CMD keeps stdin, stdout,',
       'stderr, other open fds and the environment; run exits with CMD\'s status (128+N for signal N). When CMD',
-      'dies of a seccomp kill, one line on stderr says so and, where the kernel log is readable (root), names the call.',
+      "dies of a seccomp kill, one line on stderr says so and, where the kernel's audit records are readable (root),",
+      'names the call.',
       '',
       'options:',
       profileOptionHelp(17),
