@@ -4,76 +4,22 @@
  * calls biased toward the policy's own numbers and constants (c - 1, c, c + 1, junk in the upper half).
  */
 import fc from 'fast-check';
-import type { Action } from '../src/syscalls/actions.js';
 import { ARCH_NAMES, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, maxSyscallNr } from '../src/syscalls/index.js';
-import type { ArgIndex } from '../src/bpf/seccomp-data.js';
-import type { ArgCondition, Policy, Rule, SyscallRef } from '../src/policy/types.js';
+import type { Policy } from '../src/policy/types.js';
+import { policyArb as shippedPolicyArb } from '../src/testing/arbitraries.js';
 import { resolvePolicy } from '../src/policy/resolve.js';
 
 export const SYSCALL_POOL = ['read', 'write', 'close', 'socket', 'ioctl', 'getpid', 'kill', 'openat', 'iopl', 'socketcall'];
 
 const U64 = (1n << 64n) - 1n;
-const INTERESTING_64: readonly bigint[] = [
-  0n, 1n, 2n, 16n, 17n, 0x7fffffffn, 0x80000000n, 0xfffffffen, 0xffffffffn, 0x100000000n, 0x100000001n,
-  0x1fffffffen, 0x7fffffffffffffffn, 0x8000000000000000n, U64 - 1n, U64,
-];
 
-export const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  fc.constantFrom<Action>(
-    { kind: 'KILL_PROCESS' }, { kind: 'KILL_THREAD' }, { kind: 'USER_NOTIF' }, { kind: 'LOG' }, { kind: 'ALLOW' },
-  ),
-  fc.record({ kind: fc.constantFrom('TRAP' as const, 'ERRNO' as const, 'TRACE' as const), data: fc.integer({ min: 0, max: 40 }) }),
-  fc.constant<Action>({ kind: 'ALLOW' }),
-);
-
-const value64 = fc.oneof(fc.constantFrom(...INTERESTING_64), fc.bigInt({ min: 0n, max: U64 }), fc.bigInt({ min: 0n, max: 0xffffffffn }));
-const value32 = fc.oneof(fc.constantFrom(0n, 1n, 2n, 16n, 0x7fffffffn, 0x80000000n, 0xffffffffn), fc.bigInt({ min: 0n, max: 0xffffffffn }));
-
-const conditionArb: fc.Arbitrary<ArgCondition> = fc
-  .record({
-    arg: fc.integer({ min: 0, max: 2 }),
-    op: fc.constantFrom('eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq'),
-    width: fc.constantFrom<32 | 64 | undefined>(32, 64, undefined),
-    a: value64,
-    b: value64,
-  })
-  .map(({ arg, op, width, a, b }) => {
-    const limit = width === 32 ? 0xffffffffn : U64;
-    const value = a & limit;
-    const base = { arg: arg as ArgIndex, ...(width !== undefined && { width }) };
-    if (op === 'masked_eq') return { ...base, op, mask: b & limit, value: value & b };
-    return { ...base, op, value };
-  });
-
-const refArb: fc.Arbitrary<SyscallRef> = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...SYSCALL_POOL) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ arch: fc.constantFrom(...ARCH_NAMES), nr: fc.constantFrom(0, 1, 3, 500, 1000, 0x3fffffff) }),
-  },
-);
-
-const ruleArb: fc.Arbitrary<Rule> = fc.record({
-  syscalls: fc.array(refArb, { minLength: 1, maxLength: 3 }),
-  action: actionArb,
-  conditions: fc.array(conditionArb, { maxLength: 3 }),
-});
-
-export const policyArb: fc.Arbitrary<Policy> = fc
-  .record({
-    defaultAction: actionArb,
-    arches: fc.subarray([...ARCH_NAMES], { minLength: 1 }),
-    badArchAction: fc.option(actionArb, { nil: undefined }),
-    enosysGuard: fc.boolean(),
-    allowSocketcallHole: fc.boolean(),
-    rules: fc.array(ruleArb, { maxLength: 14 }),
-  })
-  .map((p) => {
-    const { badArchAction, ...rest } = p;
-    return badArchAction === undefined ? rest : { ...rest, badArchAction };
-  })
-  // Names that exist on none of the chosen ABIs are (rightly) errors; keep only valid policies.
+/**
+ * The shipped policy arbitrary over a small pool (so rules collide), with rules naming raw numbers and the
+ * `enosysGuard`/`allowSocketcallHole` flags; names that exist on none of the chosen ABIs are (rightly) errors,
+ * so only valid policies are kept.
+ */
+export const policyArb: fc.Arbitrary<Policy> = shippedPolicyArb({ syscalls: SYSCALL_POOL, numbers: true, flags: true, maxRules: 14 })
   .filter((p) => {
     try {
       resolvePolicy(p);

@@ -1,6 +1,7 @@
 /**
  * The contract every CLI command implements, and the I/O it is given (so tests can run commands in-process).
  */
+import { errorMessage } from '../util/error-message.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeOutputFile, type OutputInput } from './output-file.js';
 
@@ -38,7 +39,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Node's parseArgs message, first sentence only, in the CLI's lower-case style. */
 function flagProblem(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  const message = errorMessage(err).split('\n')[0] ?? '';
   const unknown = /^Unknown option '([^']*)'/.exec(message);
   if (unknown) return `unknown option '${unknown[1]}' (a value starting with '-' goes after '--')`;
   return message.charAt(0).toLowerCase() + message.slice(1);

@@ -3,6 +3,7 @@
  * `--profile NAME`), as a policy or as a filter. One place decides what the input is, how it is compiled and how
  * messages name it.
  */
+import { errorMessage } from '../util/error-message.js';
 import { ProgramFormatError } from '../bpf/format-error.js';
 import { detectFormat, PROGRAM_FORMATS, readProgram, type ProgramFormat } from '../bpf/formats.js';
 import type { Program } from '../bpf/instructions.js';
@@ -12,7 +13,7 @@ import { PolicyError } from '../policy/errors.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
 import { policyFromJsonText } from '../policy/json.js';
 import { loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
-import { JsonSyntaxError, parseJson } from '../policy/oci/json.js';
+import { JsonSyntaxError, parseJsonExact } from '../policy/oci/json.js';
 import type { Policy } from '../policy/types.js';
 import { findProfile, getProfile, listProfiles } from '../policy/profiles/index.js';
 import { CliError, inputName, readInput, type CliIO } from './command.js';
@@ -71,7 +72,6 @@ export function formatOption(value: string | undefined, command: string, allowed
   return value as ProgramFormat;
 }
 
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** `message` starting with `name: `, added unless it is there already. */
 const naming = (name: string, message: string): string => (message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
@@ -100,13 +100,13 @@ function parseJsonText(text: string, name: string): unknown {
   } catch (err) {
     // The strict reader places the error; JSON.parse's own message (which may quote raw text) is the fallback.
     try {
-      parseJson(body);
+      parseJsonExact(body);
     } catch (located) {
       if (located instanceof JsonSyntaxError) {
         throw new CliError(`${name}:${located.line}:${located.column}: not valid JSON (${oneLine(located.message.replace(/^line \d+, column \d+: /, ''))})`);
       }
     }
-    throw new CliError(`${name}: not valid JSON (${oneLine(describe(err))})`);
+    throw new CliError(`${name}: not valid JSON (${oneLine(errorMessage(err))})`);
   }
 }
 
@@ -144,7 +144,7 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
     }
     return { policy: policyFromJsonText(text, json), warnings: [], oci: false, name };
   } catch (err) {
-    throw new CliError(naming(name, oneLine(describe(err))));
+    throw new CliError(naming(name, oneLine(errorMessage(err))));
   }
 }
 
@@ -176,13 +176,13 @@ function builtInPolicy(profile: string, importOptions: ImportOptions | undefined
     try {
       return { policy: loadProfile(info.profileJson, name, importOptions).policy, warnings: [], oci, name };
     } catch (err) {
-      throw new CliError(naming(name, describe(err)));
+      throw new CliError(naming(name, errorMessage(err)));
     }
   }
   try {
     return { policy: getProfile(profile), warnings: [], oci, name };
   } catch (err) {
-    throw new CliError(`${command}: ${describe(err)}`);
+    throw new CliError(`${command}: ${errorMessage(err)}`);
   }
 }
 
@@ -229,7 +229,7 @@ export function compileLoaded(policy: Policy, name: string, optimize: boolean): 
   try {
     return compilePolicy(policy, optimize ? performanceCompileOptions() : {});
   } catch (err) {
-    if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(naming(name, describe(err)));
+    if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(naming(name, errorMessage(err)));
     throw err;
   }
 }

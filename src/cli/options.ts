@@ -2,6 +2,7 @@
  * Options and checks several CLI commands share: `--arch` as one ABI or as analysis ABIs, `--timeout` with
  * progress lines, and the structural check of a filter before it is analysed.
  */
+import { errorMessage } from '../util/error-message.js';
 import { AnalysisError, checkStructure } from '../analysis/symbolic.js';
 import { AnalysisTimeout, progressText, type BudgetOptions } from '../analysis/budget.js';
 import { ABI_NAMES, type AbiName } from '../analysis/partition.js';
@@ -9,7 +10,6 @@ import { parseArch, type ArchName } from '../syscalls/index.js';
 import { CliError } from './command.js';
 import type { LoadedFilter } from './inputs.js';
 
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The `--arch` flag's value as an ABI (default x86_64); a bad value is a one-line CliError. */
 export function archOption(value: string | undefined, command: string): ArchName {
@@ -26,7 +26,7 @@ export function checked(loaded: LoadedFilter): LoadedFilter {
   try {
     checkStructure(loaded.program);
   } catch (err) {
-    throw new CliError(`${loaded.name}: ${describe(err)}`);
+    throw new CliError(`${loaded.name}: ${errorMessage(err)}`);
   }
   return loaded;
 }

@@ -1,4 +1,5 @@
 /** Dispatches argv to a command and turns every failure into a message and an exit code. */
+import { errorMessage } from '../util/error-message.js';
 import { CliError, type CliIO } from './command.js';
 import { commands } from './commands/index.js';
 import { VERSION } from './version.js';
@@ -54,7 +55,7 @@ export async function runCli(argv: readonly string[], cliIO: CliIO): Promise<num
       io.stderr(`seccomp-ts: ${err.message}\n`);
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     io.stderr(`seccomp-ts: ${name}: ${message}\n`);
     if (process.env.SECCOMP_TS_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return 2;

@@ -1,6 +1,7 @@
 /**
  * Reading ID maps and subordinate ranges named on the command line, and the `--userns` option of `run`.
  */
+import { errorMessage } from '../util/error-message.js';
 import { CliError, type CliIO } from './command.js';
 import {
   parseIdMap, fromOciMappings, parseSubordinateIds, rangesOf, sharedMap, IdMapError,
@@ -8,7 +9,6 @@ import {
 } from '../userns/index.js';
 import type { UserNamespaceSpec } from '../linux/userns.js';
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Reads a MAP argument: the compact form, or a file of /proc lines, OCI config or OCI mappings. */
 export async function loadMap(spec: string, kind: IdKind, io: CliIO): Promise<IdMap> {
@@ -18,7 +18,7 @@ export async function loadMap(spec: string, kind: IdKind, io: CliIO): Promise<Id
     try {
       bytes = await io.readFile(spec);
     } catch (err) {
-      throw new CliError(`userns: ${spec}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorText(err)}) — a MAP is CONTAINER:HOST:SIZE[,…] or a file`);
+      throw new CliError(`userns: ${spec}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}) — a MAP is CONTAINER:HOST:SIZE[,…] or a file`);
     }
     const text = new TextDecoder().decode(bytes);
     const trimmed = text.trim();
@@ -27,7 +27,7 @@ export async function loadMap(spec: string, kind: IdKind, io: CliIO): Promise<Id
       try {
         json = JSON.parse(text);
       } catch (err) {
-        throw new CliError(`userns: ${spec}: not valid JSON (${errorText(err)})`);
+        throw new CliError(`userns: ${spec}: not valid JSON (${errorMessage(err)})`);
       }
       if (Array.isArray(json)) return fromOciMappings(json, spec);
       const field = kind === 'uid' ? 'uidMappings' : 'gidMappings';
@@ -48,7 +48,7 @@ export async function userRanges(file: string, user: string, io: CliIO): Promise
   try {
     text = new TextDecoder().decode(await io.readFile(file));
   } catch (err) {
-    throw new CliError(`userns: ${file}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorText(err)})`);
+    throw new CliError(`userns: ${file}: cannot read file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
   }
   const parsed = parseSubordinateIds(text);
   for (const p of parsed.problems.slice(0, 3)) io.stderr(`seccomp-ts: warning: ${file}:${p.line}: ${p.reason}; line ignored (as newuidmap does)\n`);

@@ -2,6 +2,7 @@
  * The few C library calls the kernel side needs, through koffi (an optional dependency). Loading is lazy: the
  * package works without koffi until a command needs the kernel, and then the error says what is missing.
  */
+import { errorMessage } from '../util/error-message.js';
 import { createRequire } from 'node:module';
 
 /** Why the kernel side cannot run here. */
@@ -46,7 +47,7 @@ export function linuxUnavailable(): string | undefined {
     loadLibc();
     return undefined;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
 }
 

@@ -5,6 +5,7 @@
  *
  * argv: launcher PLAN_JSON FILTER_BASE64...
  */
+import { errorMessage } from '../util/error-message.js';
 import { writeSync } from 'node:fs';
 import { loadLibc } from './ffi.js';
 import { execCommand, installFilters, keepInheritedFds, LaunchError, setNoNewPrivs, type LaunchPlan } from './launch-steps.js';
@@ -36,5 +37,5 @@ try {
   execCommand(libc, plan, process.env);
 } catch (err) {
   if (err instanceof LaunchError) fail(err.message, err.exitCode);
-  fail(`launcher: ${err instanceof Error ? err.message : String(err)}`, 125);
+  fail(`launcher: ${errorMessage(err)}`, 125);
 }

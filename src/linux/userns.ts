@@ -11,6 +11,7 @@
  * own uid to container root, as rootless runtimes do. Once the maps are written the shell is root inside and
  * its exec of `setpriv` gets the namespace's full capabilities.
  */
+import { errorMessage } from '../util/error-message.js';
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readlinkSync, writeFileSync } from 'node:fs';
 import { kernelMapWrite, toContainer, toHost, toNewIdMapArgs, toProcLines, type IdKind, type IdMap, type MapWriter } from '../userns/index.js';
@@ -129,6 +130,6 @@ export async function spawnInUserNamespace(
     child.kill('SIGKILL');
     if (err instanceof UserNamespaceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserNamespaceError(code === 'ENOENT' ? 'util-linux unshare/setpriv is missing' : `cannot set up the user namespace (${code ?? (err instanceof Error ? err.message : String(err))})`);
+    throw new UserNamespaceError(code === 'ENOENT' ? 'util-linux unshare/setpriv is missing' : `cannot set up the user namespace (${code ?? errorMessage(err)})`);
   }
 }

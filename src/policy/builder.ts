@@ -11,6 +11,7 @@
  * ```
  * Every method returns a new builder; `build()` validates the result against the syscall tables.
  */
+import { errorMessage } from '../util/error-message.js';
 import type { Action } from '../syscalls/actions.js';
 import type { ArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
@@ -30,7 +31,7 @@ function toAction(a: ActionInput): Action {
   try {
     return parseAction(a);
   } catch (err) {
-    throw new PolicyError('', err instanceof Error ? err.message : String(err));
+    throw new PolicyError('', errorMessage(err));
   }
 }
 

@@ -11,7 +11,7 @@ export {
 export { policy, arg, arg32, PolicyBuilder, type ArgConditions, type ActionInput, type SyscallsInput } from './builder.js';
 export {
   policyFromJson, policyFromJsonText, policyToJson, formatPolicyJson, parseJsonValue, jsonValue,
-  type PolicyJson, type RuleJson, type ConditionJson, type JsonValue,
+  type PolicyJson, type RuleJson, type ConditionJson, type JsonInteger,
 } from './json.js';
 export { tunePolicy, parseTuning, DEFAULT_DENY_ACTION, type Tuning, type TuneOptions } from './tune.js';
 export { HARDENED_EPERM_SYSCALLS } from './profiles/hardened.js';

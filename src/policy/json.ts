@@ -10,23 +10,24 @@
  * (needed past 2^53). Actions are text (`ERRNO(EPERM)`, `TRAP(5)`, `SCMP_ACT_ALLOW`, ...). Operators are
  * `eq ne lt le gt ge masked_eq`, or `== != < <= > >=`. Every error names its JSON path.
  */
+import { errorMessage } from '../util/error-message.js';
 import type { Action } from '../syscalls/actions.js';
 import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { at, PolicyError } from './errors.js';
-import { JsonNumber, parseJson } from './oci/json.js';
+import { JsonNumber, parseJsonExact } from './oci/json.js';
 import { checkCondition } from './resolve.js';
 import { formatAction, parseAction } from './syscalls.js';
 import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from './types.js';
 
 /** A value in JSON: a safe integer or a decimal / `0x` string. */
-export type JsonValue = number | string;
+export type JsonInteger = number | string;
 
 export interface ConditionJson {
   arg: number;
   op: string;
-  value: JsonValue;
-  mask?: JsonValue;
+  value: JsonInteger;
+  mask?: JsonInteger;
   width?: 32 | 64;
 }
 
@@ -110,7 +111,7 @@ export function parseJsonValue(v: unknown, path: string): bigint {
 }
 
 /** Writes a value as a JSON number when exact, else as a 0x string. */
-export function jsonValue(v: bigint): JsonValue {
+export function jsonValue(v: bigint): JsonInteger {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`;
 }
 
@@ -119,7 +120,7 @@ function parseActionAt(v: unknown, path: string): Action {
   try {
     return parseAction(v);
   } catch (err) {
-    throw new PolicyError(path, err instanceof Error ? err.message : String(err));
+    throw new PolicyError(path, errorMessage(err));
   }
 }
 
@@ -216,7 +217,7 @@ export function policyFromJson(input: unknown): Policy {
 function numberTextAt(text: string, path: string): string | undefined {
   let node: unknown;
   try {
-    node = parseJson(text.replace(/^\uFEFF/, ''));
+    node = parseJsonExact(text.replace(/^\uFEFF/, ''));
   } catch {
     return undefined;
   }
@@ -238,7 +239,7 @@ export function policyFromJsonText(text: string, parsed?: unknown): Policy {
     try {
       v = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
     } catch (err) {
-      throw new PolicyError('', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new PolicyError('', `not valid JSON: ${errorMessage(err)}`);
     }
   }
   try {

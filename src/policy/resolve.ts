@@ -3,6 +3,7 @@
  * every value checked, the implicit i386 `socketcall` rule added. The reference evaluator and the compiler
  * both work from this resolved form, so they cannot disagree about what a policy names.
  */
+import { errorMessage } from '../util/error-message.js';
 import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../syscalls/actions.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
 import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
@@ -247,7 +248,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           try {
             resolveSyscall(arches[0] as ArchName, ref);
           } catch (err) {
-            throw new PolicyError(spath, err instanceof Error ? err.message : String(err));
+            throw new PolicyError(spath, errorMessage(err));
           }
           throw new PolicyError(spath, `unknown syscall ${quoteName(ref)}`);
         }

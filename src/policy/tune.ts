@@ -11,6 +11,7 @@
  * - `deny:all` drops every rule and makes the deny action the default; later `allow:` entries build an
  *   allow list on top.
  */
+import { errorMessage } from '../util/error-message.js';
 import { ARCH_NAMES } from '../syscalls/arch.js';
 import type { Action } from '../syscalls/actions.js';
 import { at, PolicyError } from './errors.js';
@@ -56,7 +57,7 @@ function canonicalName(name: string, path: string): string {
   try {
     resolveSyscall('x86_64', name);
   } catch (err) {
-    throw new PolicyError(path, err instanceof Error ? err.message : String(err));
+    throw new PolicyError(path, errorMessage(err));
   }
   throw new PolicyError(path, `unknown syscall ${quoteName(name)}`);
 }

@@ -11,7 +11,7 @@ import type { Action } from '../syscalls/actions.js';
 import { encodeAction } from '../syscalls/actions.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, auditArchOf, type ArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
-import type { ArgCondition, CompareOp, Policy, Rule } from '../policy/types.js';
+import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from '../policy/types.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { boundaryValues, programConstants } from '../analysis/constants.js';
 
@@ -181,6 +181,10 @@ export interface PolicyOptions {
   readonly maxRules?: number;
   /** Actions rules and defaults use (default: all). */
   readonly actions?: readonly Action['kind'][];
+  /** Rules also name syscalls by ABI and number, some of them numbers no syscall has (default false). */
+  readonly numbers?: boolean;
+  /** Policies also set `enosysGuard` and `allowSocketcallHole` (default false). */
+  readonly flags?: boolean;
 }
 
 const OPS: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
@@ -209,8 +213,15 @@ export function conditionArb(): Arbitrary<ArgCondition> {
 /** A rule over the syscall pool, with up to three conditions. */
 export function ruleArb(options: PolicyOptions = {}): Arbitrary<Rule> {
   const pool = options.syscalls ?? COMMON_SYSCALLS;
+  const name: Arbitrary<SyscallRef> = fc.constantFrom(...pool);
+  const ref: Arbitrary<SyscallRef> = options.numbers === true
+    ? fc.oneof({ weight: 5, arbitrary: name }, {
+      weight: 1,
+      arbitrary: fc.record({ arch: fc.constantFrom<ArchName>('x86_64', 'i386', 'x32'), nr: fc.constantFrom(0, 1, 3, 500, 1000, 0x3fffffff) }),
+    })
+    : name;
   return fc.record({
-    syscalls: fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 }),
+    syscalls: fc.uniqueArray(ref, { minLength: 1, maxLength: 3, selector: (r) => JSON.stringify(r) }),
     action: actionArb(options.actions),
     conditions: fc.array(conditionArb(), { maxLength: 3 }),
   }).map(({ conditions, ...r }): Rule => (conditions.length === 0 ? r : { ...r, conditions }));
@@ -221,12 +232,15 @@ export function policyArb(options: PolicyOptions = {}): Arbitrary<Policy> {
   const arches = options.arches
     ? fc.constant(options.arches)
     : fc.uniqueArray(fc.constantFrom<ArchName>('x86_64', 'i386', 'x32'), { minLength: 1, maxLength: 3 });
-  return fc.record({
+  const base = fc.record({
     defaultAction: actionArb(options.actions),
     badArchAction: actionArb(options.actions),
     arches,
     rules: fc.array(ruleArb(options), { maxLength: options.maxRules ?? 8 }),
   });
+  if (options.flags !== true) return base;
+  return fc.tuple(base, fc.boolean(), fc.boolean())
+    .map(([p, enosysGuard, allowSocketcallHole]): Policy => ({ ...p, enosysGuard, allowSocketcallHole }));
 }
 
 export interface ProgramOptions {

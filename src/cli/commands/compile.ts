@@ -1,4 +1,5 @@
 /** `seccomp-ts compile`: a policy (our JSON, a Docker/OCI profile, or a built-in profile) → a seccomp filter. */
+import { errorMessage } from '../../util/error-message.js';
 import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
 import { PolicyError } from '../../policy/errors.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
@@ -13,10 +14,6 @@ import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleS
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** How many names a `partial-syscalls` warning quotes without --verbose. */
 const PARTIAL_NAMES_SHOWN = 5;
@@ -53,7 +50,7 @@ function parseArches(names: readonly string[]): ArchName[] {
     try {
       abi = parseArch(a);
     } catch (err) {
-      throw new CliError(`compile: --arch: ${describe(err)}`);
+      throw new CliError(`compile: --arch: ${errorMessage(err)}`);
     }
     if (!arches.includes(abi)) arches.push(abi);
   }
@@ -146,7 +143,7 @@ export const compileCommand: Command = {
       policy = tunePolicy(policy, tune);
     } catch (err) {
       const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
-      const detail = err instanceof PolicyError ? err.detail : describe(err);
+      const detail = err instanceof PolicyError ? err.detail : errorMessage(err);
       const entry = index !== undefined ? tune[Number(index)] ?? '' : '';
       throw new CliError(`compile: --tune ${entry.length <= SYSCALL_NAME_MAX ? entry : quoteName(entry)}: ${detail}`);
     }
@@ -164,7 +161,7 @@ export const compileCommand: Command = {
           output = exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
         }
       } catch (err) {
-        throw new CliError(`${where}: ${describe(err)}`);
+        throw new CliError(`${where}: ${errorMessage(err)}`);
       }
     } else {
       const result = compileLoaded(policy, where, values.unoptimized !== true);

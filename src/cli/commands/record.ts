@@ -1,4 +1,5 @@
 /** `seccomp-ts record`: runs a command and writes the profile that allows exactly the calls it made. */
+import { errorMessage } from '../../util/error-message.js';
 import { resolve } from 'node:path';
 import { exportProfile } from '../../policy/oci/index.js';
 import { formatPolicyJson } from '../../policy/json.js';
@@ -40,7 +41,7 @@ async function readRecording(path: string, io: CliIO): Promise<Recording> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`, RUN_FAILED);
+    throw new CliError(`${path}: not valid JSON (${errorMessage(err)})`, RUN_FAILED);
   }
   try {
     return parseRecording(json);
@@ -128,7 +129,7 @@ export const recordCommandCli: Command = {
       try {
         defaultAction = parseAction(values['default-action']);
       } catch (err) {
-        throw new CliError(`record: --default-action: ${err instanceof Error ? err.message : String(err)}`, RUN_FAILED);
+        throw new CliError(`record: --default-action: ${errorMessage(err)}`, RUN_FAILED);
       }
       if (defaultAction.kind === 'ALLOW') throw new CliError('record: --default-action ALLOW would allow everything; the profile needs a denying default', RUN_FAILED);
     }

@@ -1,4 +1,5 @@
 /** `seccomp-ts run`: runs a command with filters installed, its stdio, environment and exit status passed through. */
+import { errorMessage } from '../../util/error-message.js';
 import { complainProgram, ComplainError } from '../../bpf/complain.js';
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
@@ -43,7 +44,7 @@ async function loadOne(source: Source, tune: readonly string[], io: CliIO): Prom
     policy = tunePolicy(loaded.policy, tune);
   } catch (err) {
     const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
-    const detail = err instanceof PolicyError ? err.detail : err instanceof Error ? err.message : String(err);
+    const detail = err instanceof PolicyError ? err.detail : errorMessage(err);
     throw new CliError(`run: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
   }
   return { program: compileLoaded(policy, loaded.name, true).program, name: loaded.name };

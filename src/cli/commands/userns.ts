@@ -2,6 +2,7 @@
  * `seccomp-ts userns`: ID maps for user namespaces — check them as the kernel and newuidmap would, translate
  * IDs, allocate ranges from /etc/subuid and /etc/subgid, and give a volume's files to a container's mapped users.
  */
+import { errorMessage } from '../../util/error-message.js';
 import { parseFlags, CliError, type CliIO, type Command } from '../command.js';
 import {
   kernelMapWrite, toHost, toContainer, OVERFLOW_ID, toProcLines, toOciMappings,
@@ -39,7 +40,6 @@ const USAGE = [
   '           with lchown, never following symlinks or entering other file systems, and stops at the first error.',
 ].join('\n');
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function idArgument(text: string, what: string): number {
   if (!/^(0|[1-9][0-9]{0,9})$/.test(text) || Number(text) > 0xffff_fffe) {
@@ -199,7 +199,7 @@ async function chown(argv: readonly string[], io: CliIO): Promise<number> {
     tree = walkTree(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`userns chown: ${dir}: ${code ? `cannot walk (${code})` : errorText(err)}`);
+    throw new CliError(`userns chown: ${dir}: ${code ? `cannot walk (${code})` : errorMessage(err)}`);
   }
   const plan = planChown(tree.entries, uidMap, gidMap, mode);
   const applied = values.apply && plan.errors === 0 ? applyChown(tree, plan) : undefined;

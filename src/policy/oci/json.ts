@@ -32,7 +32,7 @@ type Frame =
   | { kind: 'object'; obj: Record<string, JsonValue>; key: string | undefined };
 
 /** Parses `text` as one JSON value. Throws `JsonSyntaxError`. */
-export function parseJson(text: string): JsonValue {
+export function parseJsonExact(text: string): JsonValue {
   let pos = 0;
   const fail = (detail: string, at = pos): never => {
     let line = 1;

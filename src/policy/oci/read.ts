@@ -3,7 +3,7 @@
  * Accepts text (read with the exact-number JSON reader) or an already parsed object.
  */
 import { at, ProfileError } from './errors.js';
-import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from './json.js';
+import { JsonNumber, JsonSyntaxError, parseJsonExact } from './json.js';
 import { OCI_ACTIONS, OCI_OPERATORS, SCMP_ARCHES, SECCOMP_FLAGS, type OciAction, type SeccompFlag } from './vocabulary.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -226,7 +226,7 @@ export function readProfile(input: string | object): OciProfile {
   let doc: unknown;
   if (typeof input === 'string') {
     try {
-      doc = parseJson(input);
+      doc = parseJsonExact(input);
     } catch (err) {
       if (err instanceof JsonSyntaxError) throw new ProfileError('', `malformed JSON: ${err.message}`);
       throw err;
