@@ -1,5 +1,5 @@
 /**
- * The fast executor: a filter compiled once into a JavaScript function, straight-line code with no
+ * The fast executor: a filter prepared once as a JavaScript function, straight-line code with no
  * instruction decoding at run time. Classic BPF jumps only forward, so every jump becomes a `break` out of a
  * labelled block that ends right before its target. Where code generation is forbidden (a page whose
  * Content-Security-Policy refuses `eval`), the filter runs on the reference interpreter instead, with the same
@@ -11,7 +11,7 @@ import { admit } from './admit.js';
 import { dataWords, interpret, verdictOf, type DataLike, type Verdict } from './interpreter.js';
 import { aluExpression } from './semantics.js';
 
-/** How a compiled filter runs: generated code, or the interpreter when code generation is unavailable. */
+/** How a prepared filter runs: generated code, or the interpreter when code generation is unavailable. */
 export type ExecutionMode = 'generated' | 'interpreter';
 
 export interface ExecutorOptions {
@@ -26,7 +26,7 @@ export interface CountedRun {
 }
 
 /** A filter ready to run many times. */
-export interface CompiledFilter {
+export interface PreparedFilter {
   readonly program: Program;
   /** What this filter runs on. */
   readonly mode: ExecutionMode;
@@ -45,8 +45,11 @@ export interface CompiledFilter {
 type WordsFn = (w: Uint32Array) => number;
 type CountingFn = (w: Uint32Array, out: Int32Array) => number;
 
-/** Compiles `program` (refusing, like the interpreter, any program the kernel would refuse). */
-export function compileFilter(given: Program, options: ExecutorOptions = {}): CompiledFilter {
+/**
+ * Prepares `program` for fast repeated runs by turning it into a JavaScript function (refusing, like the
+ * interpreter, any program the kernel would refuse). "Prepare", not "compile": compiling is policy → BPF.
+ */
+export function prepareFilter(given: Program, options: ExecutorOptions = {}): PreparedFilter {
   const program = admit(given);
   let fast: WordsFn | undefined;
   let fallbackReason: string | undefined;
@@ -81,7 +84,7 @@ function checkWords(words: Uint32Array): Uint32Array {
   return words;
 }
 
-function interpreted(program: Program, fallbackReason: string | undefined): CompiledFilter {
+function interpreted(program: Program, fallbackReason: string | undefined): PreparedFilter {
   const runCounting = (data: DataLike): CountedRun => {
     const r = interpret(program, data);
     return { raw: r.raw, executed: r.executed };
