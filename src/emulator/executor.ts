@@ -154,12 +154,11 @@ function statement(
   ret: (value: string) => string,
   goto: (pc: number, target: number) => string,
 ): string {
-  const reg = (dst: 'A' | 'X'): string => dst;
   switch (insn.kind) {
     case 'ld_abs': return `A = w[${insn.offset / 4}];`;
-    case 'ld_len': return `${reg(insn.dst)} = ${SECCOMP_DATA_SIZE};`;
-    case 'ld_imm': return `${reg(insn.dst)} = ${insn.value >>> 0};`;
-    case 'ld_mem': return `${reg(insn.dst)} = m${insn.slot};`;
+    case 'ld_len': return `${insn.dst} = ${SECCOMP_DATA_SIZE};`;
+    case 'ld_imm': return `${insn.dst} = ${insn.value >>> 0};`;
+    case 'ld_mem': return `${insn.dst} = m${insn.slot};`;
     case 'st': return `m${insn.slot} = ${insn.src};`;
     case 'alu': {
       const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);
