@@ -104,7 +104,7 @@ export const runCommand: Command = {
   summary: 'run a command with filters installed (stdio, environment and exit status passed through)',
   get usage() {
     return [
-      'usage: seccomp-ts run [FILE|-|profile:NAME | --profile NAME] [--filter FILE]... [--tune ENTRY]... [--complain]',
+      'usage: seccomp-ts run [FILE|profile:NAME | --profile NAME] [--filter FILE]... [--tune ENTRY]... [--complain]',
       '                      -- CMD [ARGS...]',
       '',
       'Runs CMD with the filters installed (no_new_privs, then seccomp(SECCOMP_SET_MODE_FILTER), in the order',
