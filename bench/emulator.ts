@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { ins, type Instruction, type Program } from '../src/bpf/instructions.js';
 import { compilePolicy } from '../src/compiler/index.js';
-import { callData, compileFilter, interpret } from '../src/emulator/index.js';
+import { callData, prepareFilter, interpret } from '../src/emulator/index.js';
 import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import { AUDIT_ARCH_X86_64, type ArchName } from '../src/syscalls/arch.js';
@@ -146,7 +146,7 @@ function timeContender(run: (w: Uint32Array) => number, inputs: readonly Uint32A
 }
 
 function benchFilter(name: string, program: Program, inputs: readonly Uint32Array[], sampleMs: number, samples: number): FilterBench {
-  const filter = compileFilter(program);
+  const filter = prepareFilter(program);
   let executed = 0;
   for (const w of inputs) {
     const a = interpret(program, w);

@@ -17,7 +17,7 @@ import { compilePolicy } from '../src/compiler/compile.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import type { Policy } from '../src/policy/types.js';
 import type { ArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
@@ -111,8 +111,8 @@ function verdictInputs(arches: readonly ArchName[], program: Program): Uint32Arr
 }
 
 function checkVerdicts(policy: Policy, ours: Program): { inputs: number; mismatches: number } {
-  const plain = compileFilter(compilePolicy(policy).program);
-  const fast = compileFilter(ours);
+  const plain = prepareFilter(compilePolicy(policy).program);
+  const fast = prepareFilter(ours);
   const inputs = verdictInputs(policy.arches, compilePolicy(policy).program);
   let mismatches = 0;
   for (const w of inputs) if (plain.runWords(w) !== fast.runWords(w)) mismatches++;
@@ -121,7 +121,7 @@ function checkVerdicts(policy: Policy, ours: Program): { inputs: number; mismatc
 
 /** ns per evaluation of the compiled executor: best of 5 passes of about `passMs` each. */
 function executorNs(program: Program, inputs: readonly Uint32Array[], passMs: number): number {
-  const f = compileFilter(program);
+  const f = prepareFilter(program);
   let sink = 0;
   for (let i = 0; i < 20_000; i++) sink ^= f.runWords(inputs[i % inputs.length] as Uint32Array);
   let rounds = 1;

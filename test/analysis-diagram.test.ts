@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ins, toRaw, type Instruction, type Program } from '../src/bpf/instructions.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import { AnalysisTimeout, type AnalysisProgress } from '../src/analysis/budget.js';
 import { admits, type WordConstraint } from '../src/analysis/constraints.js';
 import { diffPrograms } from '../src/analysis/diff.js';
@@ -39,7 +39,7 @@ describe('diamonds (LD; JSET; JA; JA) in front of one test', () => {
       expect(e.groups.filter((g) => g.abi !== 'other').map((g) => g.text)).toEqual(
         expect.arrayContaining(['ERRNO(EPERM) if arg0.lo == 5; else ALLOW']));
       expect(e.groups.every((g) => g.text === 'ERRNO(EPERM) if arg0.lo == 5; else ALLOW')).toBe(true);
-      const run = compileFilter(program);
+      const run = prepareFilter(program);
       for (const w of [x86(0, 5), x86(59, 5, 0xffffffff), x86(1, 6), x86(0x40000001, 5, 1)]) {
         expect(predictVerdict(e, w)).toBe(run.runWords(w) >>> 0);
       }
@@ -55,7 +55,7 @@ describe('diamonds (LD; JSET; JA; JA) in front of one test', () => {
     const d = diffPrograms(a, changed);
     expect(d.exhaustive).toBe(true);
     expect(d.equivalent).toBe(false);
-    const run = [compileFilter(a), compileFilter(changed)];
+    const run = [prepareFilter(a), prepareFilter(changed)];
     for (const x of d.differences) {
       expect(x.exact).toBe(true);
       expect(run[0]?.runWords(x.witness.words)).not.toBe(run[1]?.runWords(x.witness.words));
@@ -99,7 +99,7 @@ describe('diamonds (LD; JSET; JA; JA) in front of one test', () => {
 /** For each input, the exact cases admitting it: exactly one, returning what the emulator returns. */
 function checkPartition(program: Program, inputs: readonly Uint32Array[]): void {
   const s = symbolicExecute(program);
-  const run = compileFilter(program);
+  const run = prepareFilter(program);
   for (const w of inputs) {
     const admitting = s.leaves.filter((l) => l.words.every((c, i) => admits(c as WordConstraint, w[i] as number)));
     const expected = run.runWords(w) >>> 0;
@@ -151,7 +151,7 @@ describe('the cases of the decision diagram', () => {
     expect(d.differences.length).toBe(512);
     // Every pair tried gives the same answer.
     expect(diffPrograms(a, b, { abis: ['x86_64'] }).differences).toEqual(d.differences);
-    const run = [compileFilter(a), compileFilter(b)];
+    const run = [prepareFilter(a), prepareFilter(b)];
     for (const x of d.differences) {
       expect([x.verdictA, x.verdictB]).toEqual([ERRNO_EPERM, 0x00050002]);
       expect(run[0]?.runWords(x.witness.words)).toBe(ERRNO_EPERM);

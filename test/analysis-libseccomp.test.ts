@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import type { Program } from '../src/bpf/instructions.js';
 import { explain, explanationText, predictVerdict } from '../src/analysis/explain.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON } from '../src/policy/oci/docker-default-data.js';
 import { programConstants } from '../src/analysis/constants.js';
 import { COMMON_SYSCALLS, expectFilter } from '../src/testing/index.js';
@@ -16,7 +16,7 @@ import { itWhen } from './support/require.js';
 
 function checkAll(program: Program, seed: number): { exact: number; total: number } {
   const e = explain(program, { samples: 64 });
-  const run = compileFilter(program);
+  const run = prepareFilter(program);
   const constants = programConstants(program).map(BigInt);
   const calls = [...everySyscallNumber(), ...biasedCalls(3000, seed, [], constants)];
   let exact = 0;

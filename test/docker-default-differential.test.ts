@@ -7,7 +7,7 @@
 import { describe, expect } from 'vitest';
 import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { DOCKER_DEFAULT_CAPABILITIES, DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
@@ -67,7 +67,7 @@ describe('docker-default against runc + libseccomp', () => {
     const evaluator = compareVerdicts(built.program, evaluate, calls);
     expect(evaluator.slice(0, 5).map((d) => `${describeCall(d.call)}: ours 0x${d.ours.toString(16)}, libseccomp 0x${d.theirs.toString(16)}`)).toEqual([]);
     for (const [name, options] of [['linear', {}], ['optimized', performanceCompileOptions()]] as const) {
-      const filter = compileFilter(compilePolicy(policy, options).program);
+      const filter = prepareFilter(compilePolicy(policy, options).program);
       const compiled = compareVerdicts(built.program, (_c, w) => filter.runWords(w), calls);
       expect(compiled.slice(0, 5).map((d) => `${name}: ${describeCall(d.call)}: ours 0x${d.ours.toString(16)}, libseccomp 0x${d.theirs.toString(16)}`)).toEqual([]);
     }
@@ -95,7 +95,7 @@ describe('docker-default against runc + libseccomp', () => {
       ['evaluator', (c) => encodeAction(evaluatePolicy(policy, { arch: c.arch, nr: c.nr, args: c.args }))],
     ];
     for (const [name, options] of [['linear', {}], ['optimized', performanceCompileOptions()]] as const) {
-      const filter = compileFilter(compilePolicy(policy, options).program);
+      const filter = prepareFilter(compilePolicy(policy, options).program);
       runs.push([name, (_c, w) => filter.runWords(w)]);
     }
     for (const [name, ours] of runs) {

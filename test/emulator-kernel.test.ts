@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { ins, toRaw, type Instruction, type Program } from '../src/bpf/instructions.js';
 import { instructionText } from '../src/bpf/text.js';
-import { bypassesFilters, compileFilter, evaluateStack, interpret } from '../src/emulator/index.js';
+import { bypassesFilters, prepareFilter, evaluateStack, interpret } from '../src/emulator/index.js';
 import { filterSource } from '../src/emulator/executor.js';
 import { decodeAction } from '../src/syscalls/actions.js';
 import { kernelProbe, kernelStackProbe, stackPrefix, type StackOutcome } from './support/oracle.js';
@@ -84,7 +84,7 @@ describe('emulator against the kernel', () => {
     const endings = { retK: 0, retA: 0, divisionByZero: 0 };
     let longestJump = 0;
     cases.forEach((c, ci) => {
-      const filter = compileFilter(c.program);
+      const filter = prepareFilter(c.program);
       if (c.program.some((i) => i.kind === 'ret' && i.src === 'a')) retA++;
       c.probes.forEach((probe, pi) => {
         const data = probeData(probe, run.instructionPointers);

@@ -5,7 +5,7 @@ import { InvalidProgramError } from '../src/bpf/validator.js';
 import {
   callData,
   combineVerdicts,
-  compileFilter,
+  prepareFilter,
   evaluateStack,
   formatVerdict,
   interpret,
@@ -129,7 +129,7 @@ describe('interpret', () => {
   it('runs what the kernel would receive: every field as its raw encoding holds it', () => {
     const p: Program = [{ kind: 'ld_imm', dst: 'A', value: 2 ** 32 + 5 }, { kind: 'alu', op: 'add', src: 'k', value: -1 }, ins.retA()];
     expect(interpret(p, nr(0)).raw).toBe(4);
-    expect(compileFilter(p).run(nr(0))).toBe(4);
+    expect(prepareFilter(p).run(nr(0))).toBe(4);
     expect(interpret([{ kind: 'ret', src: 'k', value: -1 }], nr(0)).raw).toBe(0xffffffff);
   });
 
@@ -137,15 +137,15 @@ describe('interpret', () => {
     expect(() => interpret([ins.loadWord(2), ins.ret(ALLOW)], nr(0))).toThrow(InvalidProgramError);
     expect(() => interpret([ins.loadWord(0)], nr(0))).toThrow(/instruction 0000/);
     expect(() => interpret([ins.loadMem(0), ins.ret(ALLOW)], nr(0))).toThrow(/memory-uninitialized/);
-    expect(() => compileFilter([ins.alu('mod', 3), ins.ret(ALLOW)])).toThrow(InvalidProgramError);
+    expect(() => prepareFilter([ins.alu('mod', 3), ins.ret(ALLOW)])).toThrow(InvalidProgramError);
   });
 });
 
-describe('compileFilter', () => {
+describe('prepareFilter', () => {
   it('gives the interpreter\'s raw value and executed count on random programs and inputs', () => {
     fc.assert(
       fc.property(validProgram({ maxLength: 60 }), fc.array(randomProbe(), { minLength: 1, maxLength: 8 }), (p, probes) => {
-        const f = compileFilter(p);
+        const f = prepareFilter(p);
         expect(f.mode).toBe('generated');
         for (const probe of probes) {
           const d = seccompData(probe);
@@ -163,7 +163,7 @@ describe('compileFilter', () => {
   it('agrees with the interpreter on long programs with far jumps', () => {
     fc.assert(
       fc.property(validProgram({ minLength: 300, maxLength: 900, farJumps: true }), fc.array(randomProbe(), { minLength: 1, maxLength: 5 }), (p, probes) => {
-        const f = compileFilter(p);
+        const f = prepareFilter(p);
         for (const probe of probes) {
           const d = seccompData(probe);
           const r = interpret(p, d);
@@ -182,7 +182,7 @@ describe('compileFilter', () => {
       ins.retA(),
     ];
     expect(filterSource(p, false)).toContain('switch (pc)');
-    const f = compileFilter(p);
+    const f = prepareFilter(p);
     expect(f.mode).toBe('generated');
     for (const n of [0, 1, 1999, 2000, 3999, 4000, 123456]) {
       const d = seccompData({ arch: 'x86_64', nr: n });
@@ -202,7 +202,7 @@ describe('compileFilter', () => {
         throw new EvalError('Refused to evaluate a string as JavaScript (Content Security Policy)');
       } as unknown as FunctionConstructor;
       const p: Program = [ins.loadWord(0), ins.jump('jeq', 2, 0, 1), ins.ret(errno(13)), ins.ret(ALLOW)];
-      const f = compileFilter(p);
+      const f = prepareFilter(p);
       expect(f.mode).toBe('interpreter');
       expect(f.fallbackReason).toMatch(/EvalError/);
       expect(f.run({ arch: 'x86_64', nr: 2 })).toBe(errno(13));
@@ -210,7 +210,7 @@ describe('compileFilter', () => {
     });
 
     it('can be asked not to generate code', () => {
-      expect(compileFilter([ins.ret(ALLOW)], { codeGeneration: false }).mode).toBe('interpreter');
+      expect(prepareFilter([ins.ret(ALLOW)], { codeGeneration: false }).mode).toBe('interpreter');
     });
   });
 });
@@ -241,6 +241,6 @@ describe('stacked filters', () => {
     expect(evaluateStack([denyExecve, logAll], { arch: 'x86_64', nr: 59 }).raw).toBe(errno(1));
     expect(evaluateStack([denyExecve, logAll], { arch: 'x86_64', nr: 60 }).action).toEqual({ kind: 'LOG' });
     expect(evaluateStack([trapAll, denyExecve], { arch: 'x86_64', nr: 59 }).action).toEqual({ kind: 'TRAP', data: 0 });
-    expect(evaluateStack([compileFilter(denyExecve)], { arch: 'x86_64', nr: 59 }).raw).toBe(errno(1));
+    expect(evaluateStack([prepareFilter(denyExecve)], { arch: 'x86_64', nr: 59 }).raw).toBe(errno(1));
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { DOCKER_DEFAULT_CAPABILITIES, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
@@ -70,7 +70,7 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
         ['evaluator', (call) => encodeAction(evaluatePolicy(policy, { arch: call.arch, nr: call.nr, args: call.args }))],
       ];
       for (const [name, opts] of [['linear', {}], ['optimized', performanceCompileOptions()]] as const) {
-        const filter = compileFilter(compilePolicy(policy, opts).program);
+        const filter = prepareFilter(compilePolicy(policy, opts).program);
         runs.push([name, (_call, w) => filter.runWords(w)]);
       }
       for (const [name, ours] of runs) {
@@ -87,7 +87,7 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
     const { policy } = importProfile(text);
     expect(policy.arches).not.toContain('x32');
     const skipped: RawCall = { arch: AUDIT_ARCH_X86_64, nr: 0xffffffff, args: [0n, 0n, 0n, 0n, 0n, 0n] };
-    const ours = compileFilter(compilePolicy(policy, performanceCompileOptions()).program);
+    const ours = prepareFilter(compilePolicy(policy, performanceCompileOptions()).program);
     expect(compareVerdicts(built.program, (_c, w) => ours.runWords(w), [skipped])).toEqual([]);
     expect(encodeAction(evaluatePolicy(policy, { arch: skipped.arch, nr: skipped.nr }))).toBe(0x7ffc0000); // the default, LOG
     // Any other number with the x32 bit is still an x32 call: the bad-arch action.
@@ -119,7 +119,7 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
       {"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":2,"op":"SCMP_CMP_EQ"}]}]}`;
     const built = buildWithLibseccomp({ profileText: text, caps: [] });
     if (!built.ok) throw new Error(built.error);
-    const filter = compileFilter(built.program);
+    const filter = prepareFilter(built.program);
     const w = new Uint32Array(16);
     w[1] = AUDIT_ARCH_X86_64;
     w[4] = 1;
@@ -139,7 +139,7 @@ describe('libseccomp 2.5.4 bugs the differential tests recognise', () => {
     const w = new Uint32Array(16);
     w[1] = AUDIT_ARCH_X86_64;
     w[4] = 8; // read(8): 8 <= 2^32, so the second rule kills
-    expect(compileFilter(built.program).runWords(w) >>> 0).toBe(0x00050001); // libseccomp: the default
+    expect(prepareFilter(built.program).runWords(w) >>> 0).toBe(0x00050001); // libseccomp: the default
     expect(evaluatePolicy(importProfile(text).policy, { arch: 'x86_64', nr: 0, args: [8n] })).toEqual({ kind: 'KILL_THREAD' });
   });
 
@@ -154,7 +154,7 @@ describe('libseccomp 2.5.4 bugs the differential tests recognise', () => {
     const w = new Uint32Array(16);
     w[1] = AUDIT_ARCH_X86_64;
     w[4] = 5;
-    expect(compileFilter(built.program).runWords(w) >>> 0).toBe(0x00050001);
+    expect(prepareFilter(built.program).runWords(w) >>> 0).toBe(0x00050001);
     expect(evaluatePolicy(importProfile(text).policy, { arch: 'x86_64', nr: 0, args: [5n] })).toEqual({ kind: 'KILL_THREAD' });
   });
 });

@@ -9,7 +9,7 @@ import { NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
-import { compileFilter } from '../src/emulator/executor.js';
+import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import type { Policy } from '../src/policy/types.js';
 import { encodeAction } from '../src/syscalls/actions.js';
@@ -34,8 +34,8 @@ describe('optimized compile', () => {
   for (const variant of VARIANTS) {
     it(`${variant.name}: same verdict as the plain filter and the reference evaluator`, () => {
       fc.assert(fc.property(policyArb({ maxRules: 10 }), fc.array(seccompDataArb(), { minLength: 1, maxLength: 25 }), (policy, calls) => {
-        const plain = compileFilter(compilePolicy(policy).program);
-        const fast = compileFilter(compiled(policy, variant));
+        const plain = prepareFilter(compilePolicy(policy).program);
+        const fast = prepareFilter(compiled(policy, variant));
         for (const call of calls) {
           const data = seccompData(call);
           const expected = encodeAction(evaluatePolicy(policy, { arch: call.arch, nr: call.nr, args: call.args }));
@@ -57,7 +57,7 @@ describe('optimized compile on the kernel', () => {
     }));
     const run = kernelVerdictsBatch(cases);
     cases.forEach((c, i) => {
-      const filter = compileFilter(c.program);
+      const filter = prepareFilter(c.program);
       c.probes.forEach((probe, j) => {
         const data = seccompData({ ...probe, instructionPointer: run.instructionPointers[probe.arch === 'i386' ? 'int80' : 'syscall'] });
         expect(run.verdicts[i]?.[j]).toBe(filter.run(data));

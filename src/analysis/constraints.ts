@@ -8,7 +8,6 @@
 import {
   FULL_SET, U32_MAX, complement, contains, intersect, isFull, meets, normalize, setsEqual, type IntervalSet,
 } from './intervals.js';
-import { ARG_COUNT } from '../bpf/seccomp-data.js';
 
 /** `(word & mask) ∈ set`. */
 export interface MaskAtom {
@@ -39,7 +38,6 @@ export function wordName(w: WordIndex): string {
 }
 
 export const argWords = (index: number): readonly [WordIndex, WordIndex] => [4 + 2 * index, 5 + 2 * index];
-export const ARG_WORD_PAIRS = Array.from({ length: ARG_COUNT }, (_, i) => argWords(i));
 
 export const isUnconstrained = (c: WordConstraint): boolean => c.atoms.length === 0 && isFull(c.range);
 
@@ -131,11 +129,7 @@ export function solve(c: WordConstraint, budget = DEFAULT_BUDGET): Solution {
   return gaveUp ? 'unknown' : 'none';
 }
 
-/** Like `solve`, but treats "gave up" as satisfiable (an over-approximation: never loses a feasible path). */
-export function maybeSatisfiable(c: WordConstraint): boolean {
-  return solve(c) !== 'none';
-}
-
+/** Whether two constraints allow the same values (same range, same masked atoms in any order). */
 export function constraintsEqual(a: WordConstraint, b: WordConstraint): boolean {
   if (!setsEqual(a.range, b.range) || a.atoms.length !== b.atoms.length) return false;
   return a.atoms.every((x) => b.atoms.some((y) => y.mask === x.mask && setsEqual(x.set, y.set)));
@@ -163,10 +157,5 @@ export function reversedJumpSet(cond: 'jeq' | 'jgt' | 'jge', k: number, truth: b
 
 export const NONZERO: IntervalSet = [[1, U32_MAX]];
 export const ZERO: IntervalSet = [[0, 0]];
-
-/** The interval set of a constraint with no atoms, or undefined when masks take part. */
-export function plainRange(c: WordConstraint): IntervalSet | undefined {
-  return c.atoms.length === 0 ? c.range : undefined;
-}
 
 export { normalize };

@@ -5,7 +5,7 @@
  */
 import { isUnfiltered, unfilteredNote, UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import type { Program } from '../bpf/instructions.js';
-import { compileFilter } from '../emulator/executor.js';
+import { prepareFilter } from '../emulator/executor.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import type { ArchName } from '../syscalls/arch.js';
 import { boundaryValues, biasedWord, programConstants, seededRandom } from './constants.js';
@@ -227,8 +227,8 @@ function difference(seg: Segment, words: readonly WordConstraint[], va: number, 
 
 /** Looks for a disagreement by running both filters on inputs of one segment. */
 function sampleDifference(a: Program, b: Program, seg: Segment, samples: number, seed: number): Difference | undefined {
-  const fa = compileFilter(a);
-  const fb = compileFilter(b);
+  const fa = prepareFilter(a);
+  const fb = prepareFilter(b);
   const boundaries = boundaryValues([...programConstants(a), ...programConstants(b)]);
   const random = seededRandom(seed);
   const words = new Uint32Array(WORD_COUNT);

@@ -10,7 +10,6 @@ export type IntervalSet = readonly Interval[];
 
 export const U32_MAX = 0xffffffff;
 export const FULL_SET: IntervalSet = [[0, U32_MAX]];
-export const EMPTY_SET: IntervalSet = [];
 
 /** Normalises any list of intervals (unsorted, overlapping) into an `IntervalSet`. */
 export function normalize(intervals: readonly Interval[]): IntervalSet {

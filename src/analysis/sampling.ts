@@ -3,7 +3,7 @@
  * report what it returned, with the confidence such a sample gives.
  */
 import type { Program } from '../bpf/instructions.js';
-import { compileFilter } from '../emulator/executor.js';
+import { prepareFilter } from '../emulator/executor.js';
 import { boundaryValues, biasedWord, programConstants, seededRandom } from './constants.js';
 import type { Segment } from './partition.js';
 import { actionText } from './verdict-text.js';
@@ -29,7 +29,7 @@ const cache = new WeakMap<Program, { run: (w: Uint32Array) => number; boundaries
 function prepared(program: Program) {
   let p = cache.get(program);
   if (!p) {
-    const compiled = compileFilter(program);
+    const compiled = prepareFilter(program);
     p = { run: (w) => compiled.runWords(w), boundaries: boundaryValues(programConstants(program)) };
     cache.set(program, p);
   }

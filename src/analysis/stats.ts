@@ -4,7 +4,7 @@
  */
 import type { Program } from '../bpf/instructions.js';
 import { seccompData } from '../emulator/data.js';
-import { compileFilter } from '../emulator/executor.js';
+import { prepareFilter } from '../emulator/executor.js';
 import { decodeAction } from '../syscalls/actions.js';
 import { formatAction } from '../syscalls/action-text.js';
 import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
@@ -41,7 +41,7 @@ export interface FilterStats {
 
 /** Size, executed instructions, verdicts and kernel-cacheable syscalls of a filter, per ABI. */
 export function filterStats(program: Program, abis: readonly ArchName[] = ARCH_NAMES): FilterStats {
-  const filter = compileFilter(program);
+  const filter = prepareFilter(program);
   const cache = cacheReport(program, { nativePassthrough: [] });
   const cachedBy: Record<ArchName, ReadonlySet<number>> = {
     x86_64: new Set(cache.native.cached),

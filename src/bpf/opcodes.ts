@@ -60,5 +60,3 @@ export const bpfSize = (code: number): number => code & 0x18;
 export const bpfMode = (code: number): number => code & 0xe0;
 export const bpfOp = (code: number): number => code & 0xf0;
 export const bpfSrc = (code: number): number => code & 0x08;
-export const bpfRval = (code: number): number => code & 0x18;
-export const bpfMiscOp = (code: number): number => code & 0xf8;

@@ -1,5 +1,5 @@
 /**
- * The fast executor: a filter compiled once into a JavaScript function, straight-line code with no
+ * The fast executor: a filter prepared once as a JavaScript function, straight-line code with no
  * instruction decoding at run time. Classic BPF jumps only forward, so every jump becomes a `break` out of a
  * labelled block that ends right before its target. Where code generation is forbidden (a page whose
  * Content-Security-Policy refuses `eval`), the filter runs on the reference interpreter instead, with the same
@@ -11,7 +11,7 @@ import { admit } from './admit.js';
 import { dataWords, interpret, verdictOf, type DataLike, type Verdict } from './interpreter.js';
 import { aluExpression } from './semantics.js';
 
-/** How a compiled filter runs: generated code, or the interpreter when code generation is unavailable. */
+/** How a prepared filter runs: generated code, or the interpreter when code generation is unavailable. */
 export type ExecutionMode = 'generated' | 'interpreter';
 
 export interface ExecutorOptions {
@@ -26,7 +26,7 @@ export interface CountedRun {
 }
 
 /** A filter ready to run many times. */
-export interface CompiledFilter {
+export interface PreparedFilter {
   readonly program: Program;
   /** What this filter runs on. */
   readonly mode: ExecutionMode;
@@ -45,8 +45,11 @@ export interface CompiledFilter {
 type WordsFn = (w: Uint32Array) => number;
 type CountingFn = (w: Uint32Array, out: Int32Array) => number;
 
-/** Compiles `program` (refusing, like the interpreter, any program the kernel would refuse). */
-export function compileFilter(given: Program, options: ExecutorOptions = {}): CompiledFilter {
+/**
+ * Prepares `program` for fast repeated runs by turning it into a JavaScript function (refusing, like the
+ * interpreter, any program the kernel would refuse). "Prepare", not "compile": compiling is policy → BPF.
+ */
+export function prepareFilter(given: Program, options: ExecutorOptions = {}): PreparedFilter {
   const program = admit(given);
   let fast: WordsFn | undefined;
   let fallbackReason: string | undefined;
@@ -81,7 +84,7 @@ function checkWords(words: Uint32Array): Uint32Array {
   return words;
 }
 
-function interpreted(program: Program, fallbackReason: string | undefined): CompiledFilter {
+function interpreted(program: Program, fallbackReason: string | undefined): PreparedFilter {
   const runCounting = (data: DataLike): CountedRun => {
     const r = interpret(program, data);
     return { raw: r.raw, executed: r.executed };
@@ -151,12 +154,11 @@ function statement(
   ret: (value: string) => string,
   goto: (pc: number, target: number) => string,
 ): string {
-  const reg = (dst: 'A' | 'X'): string => dst;
   switch (insn.kind) {
     case 'ld_abs': return `A = w[${insn.offset / 4}];`;
-    case 'ld_len': return `${reg(insn.dst)} = ${SECCOMP_DATA_SIZE};`;
-    case 'ld_imm': return `${reg(insn.dst)} = ${insn.value >>> 0};`;
-    case 'ld_mem': return `${reg(insn.dst)} = m${insn.slot};`;
+    case 'ld_len': return `${insn.dst} = ${SECCOMP_DATA_SIZE};`;
+    case 'ld_imm': return `${insn.dst} = ${insn.value >>> 0};`;
+    case 'ld_mem': return `${insn.dst} = m${insn.slot};`;
     case 'st': return `m${insn.slot} = ${insn.src};`;
     case 'alu': {
       const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);

@@ -16,11 +16,14 @@ export {
   type Verdict,
 } from './interpreter.js';
 export {
-  compileFilter,
-  type CompiledFilter,
+  prepareFilter,
+  type PreparedFilter,
   type ExecutorOptions,
   type CountedRun,
   type ExecutionMode,
 } from './executor.js';
 export { combineVerdicts, evaluateStack } from './stack.js';
+
+/** @deprecated The former name of {@link prepareFilter}, kept for code written before the rename. */
+export { prepareFilter as compileFilter } from './executor.js';
 export { bypassesFilters, UNFILTERED_X86_64_SYSCALLS } from './exemptions.js';

@@ -6,7 +6,7 @@
  */
 import type { Program } from '../bpf/instructions.js';
 import { SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
-import { compileFilter, type CompiledFilter } from './executor.js';
+import { prepareFilter, type PreparedFilter } from './executor.js';
 import { dataWords, verdictOf, type DataLike, type Verdict } from './interpreter.js';
 
 const actionOnly = (raw: number): number => raw & SECCOMP_RET_ACTION_FULL;
@@ -24,19 +24,19 @@ export function combineVerdicts(raws: readonly number[]): number {
   return ret >>> 0;
 }
 
-const compiled = new WeakMap<Program, CompiledFilter>();
+const compiled = new WeakMap<Program, PreparedFilter>();
 
-function compiledOnce(program: Program): CompiledFilter {
+function compiledOnce(program: Program): PreparedFilter {
   let filter = compiled.get(program);
   if (filter === undefined) {
-    filter = compileFilter(program);
+    filter = prepareFilter(program);
     compiled.set(program, filter);
   }
   return filter;
 }
 
 /** Runs every filter of a stack (oldest first) on `data` and combines their verdicts as the kernel does. */
-export function evaluateStack(programs: readonly (Program | CompiledFilter)[], data: DataLike): Verdict {
+export function evaluateStack(programs: readonly (Program | PreparedFilter)[], data: DataLike): Verdict {
   const words = dataWords(data);
   const raws = programs.map((p) => ('runWords' in p ? p : compiledOnce(p)).runWords(words));
   return verdictOf(combineVerdicts(raws));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeProgram } from '../../src/bpf/encode.js';
 import type { Instruction } from '../../src/bpf/instructions.js';
 import { analyzeFlow } from '../../src/bpf/flow.js';
-import { compileFilter } from '../../src/emulator/executor.js';
+import { prepareFilter } from '../../src/emulator/executor.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../../src/syscalls/arch.js';
 import { maxSyscallNr } from '../../src/syscalls/index.js';
 import type { Missing } from './require.js';
@@ -170,7 +170,7 @@ export interface Disagreement {
 
 /** Runs libseccomp's program and `ours` on every call; returns the disagreements (raw return values). */
 export function compareVerdicts(theirs: readonly Instruction[], ours: (call: RawCall, words: Uint32Array) => number, calls: readonly RawCall[]): Disagreement[] {
-  const filter = compileFilter(theirs);
+  const filter = prepareFilter(theirs);
   const out: Disagreement[] = [];
   for (const call of calls) {
     const words = callWords(call);

@@ -7,7 +7,7 @@ import { InvalidProgramError } from '../../bpf/validator.js';
 import {
   bypassesFilters,
   callData,
-  compileFilter,
+  prepareFilter,
   interpret,
   verdictOf,
   type Interpretation,
@@ -122,7 +122,7 @@ function runOne(program: Program, data: SeccompData, trace: boolean, json: boole
 }
 
 async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO): Promise<void> {
-  const filter = compileFilter(program);
+  const filter = prepareFilter(program);
   const text = new TextDecoder().decode(await io.readStdin());
   const probes: SeccompData[] = [];
   text.split('\n').forEach((raw, i) => {

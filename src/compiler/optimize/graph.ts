@@ -28,7 +28,6 @@ export interface FlowGraph {
 }
 
 export const isBranch = (ins: Instruction): ins is JumpIf => ins.kind === 'jmp';
-export const isReturn = (ins: Instruction): boolean => ins.kind === 'ret';
 
 /**
  * Builds the graph of a program, or returns `undefined` when the program is not one the optimizer can
