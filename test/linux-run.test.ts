@@ -136,7 +136,7 @@ describe('seccomp-ts run (the CLI)', () => {
   for (const unprivileged of [false, true]) {
     const who = unprivileged ? 'as uid 65534' : 'as the current user';
     const missing = unprivileged ? unprivilegedMissing() : kernelMissing;
-    itWhen(missing, `${who}: ERRNO, exit status, environment and stdin pass through; a kill is reported in one line`, () => {
+    itWhen(missing, `${who}: ERRNO, exit status, environment, stdin and fd 3 pass through; a kill is reported in one line`, () => {
       const dir = join(tmp.dir, `d-${unprivileged}`);
       const denied = cliProcess(['run', files.eperm, '--', 'mkdir', dir], { unprivileged });
       expect(denied.status).toBe(1);
@@ -157,6 +157,15 @@ describe('seccomp-ts run (the CLI)', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^seccomp-ts: run: mkdir was killed by its seccomp filter \(SIGSYS\)/);
       if (process.getuid?.() === 0 && !unprivileged) expect(lines[0]).toContain('the filter returned KILL_PROCESS for mkdir (x86_64)');
+      const fd3Path = join(tmp.dir, `fd3-${unprivileged}`);
+      const fd3 = openSync(fd3Path, 'w');
+      try {
+        const passed3 = cliProcess(['run', files.eperm, '--', 'sh', '-c', 'printf "through fd 3" >&3'], { unprivileged, fd3 });
+        expect([passed3.status, passed3.stderr]).toEqual([0, '']);
+      } finally {
+        closeSync(fd3);
+      }
+      expect(readFileSync(fd3Path, 'utf8')).toBe('through fd 3');
       const signalled = cliProcess(['run', files.eperm, '--', 'sh', '-c', 'kill -USR1 $$'], { unprivileged });
       expect([signalled.status, signalled.stderr]).toEqual([128 + 10, '']);
       const complained = cliProcess(['run', '--complain', files.kill, '--', 'mkdir', dir], { unprivileged });

@@ -10,7 +10,6 @@ import { ins } from '../bpf/instructions.js';
 import { addCall, emptyRecording, type Recording } from '../record/recording.js';
 import { SECCOMP_RET_USER_NOTIF } from '../syscalls/actions.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
-import { INHERITED_AT_START } from './fds.js';
 import { loadLibc, type Libc } from './ffi.js';
 import { copyFd, findListenerFd, Listener, type Notification } from './notify.js';
 import { exitStatus, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
@@ -19,6 +18,7 @@ export interface RecordOptions {
   readonly command: string;
   readonly args?: readonly string[];
   readonly stdio?: StdioOptions;
+  /** Descriptors above 2 that CMD inherits at the same numbers (default none). */
   readonly passFds?: readonly number[];
   /** Forward SIGINT, SIGTERM and SIGHUP to CMD and end the recording (default true). */
   readonly handleSignals?: boolean;
@@ -96,7 +96,7 @@ export async function recordCommand(options: RecordOptions): Promise<RecordResul
   libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   const child = spawnLauncher({
     file, argv: [options.command, ...(options.args ?? [])], filters: [NOTIFY_ALL], listener: true,
-    passFds: options.passFds ?? INHERITED_AT_START,
+    passFds: options.passFds ?? [],
   }, options.stdio ?? 'inherit');
   let exited = false;
   const exit = waitForExit(child).finally(() => { exited = true; });

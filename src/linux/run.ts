@@ -7,7 +7,6 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { encodeProgram } from '../bpf/encode.js';
 import type { Program } from '../bpf/instructions.js';
 import { parseSeccompRecord, type SeccompRecord } from '../audit/record.js';
-import { INHERITED_AT_START } from './fds.js';
 import { loadLibc } from './ffi.js';
 import { openAuditStream, type AuditStream } from './audit-netlink.js';
 import { openKernelLog, type KernelLog } from './kmsg.js';
@@ -25,7 +24,7 @@ export interface RunOptions {
   readonly stdio?: StdioOptions;
   /** Forward SIGINT, SIGTERM, SIGHUP and SIGQUIT received by this process to CMD (default true). */
   readonly forwardSignals?: boolean;
-  /** Descriptors above 2 that CMD inherits (default: those this process inherited). */
+  /** Descriptors above 2 that CMD inherits at the same numbers (default none; the CLI passes those it inherited). */
   readonly passFds?: readonly number[];
   /** Start CMD in a new user namespace with these ID maps (root inside unless the spec says otherwise). */
   readonly userNamespace?: UserNamespaceSpec;
@@ -80,7 +79,7 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
   const sources = [stream, log].filter((s): s is KernelLog | AuditStream => s !== undefined);
   const plan = {
     file, argv: [options.command, ...(options.args ?? [])], filters: options.filters.map(encodeProgram), listener: false,
-    passFds: options.passFds ?? INHERITED_AT_START,
+    passFds: options.passFds ?? [],
   };
   let child: ChildProcess;
   if (options.userNamespace === undefined) {
@@ -91,7 +90,7 @@ export async function runFiltered(options: RunOptions): Promise<RunResult> {
       ({ child } = await spawnInUserNamespace(launcher.command, launcher.args, options.userNamespace, launcher.stdio));
     } catch (err) {
       log?.close();
-    stream?.close();
+      stream?.close();
       throw err;
     }
   }

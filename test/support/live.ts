@@ -64,12 +64,13 @@ export interface CliRun {
 }
 
 /** Runs `seccomp-ts ARGS` as a separate process (as uid 65534 when `unprivileged` and root). */
-export function cliProcess(args: readonly string[], options: { unprivileged?: boolean; input?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
+export function cliProcess(args: readonly string[], options: { unprivileged?: boolean; input?: string | Uint8Array; env?: NodeJS.ProcessEnv; cwd?: string; fd3?: number } = {}): CliRun {
   const drop = options.unprivileged === true && process.getuid?.() === 0;
   const node = drop ? [process.execPath, worldReadableCli(), ...args] : [process.execPath, '--import', TSX, CLI_MAIN, ...args];
   const argv = drop ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node] : node;
   const r = spawnSync(argv[0]!, argv.slice(1), {
     encoding: 'utf8', timeout: 60_000, input: options.input ?? '', env: options.env ?? process.env, ...(options.cwd !== undefined && { cwd: options.cwd }),
+    ...(options.fd3 !== undefined && { stdio: ['pipe', 'pipe', 'pipe', options.fd3] }),
   });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };

@@ -5,6 +5,7 @@ import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
 import { PolicyError } from '../../policy/errors.js';
 import { tunePolicy } from '../../policy/tune.js';
+import { INHERITED_AT_START } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { runFiltered, type RunResult } from '../../linux/run.js';
 import { CommandNotFoundError } from '../../linux/spawn.js';
@@ -166,7 +167,7 @@ export const runCommand: Command = {
     const [command, ...args] = cmd as [string, ...string[]];
     let result: RunResult;
     try {
-      result = await runFiltered({ command, args, filters, ...(userNamespace !== undefined && { userNamespace }) });
+      result = await runFiltered({ command, args, filters, passFds: INHERITED_AT_START, ...(userNamespace !== undefined && { userNamespace }) });
     } catch (err) {
       if (err instanceof UserNamespaceError) throw new CliError(`run: --userns: ${err.message}`, RUN_FAILED);
       if (err instanceof LinuxUnavailableError) throw new CliError(`run: ${err.message}`, RUN_FAILED);
