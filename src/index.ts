@@ -62,6 +62,7 @@ export {
 } from './compiler/dispatch/index.js';
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
+  subsetOf, letsThrough, type SubsetResult,
   cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, actionText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
   type ArgField, type NamedSyscall, type DiffResult, type Difference, type DiffOptions, type Witness, type CacheReport,

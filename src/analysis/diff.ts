@@ -284,13 +284,13 @@ export function witnessText(w: Witness): string {
   return `${arch}nr=${hex(w.nr)} args=[${w.args.map(hex).join(', ')}] ip=${hex(w.instructionPointer)}`;
 }
 
-/** The diff as text: one line per class of inputs, plus a witness. */
 /** The numbers of a difference that Linux never filters (x86_64 uretprobe and uprobe). */
 export function unfilteredIn(x: Difference): number[] {
   if (x.abi !== 'x86_64') return [];
   return [...UNFILTERED_X86_64_SYSCALLS.keys()].filter((nr) => isUnfiltered(x.abi, nr) && x.numbers.some(([lo, hi]) => nr >= lo && nr <= hi));
 }
 
+/** The diff as text: one line per class of inputs, plus a witness. */
 export function diffText(d: DiffResult, labels: readonly [string, string] = ['A', 'B']): string {
   if (d.equivalent) return 'equivalent: the filters return the same value for every input\n';
   const lines: string[] = [];

@@ -8,6 +8,7 @@ export {
   type ArgField, type NamedSyscall, type DataWords,
 } from './explain.js';
 export { diffPrograms, diffText, witnessText, inDifference, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
+export { subsetOf, letsThrough, type SubsetResult } from './subset.js';
 export {
   cacheReport, cacheReportText, constAllow,
   type CacheReport, type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss,

@@ -5,6 +5,7 @@ import { auditCommand } from './audit.js';
 import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diffCommand } from './diff.js';
+import { subsetCommand } from './subset.js';
 import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
 import { explainCommand } from './explain.js';
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   statsCommand,
   explainCommand,
   diffCommand,
+  subsetCommand,
   usernsCommand,
   runCommand,
   recordCommandCli,
