@@ -32,7 +32,8 @@ let bundled: string | undefined;
  */
 export function worldReadableCli(): string {
   if (bundled !== undefined) return bundled;
-  const root = mkdtempSync(join(tmpdir(), 'seccomp-ts-cli-'));
+  const root = mkdtempSync(join(tmpdir(), 'seccomp-ts-live-cli-'));
+  leftovers.add(root);
   const common: BuildOptions = { bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['koffi', 'fast-check'], logLevel: 'silent' };
   buildSync({ ...common, entryPoints: [CLI_MAIN], outfile: join(root, 'cli', 'main.js') });
   buildSync({ ...common, entryPoints: [fileURLToPath(new URL('../../src/linux/launcher.ts', import.meta.url))], outfile: join(root, 'linux', 'launcher.js') });
@@ -48,7 +49,11 @@ export function worldReadableCli(): string {
 
 /** Removes the bundle made by `worldReadableCli`, if any. */
 export function removeWorldReadableCli(): void {
-  if (bundled !== undefined) rmSync(join(bundled, '..', '..'), { recursive: true, force: true });
+  if (bundled !== undefined) {
+    const root = join(bundled, '..', '..');
+    rmSync(root, { recursive: true, force: true });
+    leftovers.delete(root);
+  }
   bundled = undefined;
 }
 
@@ -76,13 +81,23 @@ export function cliProcess(args: readonly string[], options: { unprivileged?: bo
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Folders to remove when the test process ends, whatever happened to the hooks that remove them earlier. */
+const leftovers = new Set<string>();
+process.once('exit', () => {
+  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh temporary folder every user can write to (for tests that drop privileges); removed by the returned function. */
 export function sharedTempDir(prefix: string): { dir: string; remove: () => void; write: (name: string, text: string) => string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  leftovers.add(dir);
   chmodSync(dir, 0o777);
   return {
     dir,
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      leftovers.delete(dir);
+    },
     write: (name, text) => {
       const path = join(dir, name);
       writeFileSync(path, text);
