@@ -182,7 +182,17 @@ describe('seccomp-ts run and signals', () => {
     const { createRequire } = await import('node:module');
     const tsx = `file://${createRequire(import.meta.url).resolve('tsx')}`;
     const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'run', files.eperm, '--', 'sleep', '41.5'], { stdio: 'ignore' });
-    const sleeping = () => processesWithArgv(['sleep', '41.5']);
+    // Only this run's sleep, a child of the CLI process (the launcher becomes CMD in its own process); another
+    // test run on the same machine may have a sleep of its own.
+    const { readFileSync: read } = await import('node:fs');
+    const parentOf = (pid: number): number | undefined => {
+      try {
+        return Number(read(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      } catch {
+        return undefined;
+      }
+    };
+    const sleeping = () => processesWithArgv(['sleep', '41.5']).filter((pid) => parentOf(pid) === child.pid);
     for (let i = 0; i < 200 && sleeping().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sleeping()).toHaveLength(1);
     child.kill('SIGTERM');
