@@ -6,6 +6,7 @@ import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { diffCommand } from './diff.js';
 import { subsetCommand } from './subset.js';
+import { intersectCommand, mergeCommand } from './combine.js';
 import { disasmCommand } from './disasm.js';
 import { emuCommand } from './emu.js';
 import { explainCommand } from './explain.js';
@@ -28,6 +29,8 @@ export const commands: readonly Command[] = [
   explainCommand,
   diffCommand,
   subsetCommand,
+  intersectCommand,
+  mergeCommand,
   usernsCommand,
   runCommand,
   recordCommandCli,
