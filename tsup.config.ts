@@ -8,28 +8,35 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
  * Puts the loader for the output format (src/testing/peer/esm.ts or cjs.ts) in place of src/testing/fast-check.ts,
  * so that `seccomp-ts/testing` without fast-check installed fails with one line naming it, in either format.
  */
-export const fastCheckPeerPlugin = {
-  name: 'fast-check-peer',
-  setup(build: { initialOptions: { format?: string }; onResolve(o: { filter: RegExp }, f: (a: { path: string; importer: string }) => { path: string } | undefined): void }) {
+export const fastCheckPeerPlugin = (format: 'esm' | 'cjs') => ({
+  name: `fast-check-peer-${format}`,
+  setup(build: { onResolve(o: { filter: RegExp }, f: (a: { path: string; importer: string }) => { path: string } | undefined): void }) {
+    // The output format is given, not read from esbuild's options: tsup builds split CommonJS as ESM first.
     build.onResolve({ filter: /^\.\/fast-check\.js$/ }, (args) => {
       if (dirname(args.importer) !== join(ROOT, 'src', 'testing')) return undefined;
-      const format = build.initialOptions.format === 'cjs' ? 'cjs' : 'esm';
       return { path: join(ROOT, 'src', 'testing', 'peer', `${format}.ts`) };
     });
   },
-};
+});
 
 /** The library's entries: the root, seccomp-ts/testing and seccomp-ts/userns, as ESM and CommonJS. */
-export const libraryConfig: Options = {
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'userns/index': 'src/userns/index.ts' },
-  format: ['esm', 'cjs'],
+const libraryEntries = { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'userns/index': 'src/userns/index.ts' };
+
+/**
+ * Each format shares one chunk between the entries (not a copy of the library per entry). No source maps in the
+ * package: they would be most of its size, and the code is readable as it is.
+ */
+const libraryCommon: Options = {
+  entry: libraryEntries,
   dts: true,
-  sourcemap: true,
-  clean: true,
+  sourcemap: false,
+  splitting: true,
   target: 'es2022',
   external: ['fast-check'],
-  esbuildPlugins: [fastCheckPeerPlugin],
 };
+
+export const libraryConfig: Options = { ...libraryCommon, format: ['esm'], clean: true, esbuildPlugins: [fastCheckPeerPlugin('esm')] };
+export const libraryCjsConfig: Options = { ...libraryCommon, format: ['cjs'], esbuildPlugins: [fastCheckPeerPlugin('cjs')] };
 
 /**
  * The kernel side, seccomp-ts/linux (Node only, ESM only), and the launcher process that run and record spawn
@@ -39,7 +46,7 @@ export const linuxConfig: Options = {
   entry: { 'linux/index': 'src/linux/index.ts', 'linux/launcher': 'src/linux/launcher.ts' },
   format: ['esm'],
   dts: { entry: { 'linux/index': 'src/linux/index.ts' } },
-  sourcemap: true,
+  sourcemap: false,
   target: 'node20',
   platform: 'node',
   external: ['koffi', 'fast-check'],
@@ -55,4 +62,4 @@ export const cliConfig: Options = {
   external: ['fast-check', 'koffi'],
 };
 
-export default defineConfig([libraryConfig, linuxConfig, cliConfig]);
+export default defineConfig([libraryConfig, libraryCjsConfig, linuxConfig, cliConfig]);

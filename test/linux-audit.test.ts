@@ -54,7 +54,7 @@ async function recordsOfRun(filter: Program, command: string, args: string[], co
       if (records.length >= count) return { records, status: result.status };
       await sleep(50);
     }
-    if (attempt === 3) throw new Error(`no kernel record of ${command} after 4 attempts (printk rate limit, or auditing off)`);
+    if (attempt === 5) throw new Error(`no kernel record of ${command} after 6 attempts (printk rate limit, or auditing off)`);
     await sleep(5200);
   }
 }
@@ -120,7 +120,7 @@ describe('audit on the kernel\'s own records', () => {
     try {
       const filter = filterOf([{ names: ['exit_group'], action: 'SCMP_ACT_LOG' }]);
       let seen: { syscall: string; action: string } | undefined;
-      for (let attempt = 0; attempt < 4 && seen === undefined; attempt++) {
+      for (let attempt = 0; attempt < 6 && seen === undefined; attempt++) {
         await runFiltered({ command: binary, filters: [filter], stdio: 'ignore', forwardSignals: false, passFds: [] });
         for (let i = 0; i < 40 && seen === undefined; i++) {
           await sleep(100);
@@ -133,5 +133,5 @@ describe('audit on the kernel\'s own records', () => {
       follower.kill('SIGTERM');
     }
     expect(await closed).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });

@@ -187,13 +187,15 @@ describe('record in the kernel', () => {
     mkdirSync(dir);
     const profile = join(dir, 'p.json');
     const tsx = `file://${createRequire(import.meta.url).resolve('tsx')}`;
-    const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'record', '-o', profile, '--', 'sh', '-c', 'sleep 37.5 & sleep 37.5; echo never'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A duration no other test run on the machine uses, so that only this run's sleeps are found.
+    const duration = `37.${process.pid}`;
+    const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'record', '-o', profile, '--', 'sh', '-c', `sleep ${duration} & sleep ${duration}; echo never`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => { out += b; });
     child.stderr.on('data', (b: Buffer) => { err += b; });
     // Wait until the command runs (both sleeps exist), then interrupt the recording.
-    for (let i = 0; i < 200 && processesWithArgv(['sleep', '37.5']).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && processesWithArgv(['sleep', duration]).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code, err).toBe(143);
@@ -201,6 +203,6 @@ describe('record in the kernel', () => {
     expect(err).toContain('SIGTERM received: sh was ended');
     expect(readdirSync(dir)).toEqual(['p.json']);
     expect(JSON.parse(readFileSync(profile, 'utf8')).syscalls[0].names).toContain('execve');
-    expect(processesWithArgv(['sleep', '37.5'])).toEqual([]);
+    expect(processesWithArgv(['sleep', duration])).toEqual([]);
   }, 60_000);
 });

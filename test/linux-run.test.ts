@@ -181,8 +181,10 @@ describe('seccomp-ts run and signals', () => {
     const { CLI_MAIN, processesWithArgv } = await import('./support/live.js');
     const { createRequire } = await import('node:module');
     const tsx = `file://${createRequire(import.meta.url).resolve('tsx')}`;
-    const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'run', files.eperm, '--', 'sleep', '41.5'], { stdio: 'ignore' });
-    const sleeping = () => processesWithArgv(['sleep', '41.5']);
+    // A duration no other test run on the machine uses, so that only this run's sleep is found.
+    const duration = `41.${process.pid}`;
+    const child = spawn(process.execPath, ['--import', tsx, CLI_MAIN, 'run', files.eperm, '--', 'sleep', duration], { stdio: 'ignore' });
+    const sleeping = () => processesWithArgv(['sleep', duration]);
     for (let i = 0; i < 200 && sleeping().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(sleeping()).toHaveLength(1);
     child.kill('SIGTERM');

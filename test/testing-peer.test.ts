@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'tsup';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { libraryConfig } from '../tsup.config.js';
+import { libraryCjsConfig, libraryConfig } from '../tsup.config.js';
 import { MISSING_FAST_CHECK } from '../src/testing/peer/missing.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -18,10 +18,12 @@ const pkg = join(app, 'node_modules', 'seccomp-ts');
 beforeAll(async () => {
   // The library build's own options (the peer loader plugin included), for the testing entry only; config: false
   // keeps tsup from also merging in every build of tsup.config.ts.
-  await build({
-    ...libraryConfig, entry: { 'testing/index': 'src/testing/index.ts' }, outDir: join(pkg, 'dist'),
-    dts: false, sourcemap: false, silent: true, config: false,
-  });
+  for (const config of [libraryConfig, libraryCjsConfig]) {
+    await build({
+      ...config, entry: { 'testing/index': 'src/testing/index.ts' }, outDir: join(pkg, 'dist'),
+      dts: false, sourcemap: false, silent: true, config: false, clean: false,
+    });
+  }
   cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   // Without fast-check, the consumer imports only the kit (its own import of fast-check would fail first).
   writeFileSync(join(app, 'kit.mjs'), "import { expectFilter } from 'seccomp-ts/testing';\nconsole.log(typeof expectFilter);\n");

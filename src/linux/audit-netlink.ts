@@ -12,8 +12,12 @@ const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_AUDIT = 9;
 const AUDIT_NLGRP_READLOG = 1;
 const NLMSG_HDRLEN = 16;
-const EAGAIN = 11;
+const ENOBUFS = 105;
 const AUDIT_SECCOMP = 1326;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
+const RECEIVE_QUEUE_BYTES = 8 << 20;
 
 /** A subscription to new audit records. */
 export interface AuditStream {
@@ -39,6 +43,9 @@ export function openAuditStream(types: readonly number[] = [AUDIT_SECCOMP]): Aud
     libc.close(fd);
     return undefined;
   }
+  // A large receive queue, so that a flood of other processes' records does not push ours out (root may exceed
+  // rmem_max with SO_RCVBUFFORCE; failing that, the default queue is used).
+  if (libc.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_QUEUE_BYTES) < 0) libc.setsockoptInt(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_QUEUE_BYTES);
   const buffer = Buffer.alloc(65536);
   return {
     readNew() {
@@ -46,7 +53,8 @@ export function openAuditStream(types: readonly number[] = [AUDIT_SECCOMP]): Aud
       for (;;) {
         const n = libc.recv(fd, buffer, buffer.length, 0);
         if (n < 0) {
-          if (libc.errno() !== EAGAIN) return lines; // ENOBUFS (overrun) and the like: what was read so far
+          // EAGAIN: nothing more now. ENOBUFS: the queue overflowed and records were dropped; reading goes on.
+          if (libc.errno() === ENOBUFS) continue;
           return lines;
         }
         for (let at = 0; at + NLMSG_HDRLEN <= n;) {

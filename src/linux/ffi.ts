@@ -30,6 +30,7 @@ export interface Libc {
   bind(fd: number, address: Uint8Array, length: number): number;
   /** recv(2) into `buffer`; the byte count, or -1. */
   recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
   errno(): number;
 }
 
@@ -82,6 +83,7 @@ export function loadLibc(): Libc {
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const bind = libc.func('int bind(int fd, void *address, unsigned int length)');
   const recv = libc.func('long recv(int fd, void *buffer, unsigned long length, int flags)');
+  const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *value, unsigned int length)');
   cached = {
     fcntl: (fd, cmd) => fcntl(fd, cmd) as number,
     fcntlInt: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
@@ -97,6 +99,11 @@ export function loadLibc(): Libc {
     socket: (domain, type, protocol) => socket(domain, type, protocol) as number,
     bind: (fd, address, length) => bind(fd, address, length) as number,
     recv: (fd, buffer, length, flags) => Number(recv(fd, buffer, length, flags)),
+    setsockoptInt: (fd, level, name, value) => {
+      const box = Buffer.alloc(4);
+      box.writeInt32LE(value, 0);
+      return setsockopt(fd, level, name, box, 4) as number;
+    },
     errno: () => koffi.errno(),
   };
   return cached;
