@@ -60,7 +60,7 @@ describe('seccomp-ts resolve', () => {
   it('unknown names, arches and bad numbers: one line on stderr, exit 2', async () => {
     expect(await usageError(['resolve', 'getcdw'])).toBe('seccomp-ts: resolve: unknown syscall "getcdw" on x86_64; did you mean getcwd?\n');
     expect(await usageError(['resolve', 'socketcall'])).toMatch(/unknown syscall "socketcall" on x86_64 \(it exists on i386\)/);
-    expect(await usageError(['resolve', 'getcwd', '--arch', 'arm'])).toMatch(/^seccomp-ts: resolve: unknown architecture "arm"; expected one of: x86_64/);
+    expect(await usageError(['resolve', 'getcwd', '--arch', 'vax'])).toMatch(/^seccomp-ts: resolve: unknown architecture "vax"; expected one of: x86_64/);
     expect(await usageError(['resolve', '999'])).toBe('seccomp-ts: resolve: syscall number 999 is past the x86_64 table (0-471)\n');
     expect(await usageError(['resolve', '340'])).toMatch(/no syscall has number 340 on x86_64/);
     expect(await usageError(['resolve', '--', '-1'])).toBe('seccomp-ts: resolve: syscall number -1 is negative\n');
@@ -99,7 +99,7 @@ describe('seccomp-ts syscalls', () => {
   });
 
   it('rejects unknown arches and stray arguments', async () => {
-    expect(await usageError(['syscalls', '--arch', 'mips'])).toMatch(/^seccomp-ts: syscalls: unknown architecture "mips"/);
+    expect(await usageError(['syscalls', '--arch', 'vax'])).toMatch(/^seccomp-ts: syscalls: unknown architecture "vax"/);
     expect(await usageError(['syscalls', 'read'])).toMatch(/unexpected argument "read"/);
   });
 });

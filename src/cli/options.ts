@@ -6,7 +6,7 @@ import { errorMessage } from '../util/error-message.js';
 import { AnalysisError, checkStructure } from '../analysis/symbolic.js';
 import { AnalysisTimeout, progressText, type BudgetOptions } from '../analysis/budget.js';
 import { ABI_NAMES, type AbiName } from '../analysis/partition.js';
-import { parseArch, type ArchName } from '../syscalls/index.js';
+import { parseArch, parseLinuxArch, type ArchName, type LinuxArchName } from '../syscalls/index.js';
 import { CliError } from './command.js';
 import type { LoadedFilter } from './inputs.js';
 
@@ -16,6 +16,16 @@ export function archOption(value: string | undefined, command: string): ArchName
   if (value === undefined) return 'x86_64';
   try {
     return parseArch(value);
+  } catch (err) {
+    throw new CliError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+/** The `--arch` flag's value as any ABI libseccomp knows (default x86_64); a bad value is a one-line CliError. */
+export function linuxArchOption(value: string | undefined, command: string): LinuxArchName {
+  if (value === undefined) return 'x86_64';
+  try {
+    return parseLinuxArch(value);
   } catch (err) {
     throw new CliError(`${command}: ${(err as Error).message}`);
   }

@@ -1,12 +1,12 @@
 /**
  * A syscall described the way people write it (a name or a number, per ABI) turned into `seccomp_data`.
  */
-import { X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { X32_SYSCALL_BIT, type LinuxArchName } from '../syscalls/arch.js';
 import { resolveSyscall } from '../syscalls/resolve.js';
 import { seccompData, type DataValue, type SeccompData } from './data.js';
 
 export interface CallInput {
-  readonly arch: ArchName;
+  readonly arch: LinuxArchName;
   /**
    * A syscall name of that ABI (resolved through the syscall tables), or a number. On x32 the x32 bit is added
    * to a number that lacks it, since every x32 call carries it.

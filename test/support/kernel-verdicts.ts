@@ -14,7 +14,7 @@
  */
 import { ins, toRaw, type Program, type RawInstruction } from '../../src/bpf/instructions.js';
 import { SECCOMP_RET_ERRNO } from '../../src/syscalls/actions.js';
-import type { ArchName } from '../../src/syscalls/arch.js';
+import type { ArchName, LinuxArchName } from '../../src/syscalls/arch.js';
 import { seccompData, type DataValue, type SeccompData } from '../../src/emulator/data.js';
 import { bypassesFilters, UNFILTERED_X86_64_SYSCALLS } from '../../src/emulator/exemptions.js';
 import {
@@ -51,7 +51,11 @@ export interface KernelVerdictRun {
 const MAX_ERRNO = 4095;
 const EPILOGUE_LENGTH = 4;
 
-const entryOf = (arch: ArchName): ProbeEntry => (arch === 'i386' ? 'int80' : 'syscall');
+function entryOf(arch: LinuxArchName): ProbeEntry {
+  if (arch === 'i386') return 'int80';
+  if (arch === 'x86_64' || arch === 'x32') return 'syscall';
+  throw new Error(`the kernel here runs x86 calls only, not ${arch}`);
+}
 
 /** The `seccomp_data` the kernel built for `probe` during a run (its instruction pointer included). */
 export function probeData(probe: Probe, instructionPointers: Readonly<Record<ProbeEntry, bigint>>): SeccompData {
