@@ -1,26 +1,14 @@
 /** `seccomp-ts diff`: where two filters (or policies) decide differently, with a witness for each difference. */
-import { diffPrograms, diffText, unfilteredIn, type DiffResult } from '../../analysis/diff.js';
-import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
-import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
-import { analysisFailure, budgetOptions, checked, parseAbis } from '../options.js';
+import { diffPrograms, diffText, type DiffResult } from '../../analysis/diff.js';
+import { bigintReplacer } from '../../analysis/explain.js';
+import type { Command } from '../command.js';
+import { differenceJson, loadComparison } from '../compare.js';
+import { profileOptionHelp } from '../inputs.js';
+import { analysisFailure } from '../options.js';
 
 function diffJson(d: DiffResult): unknown {
   return JSON.parse(JSON.stringify({
-    equivalent: d.equivalent,
-    exhaustive: d.exhaustive,
-    reasons: d.reasons,
-    differences: d.differences.map((x) => ({
-      abi: x.abi,
-      syscalls: x.syscalls,
-      numbers: x.numbers,
-      when: x.exact ? conjunctionText(x.when, false) : null,
-      exact: x.exact,
-      a: { verdict: x.verdictA, action: x.actionA },
-      b: { verdict: x.verdictB, action: x.actionB },
-      witness: { arch: x.witness.arch, nr: x.witness.nr, args: x.witness.args, instructionPointer: x.witness.instructionPointer },
-      ...(unfilteredIn(x).length > 0 && { unfiltered: unfilteredIn(x) }),
-    })),
+    equivalent: d.equivalent, exhaustive: d.exhaustive, reasons: d.reasons, differences: d.differences.map(differenceJson),
   }, bigintReplacer));
 }
 
@@ -56,34 +44,14 @@ export const diffCommand: Command = {
     '  --timeout S  give up after S seconds (exit status 3; default: no limit)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      arch: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      profile: { type: 'string' },
-      unoptimized: { type: 'boolean' },
-      timeout: { type: 'string' },
-    }, 'diff');
-    const budget = budgetOptions(values.timeout, 'diff', io);
-    const sources: Source[] = [
-      ...(values.profile !== undefined ? [{ kind: 'profile' as const, profile: values.profile }] : []),
-      ...positionals.map(sourceOf),
-    ];
-    if (sources.length !== 2) {
-      throw new CliError(`diff: name two filters or policies A and B${values.profile !== undefined ? ' (--profile is A)' : ''}`);
-    }
-    if (positionals[0] === '-' && positionals[1] === '-') throw new CliError('diff: only one of A and B can be stdin');
-    const abis = parseAbis(values.arch, 'diff');
-    const options = { command: 'diff', optimize: values.unoptimized !== true };
-    const a = checked(await loadFilterSource(sources[0] as Source, io, options));
-    const b = checked(await loadFilterSource(sources[1] as Source, io, options));
-    refuseUnoptimizedFilters(values.unoptimized, [a, b], 'diff');
+    const { a, b, options, json } = await loadComparison(argv, 'diff', io);
     let d: DiffResult;
     try {
-      d = diffPrograms(a.program, b.program, { abis, ...budget });
+      d = diffPrograms(a.program, b.program, options);
     } catch (err) {
       throw analysisFailure(err, 'diff');
     }
-    io.stdout(values.json ? `${JSON.stringify(diffJson(d), null, 2)}\n` : diffText(d, [a.name, b.name]));
+    io.stdout(json ? `${JSON.stringify(diffJson(d), null, 2)}\n` : diffText(d, [a.name, b.name]));
     return d.equivalent ? 0 : 1;
   },
 };

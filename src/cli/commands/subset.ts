@@ -1,26 +1,15 @@
 /** `seccomp-ts subset`: whether A allows nothing that B denies, with a witness for every call that breaks it. */
 import { diffText } from '../../analysis/diff.js';
 import { subsetOf, type SubsetResult } from '../../analysis/subset.js';
-import { bigintReplacer, conjunctionText } from '../../analysis/explain.js';
-import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, sourceOf, type Source } from '../inputs.js';
-import { analysisFailure, budgetOptions, checked, parseAbis } from '../options.js';
+import { bigintReplacer } from '../../analysis/explain.js';
+import type { Command } from '../command.js';
+import { differenceJson, loadComparison } from '../compare.js';
+import { profileOptionHelp } from '../inputs.js';
+import { analysisFailure } from '../options.js';
 
 function subsetJson(r: SubsetResult): unknown {
   return JSON.parse(JSON.stringify({
-    subset: r.subset,
-    exhaustive: r.exhaustive,
-    reasons: r.reasons,
-    violations: r.violations.map((x) => ({
-      abi: x.abi,
-      syscalls: x.syscalls,
-      numbers: x.numbers,
-      when: x.exact ? conjunctionText(x.when, false) : null,
-      exact: x.exact,
-      a: { verdict: x.verdictA, action: x.actionA },
-      b: { verdict: x.verdictB, action: x.actionB },
-      witness: { arch: x.witness.arch, nr: x.witness.nr, args: x.witness.args, instructionPointer: x.witness.instructionPointer },
-    })),
+    subset: r.subset, exhaustive: r.exhaustive, reasons: r.reasons, violations: r.violations.map(differenceJson),
   }, bigintReplacer));
 }
 
@@ -55,34 +44,14 @@ export const subsetCommand: Command = {
     '  --timeout S  give up after S seconds (exit status 3; default: no limit)',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseFlags(argv, {
-      arch: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      profile: { type: 'string' },
-      unoptimized: { type: 'boolean' },
-      timeout: { type: 'string' },
-    }, 'subset');
-    const budget = budgetOptions(values.timeout, 'subset', io);
-    const sources: Source[] = [
-      ...(values.profile !== undefined ? [{ kind: 'profile' as const, profile: values.profile }] : []),
-      ...positionals.map(sourceOf),
-    ];
-    if (sources.length !== 2) {
-      throw new CliError(`subset: name two filters or policies A and B${values.profile !== undefined ? ' (--profile is A)' : ''}`);
-    }
-    if (positionals[0] === '-' && positionals[1] === '-') throw new CliError('subset: only one of A and B can be stdin');
-    const abis = parseAbis(values.arch, 'subset');
-    const options = { command: 'subset', optimize: values.unoptimized !== true };
-    const a = checked(await loadFilterSource(sources[0] as Source, io, options));
-    const b = checked(await loadFilterSource(sources[1] as Source, io, options));
-    refuseUnoptimizedFilters(values.unoptimized, [a, b], 'subset');
+    const { a, b, options, json } = await loadComparison(argv, 'subset', io);
     let r: SubsetResult;
     try {
-      r = subsetOf(a.program, b.program, { abis, ...budget });
+      r = subsetOf(a.program, b.program, options);
     } catch (err) {
       throw analysisFailure(err, 'subset');
     }
-    io.stdout(values.json ? `${JSON.stringify(subsetJson(r), null, 2)}\n` : subsetText(r, [a.name, b.name]));
+    io.stdout(json ? `${JSON.stringify(subsetJson(r), null, 2)}\n` : subsetText(r, [a.name, b.name]));
     return r.subset ? 0 : 1;
   },
 };
