@@ -21,7 +21,7 @@ import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
 import { getProfile } from '../src/policy/profiles/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
-import type { ArchName } from '../src/syscalls/arch.js';
+import type { LinuxArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
 
 /** A table syscall: its number and what decides it (equal ids decide alike). */
@@ -43,7 +43,7 @@ export interface WeightedPoint {
  * one is allowed whatever its arguments, that path reads no argument (the kernel's action cache requires it),
  * so the other's verdict cannot depend on its arguments either. Argument checks come on top of the bound.
  */
-export function tablePoints(policy: Policy): Map<ArchName, TablePoint[]> {
+export function tablePoints(policy: Policy): Map<LinuxArchName, TablePoint[]> {
   const conditional = new Map(lowerPolicy(resolvePolicy(policy)).map((s) => [s.arch, new Set(s.cases.filter((c) => c.body.verdicts.length > 0).map((c) => c.nr))]));
   return new Map(policy.arches.map((abi) => [abi, syscallTable(abi).map((e) => e.nr).sort((a, b) => a - b).map((nr) => {
     const verdict = encodeAction(evaluatePolicy(policy, { arch: abi, nr })) >>> 0;
@@ -121,7 +121,7 @@ export function normalFormOptimum(points: readonly WeightedPoint[]): number {
 }
 
 export interface AbiBound {
-  readonly abi: ArchName;
+  readonly abi: LinuxArchName;
   readonly syscalls: number;
   /** Executed instructions per syscall of the compiled filter (performance options), mean. */
   readonly achievedMean: number;

@@ -10,10 +10,10 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { syscallName } from '../src/syscalls/resolve.js';
 import type { ArgCondition, Policy } from '../src/policy/types.js';
 import { runHelper } from './native.js';
+import { LINUX_ARCHES } from '../src/syscalls/arch.js';
 
 /** libseccomp's `enum scmp_compare`. */
 const SCMP_CMP = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, masked_eq: 7 } as const;
-const SCMP_ARCH = { x86_64: 'x86_64', i386: 'x86', x32: 'x32' } as const;
 
 const hex = (v: number | bigint): string => v.toString(16);
 
@@ -30,7 +30,7 @@ function conditionText(c: ArgCondition): string {
 export function policyToRules(policy: Policy): string {
   const lines = [`default ${hex(encodeAction(policy.defaultAction))}`,
     `badarch ${hex(encodeAction(policy.badArchAction ?? ({ kind: 'KILL_PROCESS' } as Action)))}`,
-    ...policy.arches.map((a) => `arch ${SCMP_ARCH[a]}`)];
+    ...policy.arches.map((a) => `arch ${LINUX_ARCHES[a].scmpName.replace('SCMP_ARCH_', '').toLowerCase()}`)];
   const seen = new Set<string>();
   for (const rule of policy.rules) {
     const action = hex(encodeAction(rule.action));

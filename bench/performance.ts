@@ -19,7 +19,7 @@ import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import type { Policy } from '../src/policy/types.js';
-import type { ArchName } from '../src/syscalls/arch.js';
+import type { LinuxArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
 import { buildWithLibseccomp, type LibseccompBuild } from './libseccomp.js';
 import { buildHelpers, OUT_DIR, runHelper } from './native.js';
@@ -52,7 +52,7 @@ interface InterpreterFigures {
 export interface ProfileResult {
   readonly profile: string;
   readonly description: string;
-  readonly arches: readonly ArchName[];
+  readonly arches: readonly LinuxArchName[];
   readonly ours: FilterFigures & { readonly interpreters: InterpreterFigures };
   /** Optimized verdicts equal the unoptimized (linear) filter's on every input tried. */
   readonly verdictsUnchanged: { readonly inputs: number; readonly mismatches: number };
@@ -89,12 +89,12 @@ function timeCompile(policy: Policy, runs: number, warmup: number, dispatch?: Ra
 }
 
 /** Every syscall of each ABI, arguments zero: the inputs of the executed-instruction and speed figures. */
-function tableInputs(arches: readonly ArchName[]): Uint32Array[] {
+function tableInputs(arches: readonly LinuxArchName[]): Uint32Array[] {
   return arches.flatMap((arch) => syscallTable(arch).map((e) => seccompData({ arch, nr: e.nr }).words));
 }
 
 /** Table inputs, plus every argument set to each constant the filter compares with (and its neighbours). */
-function verdictInputs(arches: readonly ArchName[], program: Program): Uint32Array[] {
+function verdictInputs(arches: readonly LinuxArchName[], program: Program): Uint32Array[] {
   const values = new Set<number>();
   for (const c of programConstants(program)) for (const v of [c, c + 1, c - 1]) values.add(v >>> 0);
   const vals = [...values].slice(0, 48);

@@ -4,7 +4,7 @@
  * calls biased toward the policy's own numbers and constants (c - 1, c, c + 1, junk in the upper half).
  */
 import fc from 'fast-check';
-import { ARCH_NAMES, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../src/syscalls/arch.js';
+import { ARCH_NAMES, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, maxSyscallNr } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';
 import { policyArb as shippedPolicyArb } from '../src/testing/arbitraries.js';
@@ -38,8 +38,8 @@ export interface TestCall {
 }
 
 /** Syscall numbers and argument constants the policy mentions, for biasing calls. */
-export function policyConstants(p: Policy): { nrs: Map<ArchName, number[]>; values: bigint[] } {
-  const nrs = new Map<ArchName, number[]>(ARCH_NAMES.map((a) => [a, []]));
+export function policyConstants(p: Policy): { nrs: Map<LinuxArchName, number[]>; values: bigint[] } {
+  const nrs = new Map<LinuxArchName, number[]>(ARCH_NAMES.map((a) => [a, []]));
   const values = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n]);
   for (const r of p.rules) {
     for (const s of r.syscalls) {

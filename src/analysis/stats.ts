@@ -7,14 +7,14 @@ import { seccompData } from '../emulator/data.js';
 import { prepareFilter } from '../emulator/executor.js';
 import { decodeAction } from '../syscalls/actions.js';
 import { formatAction } from '../syscalls/action-text.js';
-import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
+import { ARCH_NAMES, type LinuxArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import { isUnfiltered } from '../syscalls/unfiltered.js';
 import { cacheReport } from './cache.js';
 
 /** What one ABI's syscalls cost under a filter. */
 export interface AbiStats {
-  readonly abi: ArchName;
+  readonly abi: LinuxArchName;
   /** Syscalls in the ABI's table: every one is evaluated once, with all arguments zero. */
   readonly syscalls: number;
   /** Mean instructions executed per syscall, the final RET included. */
@@ -40,14 +40,13 @@ export interface FilterStats {
 }
 
 /** Size, executed instructions, verdicts and kernel-cacheable syscalls of a filter, per ABI. */
-export function filterStats(program: Program, abis: readonly ArchName[] = ARCH_NAMES): FilterStats {
+export function filterStats(program: Program, abis: readonly LinuxArchName[] = ARCH_NAMES): FilterStats {
   const filter = prepareFilter(program);
   const cache = cacheReport(program, { nativePassthrough: [] });
-  const cachedBy: Record<ArchName, ReadonlySet<number>> = {
-    x86_64: new Set(cache.native.cached),
-    i386: new Set(cache.compat.cached),
-    x32: new Set(),
-  };
+  // The cache report models an x86_64 kernel: its native table and the i386 compat table.
+  const none: ReadonlySet<number> = new Set();
+  const cachedBy = (abi: LinuxArchName): ReadonlySet<number> =>
+    abi === 'x86_64' ? new Set(cache.native.cached) : abi === 'i386' ? new Set(cache.compat.cached) : none;
   return {
     instructions: program.length,
     abis: abis.map((abi) => {
@@ -56,6 +55,7 @@ export function filterStats(program: Program, abis: readonly ArchName[] = ARCH_N
       let max = 0;
       let cached = 0;
       const verdicts: Record<string, number> = {};
+      const cachedHere = cachedBy(abi);
       const unfiltered: { nr: number; name: string; verdict: string }[] = [];
       let counted = 0;
       for (const entry of table) {
@@ -69,7 +69,7 @@ export function filterStats(program: Program, abis: readonly ArchName[] = ARCH_N
         max = Math.max(max, run.executed);
         const text = formatAction(decodeAction(run.raw));
         verdicts[text] = (verdicts[text] ?? 0) + 1;
-        if (cachedBy[abi].has(entry.nr)) cached++;
+        if (cachedHere.has(entry.nr)) cached++;
       }
       return { abi, syscalls: counted, meanExecuted: total / counted, maxExecuted: max, verdicts, kernelCached: cached, unfiltered };
     }),

@@ -1,7 +1,9 @@
 /**
  * Policy → seccomp filter.
  *
- * Layout: `A = arch`; one comparison per covered audit arch, else `RET badArchAction`. The x86_64 audit arch
+ * Layout: `A = arch`; one comparison per covered audit arch, else `RET badArchAction`. Every ABI other than the
+ * x86 three has its own audit arch and one section; on a big-endian ABI a body loads an argument's high half from
+ * 16 + 8i and its low half from 20 + 8i. The x86_64 audit arch
  * carries both x86_64 and x32 calls: `A = nr; if (A >= 0x40000000)` sends a call to the x32 section (or to
  * the bad-arch verdict when x32 is not covered, but for nr 0xffffffff, which gets the default action as libseccomp
  * gives it), the rest to the x86_64 section (or to the bad-arch verdict).
@@ -13,7 +15,9 @@ import { ins, type Instruction } from '../bpf/instructions.js';
 import { OFFSET_ARCH, OFFSET_NR, argOffset } from '../bpf/seccomp-data.js';
 import { validate } from '../bpf/validator.js';
 import { encodeAction, type Action } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import {
+  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, type Endian, type LinuxArchName,
+} from '../syscalls/arch.js';
 import { resolvePolicy, type PolicyWarning } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import type { Decision } from './conditions.js';
@@ -50,7 +54,9 @@ class Emitter {
   readonly b = new ProgramBuilder();
   private readonly rets = new Map<number, Label>();
   private readonly bodies = new Map<string, Label>();
-  private readonly pendingBodies: { label: Label; body: Body }[] = [];
+  private readonly pendingBodies: { label: Label; body: Body; endian: Endian }[] = [];
+  /** Byte order of the section being emitted: where the halves of an argument are. */
+  endian: Endian = 'little';
 
   /** The label of a `RET action`, emitted once at the end. */
   ret(action: Action): Label {
@@ -66,11 +72,13 @@ class Emitter {
   /** The label of a body (a RET when the body is a constant verdict); emitted once. */
   body(body: Body): Label {
     if (body.verdicts.length === 0) return this.ret(body.fallback);
-    let l = this.bodies.get(body.key);
+    // Equal bodies are shared only between sections of one byte order: their loads differ otherwise.
+    const key = `${this.endian}|${body.key}`;
+    let l = this.bodies.get(key);
     if (l === undefined) {
       l = this.b.newLabel('body');
-      this.bodies.set(body.key, l);
-      this.pendingBodies.push({ label: l, body });
+      this.bodies.set(key, l);
+      this.pendingBodies.push({ label: l, body, endian: this.endian });
     }
     return l;
   }
@@ -82,7 +90,7 @@ class Emitter {
     }
     const t = this.leaf(d.ifTrue, ifTrue, ifFalse);
     const f = this.leaf(d.ifFalse, ifTrue, ifFalse);
-    this.b.emit(ins.loadWord(argOffset(d.test.arg, d.test.half)));
+    this.b.emit(ins.loadWord(argOffset(d.test.arg, d.test.half, this.endian)));
     if (d.test.mask !== undefined) this.b.emit(ins.alu('and', d.test.mask));
     this.b.jumpIf(d.test.cond, d.test.value, t.label, f.label);
     for (const sub of [t, f]) {
@@ -113,7 +121,8 @@ class Emitter {
   }
 
   finish(): Instruction[] {
-    for (const { label, body } of this.pendingBodies) {
+    for (const { label, body, endian } of this.pendingBodies) {
+      this.endian = endian;
       this.b.bind(label);
       this.emitBody(body);
     }
@@ -126,6 +135,7 @@ class Emitter {
 }
 
 function dispatchSection(e: Emitter, section: LoweredSection, strategy: DispatchStrategy): void {
+  e.endian = LINUX_ARCHES[section.arch].endian;
   const cases: DispatchCase<Label>[] = section.cases.map(({ nr, body }) => ({
     nr,
     target: e.body(body),
@@ -155,7 +165,9 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   const e = new Emitter();
   const b = e.b;
   const bad = e.ret(resolved.badArchAction);
-  const byArch = new Map<ArchName, LoweredSection>(sections.map((s) => [s.arch, s]));
+  const byArch = new Map<LinuxArchName, LoweredSection>(sections.map((s) => [s.arch, s]));
+  const others = sections.filter((s) => s.arch !== 'x86_64' && s.arch !== 'x32' && s.arch !== 'i386')
+    .map((section) => ({ section, label: b.newLabel(section.arch) }));
   const x64 = byArch.get('x86_64');
   const x32 = byArch.get('x32');
   const i386 = byArch.get('i386');
@@ -171,6 +183,11 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   if (i386Label !== undefined) {
     const next = b.newLabel();
     b.jumpIf('jeq', AUDIT_ARCH_I386, i386Label, next);
+    b.bind(next);
+  }
+  for (const { section, label } of others) {
+    const next = b.newLabel();
+    b.jumpIf('jeq', LINUX_ARCHES[section.arch].auditArch, label, next);
     b.bind(next);
   }
   b.jump(bad);
@@ -201,6 +218,11 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     b.bind(i386Label);
     b.emit(ins.loadWord(OFFSET_NR));
     dispatchSection(e, i386, strategy);
+  }
+  for (const { section, label } of others) {
+    b.bind(label);
+    b.emit(ins.loadWord(OFFSET_NR));
+    dispatchSection(e, section, strategy);
   }
 
   let program: Instruction[];

@@ -9,7 +9,7 @@
  */
 import type { JumpCond } from '../bpf/instructions.js';
 import type { ArgIndex, WordHalf } from '../bpf/seccomp-data.js';
-import type { ArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, type LinuxArchName } from '../syscalls/arch.js';
 import type { ArgCondition } from '../policy/types.js';
 
 /** `(word & mask) cond value`, where `word` is one half of one argument. */
@@ -46,10 +46,10 @@ function holds(cond: JumpCond, word: number, value: number): boolean {
 
 /** Lowers conditions for one ABI, deciding statically what the ABI's known-zero words imply. */
 export class ConditionLowering {
-  constructor(private readonly abi: ArchName) {}
+  constructor(private readonly abi: LinuxArchName) {}
 
   private node(test: WordTest, ifTrue: Decision, ifFalse: Decision): Decision {
-    if (test.half === 'hi' && this.abi === 'i386') {
+    if (test.half === 'hi' && LINUX_ARCHES[this.abi].wordSize === 32) {
       return holds(test.cond, 0 & (test.mask ?? 0xffffffff), test.value) ? ifTrue : ifFalse;
     }
     if (sameDecision(ifTrue, ifFalse)) return ifTrue;

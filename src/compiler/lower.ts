@@ -3,7 +3,7 @@
  * ordered list of guarded verdicts, strongest first, then a fallback verdict), plus the section's default.
  */
 import { encodeAction, type Action } from '../syscalls/actions.js';
-import { X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { X32_SYSCALL_BIT, type LinuxArchName } from '../syscalls/arch.js';
 import { ENOSYS } from '../policy/evaluate.js';
 import { compareVerdicts } from '../policy/precedence.js';
 import type { ResolvedAbi, ResolvedPolicy } from '../policy/resolve.js';
@@ -24,7 +24,7 @@ export interface Body {
 }
 
 export interface LoweredSection {
-  readonly arch: ArchName;
+  readonly arch: LinuxArchName;
   readonly domain: { readonly min: number; readonly max: number };
   /** Sorted by number. */
   readonly cases: readonly { readonly nr: number; readonly body: Body }[];
@@ -34,11 +34,11 @@ export interface LoweredSection {
 
 export const ENOSYS_ACTION: Action = { kind: 'ERRNO', data: ENOSYS };
 
-export function domainOf(arch: ArchName): { min: number; max: number } {
+export function domainOf(arch: LinuxArchName): { min: number; max: number } {
   switch (arch) {
     case 'x86_64': return { min: 0, max: X32_SYSCALL_BIT - 1 };
     case 'x32': return { min: X32_SYSCALL_BIT, max: 0xffffffff };
-    case 'i386': return { min: 0, max: 0xffffffff };
+    default: return { min: 0, max: 0xffffffff };
   }
 }
 

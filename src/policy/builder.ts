@@ -13,7 +13,7 @@
  */
 import { errorMessage } from '../util/error-message.js';
 import type { Action } from '../syscalls/actions.js';
-import type { ArchName } from '../syscalls/arch.js';
+import type { LinuxArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { PolicyError } from './errors.js';
 import { resolvePolicy } from './resolve.js';
@@ -74,7 +74,7 @@ export const arg32 = (index: number): ArgConditions => argConditions(index, 32);
 
 interface State {
   readonly defaultAction: Action;
-  readonly arches: readonly ArchName[];
+  readonly arches: readonly LinuxArchName[];
   readonly badArchAction?: Action;
   readonly enosysGuard?: boolean;
   readonly allowSocketcallHole?: boolean;
@@ -88,7 +88,7 @@ export class PolicyBuilder {
   private constructor(private readonly state: State) {}
 
   /** @internal */
-  static start(arches: readonly ArchName[]): PolicyBuilder {
+  static start(arches: readonly LinuxArchName[]): PolicyBuilder {
     return new PolicyBuilder({ defaultAction: { kind: 'KILL_PROCESS' }, arches, rules: [] });
   }
 
@@ -107,7 +107,7 @@ export class PolicyBuilder {
   }
 
   /** The ABIs the filter covers. */
-  arches(...arches: ArchName[]): PolicyBuilder {
+  arches(...arches: LinuxArchName[]): PolicyBuilder {
     return this.with({ arches });
   }
 
@@ -185,6 +185,6 @@ export class PolicyBuilder {
 }
 
 /** Starts a policy for the given ABIs (default x86_64), with default action KILL_PROCESS until set. */
-export function policy(...arches: ArchName[]): PolicyBuilder {
+export function policy(...arches: LinuxArchName[]): PolicyBuilder {
   return PolicyBuilder.start(arches.length > 0 ? arches : ['x86_64']);
 }

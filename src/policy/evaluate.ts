@@ -4,7 +4,9 @@
  */
 import type { Action } from '../syscalls/actions.js';
 import { compareVerdicts } from './precedence.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import {
+  AUDIT_ARCH_X86_64, LINUX_ARCHES, SKIPPED_SYSCALL_NR, X32_SYSCALL_BIT, archesOfAuditArch, type LinuxArchName,
+} from '../syscalls/arch.js';
 import { resolvePolicy, type PolicyWarning, type ResolvedPolicy } from './resolve.js';
 import type { ArgCondition, Policy } from './types.js';
 
@@ -19,7 +21,7 @@ export const ENOSYS = 38;
  * `args` are up to six unsigned 64-bit values (missing ones are 0).
  */
 export interface PolicyCall {
-  readonly arch: ArchName | number;
+  readonly arch: LinuxArchName | number;
   readonly nr: number;
   readonly args?: readonly bigint[];
 }
@@ -27,24 +29,24 @@ export interface PolicyCall {
 const U32 = 0xffffffffn;
 
 /** The ABI a call belongs to, or undefined for a foreign one. */
-export function callAbi(arch: ArchName | number, nr: number): ArchName | undefined {
-  const audit = typeof arch === 'number' ? arch >>> 0 : arch === 'i386' ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
-  if (audit === AUDIT_ARCH_I386) return 'i386';
+export function callAbi(arch: LinuxArchName | number, nr: number): LinuxArchName | undefined {
+  const audit = typeof arch === 'number' ? arch >>> 0 : LINUX_ARCHES[arch].auditArch;
   if (audit === AUDIT_ARCH_X86_64) return nr >>> 0 >= X32_SYSCALL_BIT ? 'x32' : 'x86_64';
-  return undefined;
+  return archesOfAuditArch(audit)[0];
 }
 
 /**
- * The argument value a condition sees: 64 bits, except on i386, where an argument is a 32-bit register and
- * only its low half exists (a filter compiled by seccomp-ts never reads the upper half of an i386 argument).
+ * The argument value a condition sees: 64 bits, except on 32-bit ABIs (i386, arm, mips o32, …), where an
+ * argument is a 32-bit register and only its low half exists (a filter compiled by seccomp-ts never reads the
+ * upper half of such an argument).
  */
-export function argumentValue(abi: ArchName, raw: bigint | undefined): bigint {
+export function argumentValue(abi: LinuxArchName, raw: bigint | undefined): bigint {
   const v = BigInt.asUintN(64, raw ?? 0n);
-  return abi === 'i386' ? v & U32 : v;
+  return LINUX_ARCHES[abi].wordSize === 32 ? v & U32 : v;
 }
 
 /** Whether one condition holds for a call's arguments. */
-export function conditionHolds(cond: ArgCondition, abi: ArchName, args: readonly bigint[]): boolean {
+export function conditionHolds(cond: ArgCondition, abi: LinuxArchName, args: readonly bigint[]): boolean {
   let a = argumentValue(abi, args[cond.arg]);
   if (cond.width === 32) a &= U32;
   switch (cond.op) {

@@ -5,7 +5,7 @@
  */
 import { errorMessage } from '../util/error-message.js';
 import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../syscalls/actions.js';
-import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import { at, PolicyError } from './errors.js';
 import { compareVerdicts } from './precedence.js';
@@ -25,7 +25,7 @@ export interface ResolvedRule {
 
 /** The rules of one covered ABI, by syscall number (as `seccomp_data.nr` holds it). */
 export interface ResolvedAbi {
-  readonly arch: ArchName;
+  readonly arch: LinuxArchName;
   readonly rules: ReadonlyMap<number, readonly ResolvedRule[]>;
   /** Highest syscall number the tables know for this ABI (x32: including the x32 bit). */
   readonly maxKnownNr: number;
@@ -35,7 +35,7 @@ export interface ResolvedAbi {
 export interface PartialSyscall {
   readonly name: string;
   /** The covered ABIs whose tables lack it. */
-  readonly missingOn: readonly ArchName[];
+  readonly missingOn: readonly LinuxArchName[];
 }
 
 /** Something a policy does that its author should know about. */
@@ -147,7 +147,7 @@ function refLabel(ref: SyscallRef): string {
 }
 
 /** Normalises an x32 number to carry the x32 bit (numbers without it never reach the x32 section). */
-function numericNr(arch: ArchName, nr: number): number {
+function numericNr(arch: LinuxArchName, nr: number): number {
   return arch === 'x32' ? (nr | X32_SYSCALL_BIT) >>> 0 : nr >>> 0;
 }
 
@@ -191,26 +191,32 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
   if (!Array.isArray(policy.arches) || policy.arches.length === 0) {
     throw new PolicyError('arches', 'a policy must cover at least one ABI (x86_64, i386, x32)');
   }
-  const arches: ArchName[] = [];
+  const arches: LinuxArchName[] = [];
   policy.arches.forEach((a, i) => {
-    if (!ARCH_NAMES.includes(a)) throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${ARCH_NAMES.join(', ')})`);
+    if (typeof a !== 'string' || !isLinuxArchName(a)) throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${LINUX_ARCH_NAMES.join(', ')})`);
     if (arches.includes(a)) throw new PolicyError(at('arches', i), `${a} is listed twice`);
     arches.push(a);
   });
   if (!Array.isArray(policy.rules)) throw new PolicyError('rules', 'must be a list');
 
-  /** Actions of i386 socket rules that have conditions (they restrict socket by its arguments). */
-  const socketRestrictions: Action[] = [];
-  const i386Socket = arches.includes('i386') ? lookupSyscall('i386', 'socket')?.nr : undefined;
-  const perAbi = new Map<ArchName, Map<number, ResolvedRule[]>>(arches.map((a) => [a, new Map()]));
-  const add = (arch: ArchName, nr: number, rule: ResolvedRule): void => {
+  /** Per ABI with `socketcall`: actions of its socket rules that have conditions (they restrict socket by its arguments). */
+  const socketRestrictions = new Map<LinuxArchName, Action[]>();
+  const directSocket = new Map<LinuxArchName, number>();
+  for (const arch of arches) {
+    const nr = LINUX_ARCHES[arch].socketcall !== undefined ? lookupSyscall(arch, 'socket')?.nr : undefined;
+    if (nr !== undefined) directSocket.set(arch, nr);
+  }
+  const perAbi = new Map<LinuxArchName, Map<number, ResolvedRule[]>>(arches.map((a) => [a, new Map()]));
+  const add = (arch: LinuxArchName, nr: number, rule: ResolvedRule): void => {
     const m = perAbi.get(arch);
     if (m === undefined) return;
     const list = m.get(nr);
     if (list === undefined) m.set(nr, [rule]);
     else if (list[list.length - 1] === rule) return; // a rule naming one syscall twice applies once
     else list.push(rule);
-    if (arch === 'i386' && nr === i386Socket && rule.conditions.length > 0) socketRestrictions.push(rule.action);
+    if (nr === directSocket.get(arch) && rule.conditions.length > 0) {
+      socketRestrictions.set(arch, [...(socketRestrictions.get(arch) ?? []), rule.action]);
+    }
   };
   /** Numeric references to ABIs the policy does not cover, by path. */
   const uncovered: string[] = [];
@@ -232,7 +238,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
       const spath = at(at(rpath, 'syscalls'), si);
       if (typeof ref === 'string') {
         if (ref === '') throw new PolicyError(spath, 'empty syscall name');
-        const found: ArchName[] = [];
+        const found: LinuxArchName[] = [];
         for (const arch of arches) {
           const nr = lookupSyscall(arch, ref)?.nr;
           if (nr === undefined) continue;
@@ -240,13 +246,13 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           add(arch, nr, resolved);
         }
         if (found.length === 0) {
-          const elsewhere = ARCH_NAMES.filter((a) => !arches.includes(a) && lookupSyscall(a, ref) !== undefined);
+          const elsewhere = LINUX_ARCH_NAMES.filter((a) => !arches.includes(a) && lookupSyscall(a, ref) !== undefined);
           if (elsewhere.length > 0) {
             throw new PolicyError(spath, `syscall '${ref}' does not exist on ${arches.join(', ')} ` +
               `(the ABIs this policy covers); it exists on ${elsewhere.join(', ')}`);
           }
           try {
-            resolveSyscall(arches[0] as ArchName, ref);
+            resolveSyscall(arches[0] as LinuxArchName, ref);
           } catch (err) {
             throw new PolicyError(spath, errorMessage(err));
           }
@@ -256,8 +262,8 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
           partial.set(ref, { name: ref, missingOn: arches.filter((a) => !found.includes(a)) });
         }
       } else if (typeof ref === 'object' && ref !== null) {
-        if (!ARCH_NAMES.includes(ref.arch)) {
-          throw new PolicyError(at(spath, 'arch'), `unknown ABI ${JSON.stringify(ref.arch)} (one of ${ARCH_NAMES.join(', ')})`);
+        if (typeof ref.arch !== 'string' || !isLinuxArchName(ref.arch)) {
+          throw new PolicyError(at(spath, 'arch'), `unknown ABI ${JSON.stringify(ref.arch)} (one of ${LINUX_ARCH_NAMES.join(', ')})`);
         }
         if (!Number.isInteger(ref.nr) || ref.nr < 0 || ref.nr > 0xffffffff) {
           throw new PolicyError(at(spath, 'nr'), `a syscall number is an integer 0..0xffffffff, got ${String(ref.nr)}`);
@@ -287,22 +293,33 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     warnings.push({ code: 'partial-syscalls', message: partialSyscallsMessage(syscalls), syscalls });
   }
 
-  const socketcall = i386Socket === undefined ? undefined : lookupSyscall('i386', 'socketcall')?.nr;
-  if (socketRestrictions.length > 0 && socketcall !== undefined) {
-    const refusal = socketRestrictionAction(socketRestrictions, defaultAction);
-    const intro = 'i386: socket() is restricted by its arguments, but socketcall() reaches socket() with arguments ' +
-      'in user memory that no filter can read';
+  const holes: LinuxArchName[] = [];
+  let holeVerdict = '';
+  const denials = new Map<string, LinuxArchName[]>();
+  for (const [arch, restrictions] of socketRestrictions) {
+    const socketcall = LINUX_ARCHES[arch].socketcall?.nr;
+    if (socketcall === undefined) continue;
+    const refusal = socketRestrictionAction(restrictions, defaultAction);
     if (policy.allowSocketcallHole === true) {
-      const weakest = weakestVerdict(perAbi.get('i386')?.get(socketcall) ?? [], defaultAction);
-      if (compareVerdicts(weakest, refusal) > 0) {
-        warnings.push({ code: 'socketcall-hole', message: `${intro}, and this policy gives socketcall ` +
-          `${formatAction(weakest)}: the restriction can be bypassed on i386 (tune deny:socketcall to close the hole)` });
-      }
+      const weakest = weakestVerdict(perAbi.get(arch)?.get(socketcall) ?? [], defaultAction);
+      if (compareVerdicts(weakest, refusal) > 0) holes.push(arch);
+      if (compareVerdicts(weakest, refusal) > 0 && holes.length === 1) holeVerdict = formatAction(weakest);
     } else {
-      add('i386', socketcall, { action: refusal, conditions: [], source: -1 });
-      warnings.push({ code: 'socketcall-denied', message: `${intro}; socketcall is denied with ${formatAction(refusal)} ` +
-        '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)' });
+      add(arch, socketcall, { action: refusal, conditions: [], source: -1 });
+      const text = formatAction(refusal);
+      denials.set(text, [...(denials.get(text) ?? []), arch]);
     }
+  }
+  const intro = (abis: readonly LinuxArchName[]): string => `${abis.join(', ')}: socket() is restricted by its arguments, ` +
+    'but socketcall() reaches socket() with arguments in user memory that no filter can read';
+  if (holes.length > 0) {
+    const on = holes.length === 1 ? `on ${holes[0]}` : `on ${holes.join(', ')}`;
+    warnings.push({ code: 'socketcall-hole', message: `${intro(holes)}, and this policy gives socketcall ` +
+      `${holeVerdict}: the restriction can be bypassed ${on} (tune deny:socketcall to close the hole)` });
+  }
+  for (const [refusal, abis] of denials) {
+    warnings.push({ code: 'socketcall-denied', message: `${intro(abis)}; socketcall is denied with ${refusal} ` +
+      '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)' });
   }
 
   const x64 = perAbi.get('x86_64');

@@ -7,7 +7,7 @@
  * `badArchAction`. The order of rules never matters.
  */
 import type { Action } from '../syscalls/actions.js';
-import type { ArchName } from '../syscalls/arch.js';
+import type { LinuxArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 
 /** Comparison operators on unsigned argument values. */
@@ -39,7 +39,7 @@ export type ArgCondition =
  * A syscall named in a policy: by name (resolved on every covered ABI) or by number on one ABI
  * (x32 numbers with or without the 0x40000000 bit).
  */
-export type SyscallRef = string | { readonly arch: ArchName; readonly nr: number };
+export type SyscallRef = string | { readonly arch: LinuxArchName; readonly nr: number };
 
 export interface Rule {
   /** The syscalls this rule applies to. */
@@ -55,7 +55,7 @@ export interface Policy {
   /** Verdict when no rule matches. */
   readonly defaultAction: Action;
   /** ABIs the filter recognises. */
-  readonly arches: readonly ArchName[];
+  readonly arches: readonly LinuxArchName[];
   /** Verdict for a call from any ABI not in `arches` (fail closed: KILL_PROCESS by default). */
   readonly badArchAction?: Action;
   readonly rules: readonly Rule[];

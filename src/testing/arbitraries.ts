@@ -9,7 +9,7 @@ import { ins } from '../bpf/instructions.js';
 import { validate } from '../bpf/validator.js';
 import type { Action } from '../syscalls/actions.js';
 import { encodeAction } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, auditArchOf, type ArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, auditArchOf, type ArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from '../policy/types.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
@@ -176,7 +176,7 @@ export interface PolicyOptions {
   /** Syscall names rules draw from (default {@link COMMON_SYSCALLS}). */
   readonly syscalls?: readonly string[];
   /** ABIs the policy covers (default: a non-empty subset of all three). */
-  readonly arches?: readonly ArchName[];
+  readonly arches?: readonly LinuxArchName[];
   /** At most this many rules (default 8). */
   readonly maxRules?: number;
   /** Actions rules and defaults use (default: all). */

@@ -13,7 +13,7 @@ import { decodeProgram } from '../../src/bpf/encode.js';
 import type { Instruction } from '../../src/bpf/instructions.js';
 import { analyzeFlow } from '../../src/bpf/flow.js';
 import { prepareFilter } from '../../src/emulator/executor.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../../src/syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, X32_SYSCALL_BIT, type ArchName, type LinuxArchName } from '../../src/syscalls/arch.js';
 import { maxSyscallNr } from '../../src/syscalls/index.js';
 import type { Missing } from './require.js';
 
@@ -208,7 +208,7 @@ export function newerThanLibseccomp(built: Extract<LibseccompResult, { ok: true 
  * The syscalls a policy's conditional rules test, as raw calls (the random vectors focus on them), and the
  * constants its conditions use.
  */
-export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly (string | { arch: ArchName; nr: number })[]; conditions?: ReadonlyArray<{ value: bigint; op: string; mask?: bigint }> }> }): { focus: RawCall[]; constants: bigint[] } {
+export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly (string | { arch: LinuxArchName; nr: number })[]; conditions?: ReadonlyArray<{ value: bigint; op: string; mask?: bigint }> }> }): { focus: RawCall[]; constants: bigint[] } {
   const focus: RawCall[] = [];
   const constants: bigint[] = [];
   for (const r of policy.rules) {
@@ -220,7 +220,7 @@ export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly 
     for (const ref of r.syscalls) {
       if (typeof ref !== 'object') continue;
       const nr = ref.arch === 'x32' ? (ref.nr | X32_SYSCALL_BIT) >>> 0 : ref.nr;
-      focus.push({ arch: ABI_AUDIT[ref.arch], nr, args: [] });
+      focus.push({ arch: LINUX_ARCHES[ref.arch].auditArch, nr, args: [] });
     }
   }
   // The i386 multiplexers and their sub-call numbers.

@@ -8,7 +8,7 @@ import { exportProfile, type ImportOptions, type TargetArch } from '../../policy
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { tunePolicy } from '../../policy/tune.js';
-import { parseArch, quoteName, SYSCALL_NAME_MAX, type ArchName } from '../../syscalls/index.js';
+import { parseLinuxArch, quoteName, SYSCALL_NAME_MAX, type LinuxArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 
@@ -43,12 +43,12 @@ function importFlagProblem(target: string | undefined, kernel: string | undefine
 }
 
 /** The ABIs named by --arch, each once, in order. */
-function parseArches(names: readonly string[]): ArchName[] {
-  const arches: ArchName[] = [];
+function parseArches(names: readonly string[]): LinuxArchName[] {
+  const arches: LinuxArchName[] = [];
   for (const a of names) {
-    let abi: ArchName;
+    let abi: LinuxArchName;
     try {
-      abi = parseArch(a);
+      abi = parseLinuxArch(a);
     } catch (err) {
       throw new CliError(`compile: --arch: ${errorMessage(err)}`);
     }
@@ -63,7 +63,7 @@ export const compileCommand: Command = {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
       '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
-      '                          [--target amd64|386] [--kernel VERSION] [--strict] [--verbose]',
+      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--verbose]',
       '',
       'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
       'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
@@ -72,7 +72,8 @@ export const compileCommand: Command = {
       'options:',
       profileOptionHelp(17),
       '  --tune ENTRY     allow:NAME, deny:NAME or deny:all (seccomp: prefix accepted); repeatable, applied in order',
-      '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32); repeatable',
+      '  --arch ABI       cover this ABI instead of the policy\'s (x86_64, i386, x32, aarch64, arm, s390x, ppc64le,',
+      '                   riscv64, mips, … or a Go/SCMP_ARCH_* name); repeatable',
       '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
       '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
       '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
@@ -81,7 +82,8 @@ export const compileCommand: Command = {
       '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
       '',
       'Docker/OCI profile input (see docs/docker-oci.md):',
-      '  --target T       the machine the profile is resolved for: amd64 (default) or 386',
+      '  --target T       the machine the profile is resolved for, as Docker names it: amd64 (default), 386, arm64,',
+      '                   arm, ppc64le, ppc64, s390x, riscv64, loong64, mips64, mips64le, mips, mipsle',
       '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
       '  --strict         unknown syscall names are an error instead of a warning',
       '',

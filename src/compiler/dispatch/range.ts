@@ -8,7 +8,7 @@
 import type { DispatchCase, DispatchEmitter, DispatchSection, DispatchStrategy } from './strategy.js';
 import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalTree, type DispatchOutcome, type DispatchRun } from './value-search.js';
 import { syscallTable } from '../../syscalls/resolve.js';
-import type { ArchName } from '../../syscalls/arch.js';
+import type { LinuxArchName } from '../../syscalls/arch.js';
 
 export interface RangeDispatchOptions {
   /**
@@ -27,8 +27,8 @@ export interface RangeDispatchOptions {
 }
 
 
-const tableNumbers = new Map<ArchName, Uint32Array>();
-function knownNumbers(arch: ArchName): Uint32Array {
+const tableNumbers = new Map<LinuxArchName, Uint32Array>();
+function knownNumbers(arch: LinuxArchName): Uint32Array {
   let t = tableNumbers.get(arch);
   if (t === undefined) {
     t = Uint32Array.from(syscallTable(arch).map((e) => e.nr)).sort();
@@ -123,7 +123,7 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
 }
 
 /** The number of table syscalls in each run (plus a little, so that no run is weightless). */
-function runWeights<L>(arch: ArchName, runs: readonly DispatchRun<L>[]): Float64Array {
+function runWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[]): Float64Array {
   const known = knownNumbers(arch);
   return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
 }

@@ -5,7 +5,7 @@
  * the search. Strategies are pluggable: {@link linearDispatch} is the simple, obviously correct one.
  */
 import type { Instruction, JumpCond } from '../../bpf/instructions.js';
-import type { ArchName } from '../../syscalls/arch.js';
+import type { LinuxArchName } from '../../syscalls/arch.js';
 
 /**
  * The part of a program builder a strategy may use. `ProgramBuilder` (src/bpf/builder.ts) satisfies it;
@@ -41,7 +41,7 @@ export interface DispatchCase<L> {
 
 /** Everything a strategy needs to dispatch one ABI. */
 export interface DispatchSection<L> {
-  readonly arch: ArchName;
+  readonly arch: LinuxArchName;
   /**
    * The values `A` (the syscall number) can hold on entry: every number in `[min, max]` may arrive and no
    * other does (x86_64: 0..0x3fffffff, x32: 0x40000000..0xffffffff, i386: 0..0xffffffff).

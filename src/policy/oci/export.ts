@@ -95,7 +95,11 @@ function primaryAbi(name: string, arches: readonly ArchName[]): ArchName | undef
  */
 export function exportProfile(policy: Policy, options: ExportOptions = {}): ExportResult {
   const warnings: string[] = [];
-  const arches = policy.arches;
+  const foreign = policy.arches.find((a) => !(ARCH_NAMES as readonly string[]).includes(a));
+  if (foreign !== undefined) {
+    throw new ProfileError('arches', `profiles are written for x86 ABIs only; this policy covers ${foreign}`);
+  }
+  const arches = policy.arches as readonly ArchName[];
   const target: TargetArch = arches.includes('x86_64') ? 'amd64' : 'i386' === arches[0] && arches.length === 1 ? '386' : 'amd64';
   if (!arches.includes('x86_64') && target === 'amd64') {
     throw new ProfileError('arches', 'runc always includes the native x86_64 ABI; a profile cannot cover only ' +
@@ -108,7 +112,7 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
   type Entry = { key: string; order: number; names: string[]; action: Action; args: ProfileArgJson[]; comment?: string };
   const entries = new Map<string, Entry>();
   const handledNames = new Set<string>();
-  const ordered = [...forms.values()].sort((a, b) => ARCH_NAMES.indexOf(a.abi) - ARCH_NAMES.indexOf(b.abi) || a.nr - b.nr);
+  const ordered = [...forms.values()].sort((a, b) => ARCH_NAMES.indexOf(a.abi as ArchName) - ARCH_NAMES.indexOf(b.abi as ArchName) || a.nr - b.nr);
   for (const { abi, nr, form } of ordered) {
     const name = syscallName(abi, nr);
     if (name === undefined) {

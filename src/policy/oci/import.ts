@@ -10,7 +10,7 @@
  */
 import type { Action } from '../../syscalls/actions.js';
 import { actionsEqual } from '../../syscalls/actions.js';
-import type { ArchName } from '../../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../../syscalls/arch.js';
 import { lookupSyscall, quoteName, SYSCALL_NAME_MAX, suggestSyscalls } from '../../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../types.js';
 import { at, ProfileError } from './errors.js';
@@ -23,7 +23,7 @@ import {
 } from './vocabulary.js';
 
 export interface ImportOptions {
-  /** The machine the profile is resolved for, as Docker names it: `amd64` (default) or `386`. */
+  /** The machine the profile is resolved for, as Docker names it: `amd64` (default), `386`, `arm64`, `s390x`, …. */
   readonly target?: TargetArch;
   /** The container's capabilities, for `includes.caps`/`excludes.caps`. Default: Docker's default set. */
   readonly capabilities?: readonly string[];
@@ -50,9 +50,9 @@ export interface ImportResult {
 }
 
 /** libseccomp compares only the low 32 bits of arguments on these ABIs (their constants are truncated too). */
-const THIRTY_TWO_BIT: ReadonlySet<ArchName> = new Set(['i386', 'x32']);
+const thirtyTwoBit = (abi: LinuxArchName): boolean => abi === 'x32' || LINUX_ARCHES[abi].wordSize === 32;
 const U32 = 0xffffffffn;
-const ALL_ABIS: readonly ArchName[] = ['x86_64', 'i386', 'x32'];
+const ALL_ABIS: readonly LinuxArchName[] = LINUX_ARCH_NAMES;
 /** More conditional rules of different actions on one syscall than this is refused (pairwise checks). */
 const MAX_CONFLICT_CHECK = 512;
 
@@ -142,31 +142,31 @@ function entryConditions(entry: OciSyscall): ArgCondition[][] {
  * The conditions as libseccomp applies them on an ABI: on 32-bit ones, low halves only. A masked test whose mask
  * is zero there always holds, and libseccomp drops it (a rule left without tests becomes unconditional).
  */
-function onAbi(conds: readonly ArgCondition[], abi: ArchName): ArgCondition[] {
-  const out = !THIRTY_TWO_BIT.has(abi) ? [...conds] : conds.map((c): ArgCondition => c.op === 'masked_eq'
+function onAbi(conds: readonly ArgCondition[], abi: LinuxArchName): ArgCondition[] {
+  const out = !thirtyTwoBit(abi) ? [...conds] : conds.map((c): ArgCondition => c.op === 'masked_eq'
     ? { arg: c.arg, op: c.op, mask: c.mask & U32, value: c.value & U32, width: 32 }
     : { arg: c.arg, op: c.op, value: c.value & U32, width: 32 });
   return out.filter((c) => c.op !== 'masked_eq' || c.mask !== 0n);
 }
 
 /** The name exactly as a syscall table spells it (libseccomp's lookup is exact), on this ABI. */
-function exactNr(abi: ArchName, name: string): number | undefined {
+function exactNr(abi: LinuxArchName, name: string): number | undefined {
   const e = lookupSyscall(abi, name);
   return e !== undefined && e.name === name ? e.nr : undefined;
 }
 
 /** The ABIs the filter covers: the target's native one (libseccomp always has it) plus the listed ones. */
-function coveredAbis(profile: OciProfile, target: TargetArch, warnings: string[]): ArchName[] {
-  const { native, scmpArch } = TARGETS[target];
+function coveredAbis(profile: OciProfile, target: TargetArch, warnings: string[]): LinuxArchName[] {
+  const { native, scmpArch, runs } = TARGETS[target];
   const listed: string[] = [...profile.architectures];
   for (const m of profile.archMap) {
     if (m.architecture === scmpArch) listed.push(m.architecture, ...m.subArchitectures);
   }
-  const abis: ArchName[] = [native];
+  const abis: LinuxArchName[] = [native];
   const foreign: string[] = [];
   for (const a of listed) {
     const abi = SCMP_ARCH_TO_ABI[a];
-    if (abi === undefined) foreign.push(a);
+    if (abi === undefined || !(runs as readonly LinuxArchName[]).includes(abi)) foreign.push(a);
     else if (!abis.includes(abi)) abis.push(abi);
   }
   if (foreign.length > 0) {
@@ -256,8 +256,8 @@ export function importProfile(input: string | object, options: ImportOptions = {
   }
 
   // libseccomp's per-ABI rule lists, in the order runc adds them.
-  const groups = new Map<string, { abi: ArchName; nr: number; rules: AbiRule[] }>();
-  const push = (abi: ArchName, nr: number, r: AbiRule): void => {
+  const groups = new Map<string, { abi: LinuxArchName; nr: number; rules: AbiRule[] }>();
+  const push = (abi: LinuxArchName, nr: number, r: AbiRule): void => {
     const key = `${abi}:${nr}`;
     let g = groups.get(key);
     if (g === undefined) groups.set(key, (g = { abi, nr, rules: [] }));
@@ -267,8 +267,8 @@ export function importProfile(input: string | object, options: ImportOptions = {
     for (const abi of abis) {
       const nr = exactNr(abi, rule.name);
       if (nr !== undefined) push(abi, nr, { rule, conditions: onAbi(rule.conditions, abi), multiplexed: false });
-      const mux = abi === 'i386' ? multiplexedVia(rule.name) : undefined;
-      const muxNr = mux === undefined ? undefined : exactNr('i386', mux.via);
+      const mux = LINUX_ARCHES[abi].socketcall !== undefined ? multiplexedVia(rule.name) : undefined;
+      const muxNr = mux === undefined ? undefined : exactNr(abi, mux.via);
       if (mux !== undefined && muxNr !== undefined) {
         const rest = rule.conditions.filter((c) => c.arg !== 0);
         const conditions = onAbi([{ arg: 0, op: 'eq', value: BigInt(mux.subcall) }, ...rest], abi);
@@ -278,7 +278,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
   }
 
   // libseccomp's combination of one syscall's rules.
-  const survivors: Array<{ abi: ArchName; nr: number; r: AbiRule }> = [];
+  const survivors: Array<{ abi: LinuxArchName; nr: number; r: AbiRule }> = [];
   const shadowWarned = new Set<string>();
   for (const g of groups.values()) {
     const firstUnconditional = g.rules.find((r) => r.conditions.length === 0);
@@ -297,7 +297,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
           if (actionsEqual(a.rule.action, b.rule.action) || !chainsNest(a.conditions, b.conditions)) continue;
           throw new ProfileError(b.rule.path, `libseccomp refuses the rule ${label(b.rule.action)} for ${describeRule(b)}: ` +
             `its tests repeat those of the rule ${label(a.rule.action)} for ${describeRule(a)} at ${a.rule.path}` +
-            `${g.abi === 'x86_64' ? '' : ` (on ${g.abi})`} (EEXIST), so runc fails`);
+            `${g.abi === abis[0] ? '' : ` (on ${g.abi})`} (EEXIST), so runc fails`);
         }
       }
       survivors.push({ abi: g.abi, nr: g.nr, r: firstUnconditional });
@@ -325,7 +325,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
       if (kept.length > MAX_CONFLICT_CHECK) {
         throw new ProfileError(kept[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
       }
-      const width = THIRTY_TWO_BIT.has(g.abi) ? 32 : 64;
+      const width = thirtyTwoBit(g.abi) ? 32 : 64;
       for (let i = 0; i < kept.length; i++) {
         for (let j = i + 1; j < kept.length; j++) {
           const a = kept[i]!;
@@ -335,7 +335,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
           const which = describeRule;
           throw new ProfileError(b.rule.path,
             `the rule ${label(b.rule.action)} for ${which(b)} can match the same calls as the rule ${label(a.rule.action)} ` +
-            `for ${which(a)} at ${a.rule.path}${g.abi === 'x86_64' ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
+            `for ${which(a)} at ${a.rule.path}${g.abi === abis[0] ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
             'internal rule order, not by action, so the verdict runc gives cannot be reproduced: make their conditions disjoint');
         }
       }
@@ -374,8 +374,8 @@ function metaOf(profile: OciProfile): ProfileMeta {
  */
 function buildPolicy(
   defaultAction: Action,
-  abis: readonly ArchName[],
-  survivors: ReadonlyArray<{ abi: ArchName; nr: number; r: AbiRule }>,
+  abis: readonly LinuxArchName[],
+  survivors: ReadonlyArray<{ abi: LinuxArchName; nr: number; r: AbiRule }>,
   options: ImportOptions,
 ): Policy {
   const byKey = new Map<string, { order: number; action: Action; conditions: readonly ArgCondition[]; refs: Array<{ ref: SyscallRef; sort: number }>; seen: Set<string>; comment?: string }>();

@@ -6,7 +6,10 @@
  * decide alike.
  */
 import { actionsEqual, encodeAction, type Action } from '../../syscalls/actions.js';
-import type { ArchName } from '../../syscalls/arch.js';
+import { LINUX_ARCHES, type LinuxArchName } from '../../syscalls/arch.js';
+
+/** Whether libseccomp compares this ABI's arguments as 64-bit values (x32 it compares as 32-bit ones). */
+const wideAbi = (abi: LinuxArchName): boolean => LINUX_ARCHES[abi].wordSize === 64 && abi !== 'x32';
 import { compareVerdicts } from '../precedence.js';
 import { resolvePolicy } from '../resolve.js';
 import type { ArgCondition, Policy } from '../types.js';
@@ -32,13 +35,13 @@ const U32 = 0xffffffffn;
  * On i386 an argument has no upper half, so a 64-bit condition whose constants fit in 32 bits means the same as
  * its 32-bit form; writing it so lets policies from either origin compare equal.
  */
-function canonicalOnAbi(c: ArgCondition, abi: ArchName): ArgCondition {
+function canonicalOnAbi(c: ArgCondition, abi: LinuxArchName): ArgCondition {
   let d = c;
-  if (abi === 'i386' && d.width !== 32 && d.value <= U32 && (d.op !== 'masked_eq' || d.mask <= U32)) d = { ...d, width: 32 };
+  if (LINUX_ARCHES[abi].wordSize === 32 && d.width !== 32 && d.value <= U32 && (d.op !== 'masked_eq' || d.mask <= U32)) d = { ...d, width: 32 };
   // A 32-bit equality is a masked test of the low half; on x86_64 that mask reads as a 64-bit one.
-  const wide = abi === 'x86_64' ? {} : { width: 32 as const };
+  const wide = wideAbi(abi) ? {} : { width: 32 as const };
   if (d.width === 32 && d.op === 'eq') return { arg: d.arg, op: 'masked_eq', mask: U32, value: d.value, ...wide };
-  if (d.width === 32 && d.op === 'masked_eq' && abi === 'x86_64') return { arg: d.arg, op: 'masked_eq', mask: d.mask & U32, value: d.value & U32 };
+  if (d.width === 32 && d.op === 'masked_eq' && wideAbi(abi)) return { arg: d.arg, op: 'masked_eq', mask: d.mask & U32, value: d.value & U32 };
   return d;
 }
 
@@ -50,9 +53,9 @@ function label(a: Action): string {
 export function normalForm(
   rules: ReadonlyArray<{ action: Action; conditions: readonly ArgCondition[]; source: number }>,
   defaultAction: Action,
-  abi: ArchName,
+  abi: LinuxArchName,
 ): NormalForm {
-  const width = abi === 'x86_64' ? 64 : 32;
+  const width = wideAbi(abi) ? 64 : 32;
   const all = rules.map((r) => ({ ...r, canonical: r.conditions.map((c) => canonicalOnAbi(c, abi)) }));
   let strongestUnconditional: (typeof all)[number] | undefined;
   for (const r of all) {
@@ -99,9 +102,9 @@ export function normalForm(
 }
 
 /** Normal forms of every syscall a policy names, keyed `abi:nr`. Throws `PolicyError` for an invalid policy. */
-export function policyNormalForms(policy: Policy): Map<string, { abi: ArchName; nr: number; form: NormalForm }> {
+export function policyNormalForms(policy: Policy): Map<string, { abi: LinuxArchName; nr: number; form: NormalForm }> {
   const resolved = resolvePolicy(policy);
-  const out = new Map<string, { abi: ArchName; nr: number; form: NormalForm }>();
+  const out = new Map<string, { abi: LinuxArchName; nr: number; form: NormalForm }>();
   for (const abi of resolved.abis) {
     for (const [nr, rules] of abi.rules) {
       out.set(`${abi.arch}:${nr}`, { abi: abi.arch, nr, form: normalForm(rules, resolved.defaultAction, abi.arch) });

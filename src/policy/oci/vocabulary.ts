@@ -3,7 +3,7 @@
  * `SCMP_ACT_*` actions, `SCMP_CMP_*` operators, `SCMP_ARCH_*` architectures, Go architecture names used by
  * Docker's `includes.arches`, filter flags, and Linux capability names.
  */
-import type { ArchName } from '../../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, type ArchName, type LinuxArchName } from '../../syscalls/arch.js';
 import type { CompareOp } from '../types.js';
 
 /** EPERM: the errno runc uses for `SCMP_ACT_ERRNO` and `SCMP_ACT_TRACE` when no `errnoRet` is given. */
@@ -43,12 +43,10 @@ export const SCMP_ARCHES = [
   'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
 ] as const;
 
-/** The three ABIs seccomp-ts compiles for, by their libseccomp names. */
-export const SCMP_ARCH_TO_ABI: Readonly<Record<string, ArchName>> = {
-  SCMP_ARCH_X86_64: 'x86_64',
-  SCMP_ARCH_X86: 'i386',
-  SCMP_ARCH_X32: 'x32',
-};
+/** Every ABI, by its libseccomp name. */
+export const SCMP_ARCH_TO_ABI: Readonly<Record<string, LinuxArchName>> = Object.fromEntries(
+  LINUX_ARCH_NAMES.map((a) => [LINUX_ARCHES[a].scmpName, a]),
+);
 export const ABI_TO_SCMP_ARCH: Readonly<Record<ArchName, string>> = {
   x86_64: 'SCMP_ARCH_X86_64',
   i386: 'SCMP_ARCH_X86',
@@ -57,12 +55,24 @@ export const ABI_TO_SCMP_ARCH: Readonly<Record<ArchName, string>> = {
 
 /**
  * Targets a profile can be resolved for, named as Docker names them (Go's `GOARCH`): the native ABI, which
- * libseccomp always includes, and the libseccomp architecture Docker looks up in `archMap`.
+ * libseccomp always includes, the libseccomp architecture Docker looks up in `archMap`, and the ABIs a kernel of
+ * that machine runs (a listed ABI outside them can never make a call there).
  */
 export const TARGETS = {
-  amd64: { native: 'x86_64', scmpArch: 'SCMP_ARCH_X86_64' },
-  '386': { native: 'i386', scmpArch: 'SCMP_ARCH_X86' },
-} as const satisfies Record<string, { native: ArchName; scmpArch: string }>;
+  amd64: { native: 'x86_64', scmpArch: 'SCMP_ARCH_X86_64', runs: ['x86_64', 'i386', 'x32'] },
+  '386': { native: 'i386', scmpArch: 'SCMP_ARCH_X86', runs: ['i386'] },
+  arm64: { native: 'aarch64', scmpArch: 'SCMP_ARCH_AARCH64', runs: ['aarch64', 'arm'] },
+  arm: { native: 'arm', scmpArch: 'SCMP_ARCH_ARM', runs: ['arm'] },
+  ppc64le: { native: 'ppc64le', scmpArch: 'SCMP_ARCH_PPC64LE', runs: ['ppc64le'] },
+  ppc64: { native: 'ppc64', scmpArch: 'SCMP_ARCH_PPC64', runs: ['ppc64', 'ppc'] },
+  s390x: { native: 's390x', scmpArch: 'SCMP_ARCH_S390X', runs: ['s390x', 's390'] },
+  riscv64: { native: 'riscv64', scmpArch: 'SCMP_ARCH_RISCV64', runs: ['riscv64'] },
+  loong64: { native: 'loongarch64', scmpArch: 'SCMP_ARCH_LOONGARCH64', runs: ['loongarch64'] },
+  mips64: { native: 'mips64', scmpArch: 'SCMP_ARCH_MIPS64', runs: ['mips64', 'mips64n32', 'mips'] },
+  mips64le: { native: 'mipsel64', scmpArch: 'SCMP_ARCH_MIPSEL64', runs: ['mipsel64', 'mipsel64n32', 'mipsel'] },
+  mips: { native: 'mips', scmpArch: 'SCMP_ARCH_MIPS', runs: ['mips'] },
+  mipsle: { native: 'mipsel', scmpArch: 'SCMP_ARCH_MIPSEL', runs: ['mipsel'] },
+} as const satisfies Record<string, { native: LinuxArchName; scmpArch: string; runs: readonly LinuxArchName[] }>;
 export type TargetArch = keyof typeof TARGETS;
 
 /** Filter flags of the runtime-spec. */
