@@ -56,6 +56,8 @@ export const linuxConfig: Options = {
 export const cliConfig: Options = {
   entry: { 'cli/main': 'src/cli/main.ts' },
   format: ['esm'],
+  // Each command in its own chunk, loaded when it runs: starting the CLI parses only what the command needs.
+  splitting: true,
   target: 'node20',
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },

@@ -12,6 +12,7 @@ import { boundsText, dispatchBounds, type BoundsResult } from './bounds.js';
 import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
 import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
+import { benchStartup, startupText, type StartupResult } from './startup.js';
 
 type Bench = (quick: boolean) => unknown;
 
@@ -20,6 +21,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   performance: (quick) => benchPerformance({ quick }),
   bounds: () => dispatchBounds('docker-default'),
   analysis: (quick) => benchAnalysis({ quick }),
+  startup: (quick) => benchStartup({ quick }),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
@@ -27,6 +29,7 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   performance: (r) => performanceText(r as PerformanceResult),
   bounds: (r) => boundsText(r as BoundsResult),
   analysis: (r) => analysisText(r as AnalysisResult),
+  startup: (r) => startupText(r as StartupResult),
 };
 
 const args = process.argv.slice(2);

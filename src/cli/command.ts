@@ -27,8 +27,6 @@ export interface CliIO {
 
 export interface Command {
   readonly name: string;
-  /** One line for `seccomp-ts --help`. */
-  readonly summary: string;
   /** Full usage text for `seccomp-ts NAME --help`. */
   readonly usage: string;
   /** Returns the exit code. Throws `CliError` for bad input. */

@@ -39,11 +39,12 @@ export async function runCli(argv: readonly string[], cliIO: CliIO): Promise<num
     io.stdout(help());
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`seccomp-ts: unknown command '${name}' (commands: ${commands.map((c) => c.name).join(', ')})\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
     return 0;

@@ -6,7 +6,6 @@ import { validate } from '../../bpf/validator.js';
 
 export const asmCommand: Command = {
   name: 'asm',
-  summary: 'assemble filter text (with labels) into raw bytes, C, hex or JSON',
   get usage() {
     return `usage: seccomp-ts asm FILE|-|profile:NAME|--profile NAME [-o OUT] [--format raw|c|hex|json] [--input-format F]
                       [--allow-invalid] [--unoptimized]

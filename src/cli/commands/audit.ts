@@ -43,7 +43,6 @@ interface Tally { records: number; skipped: number; malformed: number }
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary: "decode the kernel's seccomp records (audit.log, dmesg, journalctl, ausearch -i) and explain them",
   get usage() {
     return [
       'usage: seccomp-ts audit [FILE|-] [--explain FILTER|POLICY|PROFILE] [--follow] [--json]',

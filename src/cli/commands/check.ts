@@ -5,7 +5,6 @@ import { validate } from '../../bpf/validator.js';
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'check that the kernel would accept a BPF program as a seccomp filter',
   get usage() {
     return `usage: seccomp-ts check FILE|-|profile:NAME|--profile NAME [--format raw|c|hex|json|asm] [--all] [--unoptimized]
 

@@ -54,7 +54,6 @@ const usage = (name: 'intersect' | 'merge', what: string[]): string => [
 
 export const intersectCommand: Command = {
   name: 'intersect',
-  summary: 'one filter equal to several installed together (the strictest verdict wins)',
   usage: usage('intersect', [
     'Writes one filter whose verdict for every call is the kernel\'s verdict for A, B, ... installed in that order:',
     'the action of highest precedence wins (KILL_PROCESS over KILL_THREAD over TRAP over ERRNO ... over ALLOW), and',
@@ -65,7 +64,6 @@ export const intersectCommand: Command = {
 
 export const mergeCommand: Command = {
   name: 'merge',
-  summary: 'one filter that lets a call through when any input does (the least restrictive verdict wins)',
   usage: usage('merge', [
     'Writes one filter whose verdict for every call is the least restrictive of the inputs\' verdicts: the action',
     'of lowest precedence wins (ALLOW over LOG over TRACE over USER_NOTIF over ERRNO ... over KILL_PROCESS), and',

@@ -59,7 +59,6 @@ function parseArches(names: readonly string[]): LinuxArchName[] {
 
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'compile a policy, a Docker/OCI profile or a built-in profile into a seccomp filter',
   get usage() {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',

@@ -14,7 +14,6 @@ function diffJson(d: DiffResult): unknown {
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'every class of inputs on which two filters (or policies) decide differently, with witnesses',
   usage: [
     'usage: seccomp-ts diff A B [--arch ABI]... [--json] [--unoptimized] [--timeout SECONDS]',
     '       seccomp-ts diff --profile NAME B [...]',

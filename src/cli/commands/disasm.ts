@@ -5,7 +5,6 @@ import { disassemble } from '../../bpf/disasm.js';
 
 export const disasmCommand: Command = {
   name: 'disasm',
-  summary: 'disassemble a BPF program (raw bytes, C, hex, JSON) into readable text',
   get usage() {
     return `usage: seccomp-ts disasm FILE|-|profile:NAME|--profile NAME [--format raw|c|hex|json|asm] [--no-columns]
                          [--unoptimized]

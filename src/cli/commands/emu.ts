@@ -152,7 +152,6 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
 
 export const emuCommand: Command = {
   name: 'emu',
-  summary: 'run a filter on a syscall (or a batch from stdin) and print the verdict',
   get usage() {
     return usage();
   },

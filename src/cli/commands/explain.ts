@@ -48,7 +48,6 @@ function checkSyscallNames(syscalls: readonly string[]): void {
 
 export const explainCommand: Command = {
   name: 'explain',
-  summary: 'decompile any filter (or policy) into per-syscall conditions and verdicts',
   usage: [
     'usage: seccomp-ts explain FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--syscall NAME]... [--json]',
     '                          [--unoptimized] [--timeout SECONDS]',

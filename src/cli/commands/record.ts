@@ -75,7 +75,6 @@ function summary(recording: Recording): string {
 
 export const recordCommandCli: Command = {
   name: 'record',
-  summary: 'run a command and write the profile that allows exactly the syscalls it made (no root needed)',
   get usage() {
     return [
       'usage: seccomp-ts record [-o FILE] [--format oci|policy|json] [--default-action ACTION] [--counts FILE]',

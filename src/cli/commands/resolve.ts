@@ -55,7 +55,6 @@ function describeNr(arch: LinuxArchName, nr: number): string {
 
 export const resolveCommand: Command = {
   name: 'resolve',
-  summary: 'syscall name to number, or number to name, on any ABI (x86_64, aarch64, s390x, …)',
   usage: [
     'usage: seccomp-ts resolve NAME|NUMBER... [--arch ARCH] [--json]',
     '',

@@ -102,7 +102,6 @@ async function userNamespaceOption(value: string | undefined, gidValue: string |
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a command with filters installed (stdio, environment and exit status passed through)',
   get usage() {
     return [
       'usage: seccomp-ts run [FILE|profile:NAME | --profile NAME] [--filter FILE]... [--tune ENTRY]... [--complain]',

@@ -11,7 +11,6 @@ import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSo
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'size, executed instructions per syscall, verdicts and kernel-cacheable syscalls of a filter or policy',
   usage: [
     'usage: seccomp-ts stats FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--unoptimized] [--json]',
     '',

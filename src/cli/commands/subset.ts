@@ -24,7 +24,6 @@ function subsetText(r: SubsetResult, labels: readonly [string, string]): string 
 
 export const subsetCommand: Command = {
   name: 'subset',
-  summary: 'whether A allows nothing that B denies (exit 0), or the calls that show otherwise (exit 1)',
   usage: [
     'usage: seccomp-ts subset A B [--arch ABI]... [--json] [--unoptimized] [--timeout SECONDS]',
     '',

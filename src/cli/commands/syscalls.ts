@@ -7,7 +7,6 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 
 export const syscallsCommand: Command = {
   name: 'syscalls',
-  summary: "list an ABI's syscalls with their numbers",
   usage: [
     'usage: seccomp-ts syscalls [--arch ARCH] [--json]',
     '',

@@ -230,7 +230,6 @@ async function chown(argv: readonly string[], io: CliIO): Promise<number> {
 
 export const usernsCommand: Command = {
   name: 'userns',
-  summary: 'user-namespace ID maps: check, translate, allocate, chown (:U)',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;

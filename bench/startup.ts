@@ -1,0 +1,59 @@
+/**
+ * CLI cold start: wall time of `node dist/cli/main.js …` for a few commands against `node -e 0` (the floor any
+ * Node CLI pays), each the fastest of N runs, measured in the same run. Builds the CLI first when it is missing.
+ * The CLI loads only the module of the command it runs (commands/index.ts), so this is mostly parsing that.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface StartupResult {
+  readonly runs: number;
+  /** Fastest wall time of `node -e 0`, milliseconds. */
+  readonly nodeFloorMs: number;
+  readonly commands: readonly { readonly argv: readonly string[]; readonly fastestMs: number; readonly ratio: number }[];
+}
+
+function fastest(argv: readonly string[], runs: number): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    best = Math.min(best, ms);
+  }
+  return best;
+}
+
+/** Measures the commands issue 15 names (compile, emu, resolve) and --help. */
+export function benchStartup(options: { quick?: boolean } = {}): StartupResult {
+  if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const runs = options.quick ? 3 : 15;
+  const nodeFloorMs = fastest(['-e', '0'], runs);
+  const commands = [
+    ['compile', '--profile', 'hardened', '-o', '/dev/null'],
+    ['emu', 'profile:hardened', 'read'],
+    ['resolve', 'read'],
+    ['--help'],
+  ].map((args) => {
+    const fastestMs = fastest([CLI, ...args], runs);
+    return { argv: args, fastestMs, ratio: fastestMs / nodeFloorMs };
+  });
+  return { runs, nodeFloorMs, commands };
+}
+
+/** The result as a table. */
+export function startupText(r: StartupResult): string {
+  const lines = [`CLI cold start, fastest of ${r.runs} (node -e 0: ${r.nodeFloorMs.toFixed(1)} ms)`];
+  for (const c of r.commands) lines.push(`  ${`seccomp-ts ${c.argv.join(' ')}`.padEnd(52)} ${c.fastestMs.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`);
+  return `${lines.join('\n')}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = benchStartup({ quick: process.argv.includes('--quick') });
+  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : startupText(r));
+}
