@@ -23,12 +23,23 @@ import sys
 
 import seccomp as S
 
-GO_ARCH_NATIVE = {"amd64": "SCMP_ARCH_X86_64", "386": "SCMP_ARCH_X86"}
-ARCHES = {
-    "SCMP_ARCH_X86": S.Arch.X86,
-    "SCMP_ARCH_X86_64": S.Arch.X86_64,
-    "SCMP_ARCH_X32": S.Arch.X32,
+GO_ARCH_NATIVE = {
+    "amd64": "SCMP_ARCH_X86_64", "386": "SCMP_ARCH_X86", "arm64": "SCMP_ARCH_AARCH64", "arm": "SCMP_ARCH_ARM",
+    "ppc64le": "SCMP_ARCH_PPC64LE", "ppc64": "SCMP_ARCH_PPC64", "s390x": "SCMP_ARCH_S390X", "riscv64": "SCMP_ARCH_RISCV64",
+    "mips64": "SCMP_ARCH_MIPS64", "mips64le": "SCMP_ARCH_MIPSEL64", "mips": "SCMP_ARCH_MIPS", "mipsle": "SCMP_ARCH_MIPSEL",
 }
+# The ABIs a kernel of each machine runs; libseccomp 2.5.4 knows each of these.
+RUNS = {
+    "amd64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "386": ["SCMP_ARCH_X86"],
+    "arm64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"], "arm": ["SCMP_ARCH_ARM"], "ppc64le": ["SCMP_ARCH_PPC64LE"],
+    "ppc64": ["SCMP_ARCH_PPC64", "SCMP_ARCH_PPC"], "s390x": ["SCMP_ARCH_S390X", "SCMP_ARCH_S390"],
+    "riscv64": ["SCMP_ARCH_RISCV64"], "mips64": ["SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPS"],
+    "mips64le": ["SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_MIPSEL"],
+    "mips": ["SCMP_ARCH_MIPS"], "mipsle": ["SCMP_ARCH_MIPSEL"],
+}
+ARCHES = {"SCMP_ARCH_" + n: getattr(S.Arch, n) for n in (
+    "X86", "X86_64", "X32", "ARM", "AARCH64", "MIPS", "MIPSEL", "MIPS64", "MIPSEL64", "MIPS64N32", "MIPSEL64N32",
+    "PPC", "PPC64", "PPC64LE", "S390", "S390X", "PARISC", "PARISC64", "RISCV64")}
 OPS = {
     "SCMP_CMP_NE": S.NE, "SCMP_CMP_LT": S.LT, "SCMP_CMP_LE": S.LE, "SCMP_CMP_EQ": S.EQ,
     "SCMP_CMP_GE": S.GE, "SCMP_CMP_GT": S.GT, "SCMP_CMP_MASKED_EQ": S.MASKED_EQ,
@@ -97,12 +108,18 @@ def docker_resolve(profile, go_arch, caps, kernel):
             "architectures": arches, "syscalls": syscalls}
 
 
-def build(oci):
+def build(oci, target):
     default = action(oci["defaultAction"], oci["defaultErrnoRet"])
     f = S.SyscallFilter(default)
+    native = GO_ARCH_NATIVE[target]
+    # runc's libseccomp has the machine's own ABI as native; here the host's (x86_64) is swapped for it.
+    # (removed first: libseccomp refuses to mix byte orders in one filter).
+    if native != "SCMP_ARCH_X86_64":
+        f.remove_arch(S.Arch.NATIVE)
+        f.add_arch(ARCHES[native])
     for a in oci["architectures"]:
-        if a not in ARCHES:
-            continue  # a foreign ABI: its block cannot be reached on x86, and the comparison covers x86 only
+        if a not in RUNS[target]:
+            continue  # a foreign ABI: its block cannot be reached on this machine, and the comparison covers its ABIs
         if not f.exist_arch(ARCHES[a]):
             f.add_arch(ARCHES[a])
     per_name = [(call, name) for call in oci["syscalls"] for name in call["names"]]
@@ -142,7 +159,7 @@ def main():
     with open(sys.argv[1]) as fh:
         req = json.load(fh)
     oci = docker_resolve(req["profile"], req.get("target", "amd64"), set(req.get("caps") or []), req.get("kernel"))
-    built = build(oci)
+    built = build(oci, req.get("target", "amd64"))
     if isinstance(built, dict):
         print(json.dumps(built))
         return

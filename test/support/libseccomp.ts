@@ -14,7 +14,8 @@ import type { Instruction } from '../../src/bpf/instructions.js';
 import { analyzeFlow } from '../../src/bpf/flow.js';
 import { prepareFilter } from '../../src/emulator/executor.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, X32_SYSCALL_BIT, type ArchName, type LinuxArchName } from '../../src/syscalls/arch.js';
-import { maxSyscallNr } from '../../src/syscalls/index.js';
+import { maxSyscallNr, syscallTable } from '../../src/syscalls/index.js';
+import { SCMP_ARCH_TO_ABI, TARGETS, type TargetArch } from '../../src/policy/oci/vocabulary.js';
 import type { Missing } from './require.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +41,7 @@ export function libseccompMissing(): Missing {
 export interface LibseccompRequest {
   /** The profile as JSON text (kept verbatim so 64-bit values stay exact). */
   readonly profileText: string;
-  readonly target?: 'amd64' | '386';
+  readonly target?: TargetArch;
   readonly caps: readonly string[];
   readonly kernel?: string;
   /** Milliseconds before the run is killed (default {@link LIBSECCOMP_TIMEOUT_MS}). */
@@ -48,7 +49,7 @@ export interface LibseccompRequest {
 }
 
 export type LibseccompResult =
-  | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number; readonly unresolved: Readonly<Partial<Record<ArchName, readonly string[]>>> }
+  | { readonly ok: true; readonly program: Instruction[]; readonly bytes: Uint8Array; readonly unknown: readonly string[]; readonly optimize: number; readonly unresolved: Readonly<Partial<Record<LinuxArchName, readonly string[]>>> }
   | { readonly ok: false; readonly error: string; readonly timedOut?: boolean };
 
 /** Builds the profile with libseccomp as runc does; throws when the run fails or times out. */
@@ -67,13 +68,45 @@ export function buildWithLibseccomp(req: LibseccompRequest): LibseccompResult {
   if (r.status !== 0) throw new Error(`libseccomp run exited with ${r.status ?? r.signal}: ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { bpf?: string; unknown?: string[]; optimize?: number; error?: string; unresolved?: Record<string, string[]> };
   if (out.error !== undefined) return { ok: false, error: out.error };
-  const bytes = Uint8Array.from(Buffer.from(out.bpf ?? '', 'hex'));
-  const unresolved: Partial<Record<ArchName, readonly string[]>> = {};
+  let bytes = Uint8Array.from(Buffer.from(out.bpf ?? '', 'hex'));
+  // libseccomp exports a big-endian machine's filter in that machine's byte order.
+  if (LINUX_ARCHES[TARGETS[req.target ?? 'amd64'].native].endian === 'big') bytes = swapRecords(bytes);
+  const unresolved: Partial<Record<LinuxArchName, readonly string[]>> = {};
   for (const [scmp, names] of Object.entries(out.unresolved ?? {})) {
-    const abi = scmp === 'SCMP_ARCH_X86' ? 'i386' : scmp === 'SCMP_ARCH_X32' ? 'x32' : 'x86_64';
-    unresolved[abi] = names;
+    const abi = SCMP_ARCH_TO_ABI[scmp];
+    if (abi !== undefined) unresolved[abi] = names;
   }
   return { ok: true, program: decodeProgram(bytes), bytes, unknown: out.unknown ?? [], optimize: out.optimize ?? 0, unresolved };
+}
+
+/** The action values libseccomp writes (`SECCOMP_RET_*` without data bits). */
+const KNOWN_ACTIONS = new Set([0x80000000, 0, 0x00030000, 0x00050000, 0x7fc00000, 0x7ff00000, 0x7ffc0000, 0x7fff0000]);
+const DATA_ACTIONS = new Set([0x00030000, 0x00050000, 0x7ff00000]);
+const plausibleRet = (k: number): boolean => {
+  const action = (k & 0xffff0000) >>> 0;
+  return KNOWN_ACTIONS.has(action) && (DATA_ACTIONS.has(action) || (k & 0xffff) === 0);
+};
+
+/**
+ * `struct sock_filter` records from big-endian to little-endian byte order (code u16, jt, jf, k u32). Built on a
+ * little-endian host, Debian's libseccomp 2.5.4 writes some `RET` constants of a big-endian filter in the host's
+ * order (on the machine itself both orders are one): a `RET` whose big-endian reading is no action libseccomp
+ * writes is read in host order.
+ */
+function swapRecords(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(bytes.length);
+  const from = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const to = new DataView(out.buffer);
+  for (let o = 0; o + 8 <= bytes.length; o += 8) {
+    const code = from.getUint16(o, false);
+    to.setUint16(o, code, true);
+    out[o + 2] = bytes[o + 2]!;
+    out[o + 3] = bytes[o + 3]!;
+    let k = from.getUint32(o + 4, false);
+    if (code === 0x06 && !plausibleRet(k) && plausibleRet(from.getUint32(o + 4, true))) k = from.getUint32(o + 4, true);
+    to.setUint32(o + 4, k, true);
+  }
+  return out;
 }
 
 /** A call as the comparison feeds it: raw audit arch, nr as `seccomp_data.nr` holds it, six 64-bit args. */
@@ -88,10 +121,12 @@ export function callWords(call: RawCall): Uint32Array {
   const w = new Uint32Array(16);
   w[0] = call.nr >>> 0;
   w[1] = call.arch >>> 0;
+  // A big-endian ABI (no __AUDIT_ARCH_LE bit) holds an argument's high half first.
+  const big = (call.arch & 0x40000000) === 0;
   for (let i = 0; i < 6; i++) {
     const v = BigInt.asUintN(64, call.args[i] ?? 0n);
-    w[4 + 2 * i] = Number(v & 0xffffffffn);
-    w[5 + 2 * i] = Number(v >> 32n);
+    w[(big ? 5 : 4) + 2 * i] = Number(v & 0xffffffffn);
+    w[(big ? 4 : 5) + 2 * i] = Number(v >> 32n);
   }
   return w;
 }
@@ -104,18 +139,24 @@ export const ABI_AUDIT: Readonly<Record<ArchName, number>> = {
  * Every syscall number worth asking about on each ABI: the whole table range and 64 past it, plus the edges
  * of the number space (the x32 bit, -1, huge values).
  */
-export function everySyscallNumber(): RawCall[] {
+export function everySyscallNumber(abis: readonly LinuxArchName[] = ['x86_64', 'i386', 'x32']): RawCall[] {
   const calls: RawCall[] = [];
   const zero = [0n, 0n, 0n, 0n, 0n, 0n];
   const edges = [0x3fffffff, 0x40000000 - 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 4095, 65535];
-  for (const abi of ['x86_64', 'i386', 'x32'] as const) {
+  for (const abi of abis) {
+    const { auditArch, nrBase } = LINUX_ARCHES[abi];
+    // From 0 (below a MIPS base too) to 64 past the table.
     const base = abi === 'x32' ? X32_SYSCALL_BIT : 0;
-    const top = (maxSyscallNr(abi) - base) + 64;
-    for (let n = 0; n <= top; n++) calls.push({ arch: ABI_AUDIT[abi], nr: (base + n) >>> 0, args: zero });
-    for (const e of edges) calls.push({ arch: ABI_AUDIT[abi], nr: e, args: zero });
+    // ARM's private calls (0xf0001…) are asked about as edges, not by walking the range up to them.
+    const regular = syscallTable(abi).filter((e) => e.nr - base < 0xf0000);
+    const top = (regular[regular.length - 1]!.nr - base) + 64;
+    for (let n = 0; n <= top; n++) calls.push({ arch: auditArch, nr: (base + n) >>> 0, args: zero });
+    for (const e of [...edges, nrBase + 0xf0000, 0xf0000, 0xf0001, 0xf0002, 0xf0003, 0xf0004, 0xf0005, 0xf0006, 0xf07ff, 0xf0800]) calls.push({ arch: auditArch, nr: e >>> 0, args: zero });
   }
-  // Foreign ABIs (aarch64, arm, and nonsense) must get the bad-arch verdict on both sides.
-  for (const arch of [0xc00000b7, 0x40000028, 0, 0xffffffff]) calls.push({ arch, nr: 0, args: zero });
+  // Foreign ABIs (some real, some nonsense) must get the bad-arch verdict on both sides.
+  const foreign = [0xc00000b7, 0x40000028, 0x80000016, 0xc000003e, 0, 0xffffffff]
+    .filter((a) => !abis.some((abi) => LINUX_ARCHES[abi].auditArch === a));
+  for (const arch of foreign) calls.push({ arch, nr: 0, args: zero });
   return calls;
 }
 
@@ -138,7 +179,7 @@ export function prng(seed: number): () => bigint {
  * multiplexers), with argument values drawn from its constants, their neighbours, their halves and random
  * upper halves, else uniformly random.
  */
-export function biasedCalls(count: number, seed: number, focus: readonly RawCall[], constants: readonly bigint[]): RawCall[] {
+export function biasedCalls(count: number, seed: number, focus: readonly RawCall[], constants: readonly bigint[], abis?: readonly LinuxArchName[]): RawCall[] {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Number(rnd() % BigInt(xs.length))] as T;
   const pool = new Set<bigint>([0n, 1n, 0xffffffffn, 0x100000000n, (1n << 64n) - 1n, 1n << 63n, 0x80000000n]);
@@ -146,7 +187,7 @@ export function biasedCalls(count: number, seed: number, focus: readonly RawCall
     for (const v of [c, c - 1n, c + 1n, c & 0xffffffffn, c >> 32n, (c & 0xffffffffn) | (0xffffffffn << 32n)]) pool.add(BigInt.asUintN(64, v));
   }
   const values = [...pool];
-  const all = everySyscallNumber();
+  const all = everySyscallNumber(abis);
   const calls: RawCall[] = [];
   for (let i = 0; i < count; i++) {
     const base = rnd() % 10n < 8n && focus.length > 0 ? pick(focus) : pick(all);
@@ -208,7 +249,7 @@ export function newerThanLibseccomp(built: Extract<LibseccompResult, { ok: true 
  * The syscalls a policy's conditional rules test, as raw calls (the random vectors focus on them), and the
  * constants its conditions use.
  */
-export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly (string | { arch: LinuxArchName; nr: number })[]; conditions?: ReadonlyArray<{ value: bigint; op: string; mask?: bigint }> }> }): { focus: RawCall[]; constants: bigint[] } {
+export function policyFocus(policy: { arches?: readonly LinuxArchName[]; rules: ReadonlyArray<{ syscalls: readonly (string | { arch: LinuxArchName; nr: number })[]; conditions?: ReadonlyArray<{ value: bigint; op: string; mask?: bigint }> }> }): { focus: RawCall[]; constants: bigint[] } {
   const focus: RawCall[] = [];
   const constants: bigint[] = [];
   for (const r of policy.rules) {
@@ -223,8 +264,12 @@ export function policyFocus(policy: { rules: ReadonlyArray<{ syscalls: readonly 
       focus.push({ arch: LINUX_ARCHES[ref.arch].auditArch, nr, args: [] });
     }
   }
-  // The i386 multiplexers and their sub-call numbers.
+  // The multiplexers (i386's, and those of every covered ABI that has them) and their sub-call numbers.
   focus.push({ arch: AUDIT_ARCH_I386, nr: 102, args: [] }, { arch: AUDIT_ARCH_I386, nr: 117, args: [] });
+  for (const abi of policy.arches ?? []) {
+    const { auditArch, socketcall, ipc } = LINUX_ARCHES[abi];
+    for (const mux of [socketcall, ipc]) if (mux !== undefined) focus.push({ arch: auditArch, nr: mux.nr, args: [] });
+  }
   for (let k = 0n; k <= 24n; k++) constants.push(k);
   return { focus, constants };
 }
