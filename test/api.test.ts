@@ -28,6 +28,13 @@ describe('the public API', () => {
     }
   });
 
+  it('documents every exported name with TSDoc, in every entry', () => {
+    const undocumented = ['index', 'testing/index', 'userns/index', 'linux/index'].flatMap((entry) =>
+      apiExports(join(ROOT, 'src', `${entry}.ts`), ROOT).filter((e) => !e.documented).map((e) => `${entry}: ${e.name} (${e.file})`));
+    // A name here needs a one-sentence /** … */ comment on its declaration.
+    expect(undocumented).toEqual([]);
+  });
+
   it('keeps optimizer internals out', () => {
     const names = new Set(apiExports(join(ROOT, 'src/index.ts'), ROOT).map((e) => e.name));
     for (const internal of ['lowerCaseChains', 'MIN_CASE_CHAIN', 'dispatchRuns', 'emitValueSearch', 'ValueRun', 'DispatchRun', 'DispatchOutcome', 'compileFilter']) {

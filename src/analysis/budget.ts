@@ -13,6 +13,7 @@ export interface AnalysisProgress {
   readonly count: number;
 }
 
+/** Limits and progress reporting for a long analysis. */
 export interface BudgetOptions {
   /** Give up with `AnalysisTimeout` after this many milliseconds (default: no limit). */
   readonly timeoutMs?: number;

@@ -22,6 +22,7 @@ export type CacheMiss =
   | { readonly reason: 'instruction'; readonly pc: number }
   | { readonly reason: 'ran-off-end' };
 
+/** Whether the kernel's action cache lets one syscall through without running the filter, and why not. */
 export type CacheDecision = { readonly cached: true; readonly passthrough?: boolean } | ({ readonly cached: false } & CacheMiss);
 
 /**
@@ -81,6 +82,7 @@ export interface AbiCache {
   readonly uncached: readonly { readonly nr: number; readonly name?: string; readonly miss: CacheMiss }[];
 }
 
+/** The syscall numbers the kernel's action cache allows without running the filter, per ABI. */
 export interface CacheReport {
   readonly native: AbiCache;
   readonly compat: AbiCache;
@@ -88,6 +90,7 @@ export interface CacheReport {
   readonly x32: { readonly cached: readonly number[]; readonly note: string };
 }
 
+/** Bitmap sizes and passthrough numbers for the action-cache report. */
 export interface CacheOptions {
   /** Size of the native bitmap (default: one past the highest x86_64 syscall number the tables know). */
   readonly nativeSize?: number;

@@ -53,6 +53,7 @@ export interface Difference {
   readonly exact: boolean;
 }
 
+/** Every class of inputs on which two filters differ, and whether the comparison was exhaustive. */
 export interface DiffResult {
   /** True only when the filters were shown to agree on every input. */
   readonly equivalent: boolean;
@@ -63,6 +64,7 @@ export interface DiffResult {
   readonly reasons: readonly string[];
 }
 
+/** Which ABIs `diffPrograms` compares, how much it samples, and its limits. */
 export interface DiffOptions extends SymbolicOptions {
   /** ABIs to compare (default: x86_64, x32, i386 and foreign arch values). */
   readonly abis?: readonly AbiName[];

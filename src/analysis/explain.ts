@@ -35,6 +35,7 @@ export type ArgField = `arg${0 | 1 | 2 | 3 | 4 | 5}` | 'ip';
 /** All terms hold. The empty conjunction always holds. */
 export type Conjunction = readonly Term[];
 
+/** One verdict of a behaviour and the conditions under which a filter returns it. */
 export interface Outcome {
   /** Raw 32-bit value the filter returns. */
   readonly verdict: number;
@@ -44,6 +45,7 @@ export interface Outcome {
   readonly when: readonly Conjunction[];
 }
 
+/** What a filter does for one class of calls: verdicts under conditions, exactly or sampled. */
 export interface Behaviour {
   /** Conditional outcomes; their conditions never overlap. */
   readonly outcomes: readonly Outcome[];
@@ -55,6 +57,7 @@ export interface Behaviour {
   readonly sampled?: SampleSummary;
 }
 
+/** A syscall number with its name on one ABI. */
 export interface NamedSyscall {
   readonly name: string;
   readonly nr: number;
@@ -74,6 +77,7 @@ export interface ExplainGroup {
   readonly text: string;
 }
 
+/** A filter as per-ABI, per-syscall conditions and verdicts. */
 export interface Explanation {
   /** True when every verdict is derived exactly (no sampling). */
   readonly exact: boolean;
@@ -85,6 +89,7 @@ export interface Explanation {
   readonly paths: number;
 }
 
+/** Which ABIs `explain` covers and how far it may go. */
 export interface ExplainOptions extends SymbolicOptions {
   /** ABIs to explain (default: x86_64, x32, i386 and other arch values). */
   readonly abis?: readonly AbiName[];

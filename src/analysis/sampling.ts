@@ -8,6 +8,7 @@ import { boundaryValues, biasedWord, programConstants, seededRandom } from './co
 import type { Segment } from './partition.js';
 import { actionText } from './verdict-text.js';
 
+/** What sampling found for a part of a filter that could not be summarised exactly. */
 export interface SampleSummary {
   readonly samples: number;
   /** Verdicts observed, most frequent first. */

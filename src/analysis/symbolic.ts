@@ -22,6 +22,7 @@ import { complement } from './intervals.js';
 
 export { aluConst, holds, type SymValue } from './diagram.js';
 
+/** One path of a symbolically executed filter: the conditions on the input and the value returned. */
 export interface Leaf {
   /** Constraint on each of the 16 words (index = byte offset / 4). */
   readonly words: readonly WordConstraint[];
@@ -33,6 +34,7 @@ export interface Leaf {
   readonly retPc: number;
 }
 
+/** A filter's paths as symbolic execution found them, and whether they are exact. */
 export interface SymbolicResult {
   readonly leaves: readonly Leaf[];
   /** True when every leaf is exact and the search was not cut short. */
@@ -55,6 +57,7 @@ export class AnalysisError extends Error {
   }
 }
 
+/** Limits on the symbolic execution of a filter. */
 export interface SymbolicOptions extends BudgetOptions {
   /** Stop after this many cases (the result is then marked inexact). Default 20 000. */
   readonly maxPaths?: number;

@@ -31,6 +31,7 @@ type Item =
 /** How a conditional edge reaches its target in the final layout. */
 type Route = { readonly via: 'direct' } | { readonly via: 'trampoline'; readonly owner: number; readonly slot: number } | { readonly via: 'ret'; readonly item: number };
 
+/** Emits a program with symbolic jump targets and resolves them, trampolines included. */
 export class ProgramBuilder {
   private readonly items: Item[] = [];
   private readonly names: (string | undefined)[] = [];

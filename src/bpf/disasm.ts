@@ -10,11 +10,13 @@ import { actionName, archConstantName, syscallNameIn } from './names.js';
 import { hex, instructionText, lineLabel, type NamingContext } from './text.js';
 import { X32_SYSCALL_BIT } from '../syscalls/index.js';
 
+/** How `disassemble` names syscalls and lays out its text. */
 export interface DisassembleOptions {
   /** Print the index and raw-field columns and the header (default true). */
   readonly columns?: boolean;
 }
 
+/** One instruction of a disassembly: its index, text and the jump targets it names. */
 export interface DisassembledLine {
   readonly index: number;
   readonly code: number;

@@ -9,6 +9,7 @@ import { OFFSET_ARCH, OFFSET_NR } from './seccomp-data.js';
 /** What a register or scratch slot holds. */
 export type Holds = 'nr' | 'arch' | 'unknown';
 
+/** What holds at each instruction of a program (values of A and X known on every path). */
 export interface FlowFacts {
   /** False when no path from the first instruction reaches this one. */
   readonly reachable: boolean;

@@ -6,6 +6,7 @@ import { decodeProgram, encodeProgram } from './encode.js';
 import { textError } from './format-error.js';
 import type { Instruction, Program } from './instructions.js';
 
+/** Writes a program as hexadecimal `sock_filter` records, one per line. */
 export function formatHex(program: Program): string {
   const bytes = encodeProgram(program);
   const lines: string[] = [];
@@ -21,6 +22,7 @@ export function looksLikeHex(text: string): boolean {
   return body.length > 0 && /^[0-9a-f]+$/i.test(body);
 }
 
+/** Reads a program from hexadecimal `sock_filter` records. */
 export function parseHex(text: string): Instruction[] {
   const bytes: number[] = [];
   text.split('\n').forEach((raw, li) => {

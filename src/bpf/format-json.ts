@@ -2,6 +2,7 @@
 import { fromRaw, toRaw, type Instruction, type Program } from './instructions.js';
 import { ProgramFormatError } from './format-error.js';
 
+/** Writes a program as a JSON array of `{code, jt, jf, k}` records. */
 export function formatJson(program: Program): string {
   const rows = program.map(toRaw).map((r) => `  {"code":${r.code},"jt":${r.jt},"jf":${r.jf},"k":${r.k >>> 0}}`);
   return rows.length === 0 ? '[]\n' : `[\n${rows.join(',\n')}\n]\n`;
@@ -9,6 +10,7 @@ export function formatJson(program: Program): string {
 
 const LIMITS = { code: 0xffff, jt: 0xff, jf: 0xff, k: 0xffffffff } as const;
 
+/** Reads a program from a JSON array of `{code, jt, jf, k}` records. */
 export function parseJson(text: string): Instruction[] {
   let data: unknown;
   try {

@@ -11,7 +11,9 @@ import { formatHex, looksLikeHex, parseHex } from './format-hex.js';
 import { formatJson, parseJson } from './format-json.js';
 import type { Instruction, Program } from './instructions.js';
 
+/** A format a program can be read from or written to. */
 export type ProgramFormat = 'raw' | 'c' | 'hex' | 'json' | 'asm';
+/** The program formats `readProgram` and `writeProgram` know. */
 export const PROGRAM_FORMATS: readonly ProgramFormat[] = ['raw', 'c', 'hex', 'json', 'asm'];
 
 /**

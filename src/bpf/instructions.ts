@@ -20,9 +20,13 @@ export interface RawInstruction {
   readonly k: number;
 }
 
+/** A register of the classic-BPF machine. */
 export type Register = 'A' | 'X';
+/** The width of a load from `seccomp_data`, in bytes. */
 export type LoadSize = 1 | 2 | 4;
+/** The arithmetic and logic operations of classic BPF. */
 export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'xor';
+/** The conditions of a conditional jump: equal, greater, greater or equal, bits set. */
 export type JumpCond = 'jeq' | 'jgt' | 'jge' | 'jset';
 /** Operand source of ALU and conditional jumps: the constant `k` or the X register. */
 export type Operand = 'k' | 'x';
@@ -78,6 +82,7 @@ export interface Txa extends Base { readonly kind: 'txa' }
 /** Any code that is not a classic BPF instruction (or one with a source mode classic BPF lacks). */
 export interface Unknown { readonly kind: 'unknown'; readonly raw: RawInstruction }
 
+/** One classic-BPF instruction, a discriminated union with one kind per instruction class. */
 export type Instruction =
   | LoadAbsolute
   | LoadIndirect
@@ -96,6 +101,7 @@ export type Instruction =
   | Txa
   | Unknown;
 
+/** The kinds of instruction, as the `kind` field names them. */
 export type InstructionKind = Instruction['kind'];
 
 /** A program: the instructions in order. */

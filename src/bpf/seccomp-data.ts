@@ -8,13 +8,20 @@ import type { Endian } from '../syscalls/arch.js';
 
 /** Size in bytes of `struct seccomp_data`; also what a `LEN` load yields. */
 export const SECCOMP_DATA_SIZE = 64;
+/** Offset of `nr` in `seccomp_data`. */
 export const OFFSET_NR = 0;
+/** Offset of `arch` in `seccomp_data`. */
 export const OFFSET_ARCH = 4;
+/** Offset of the low half of `instruction_pointer` in `seccomp_data` (little-endian hosts). */
 export const OFFSET_IP_LO = 8;
+/** Offset of the high half of `instruction_pointer` in `seccomp_data` (little-endian hosts). */
 export const OFFSET_IP_HI = 12;
+/** How many arguments `seccomp_data` holds. */
 export const ARG_COUNT = 6;
 
+/** The index of a syscall argument, 0 to 5. */
 export type ArgIndex = 0 | 1 | 2 | 3 | 4 | 5;
+/** The low or high 32-bit half of a 64-bit field. */
 export type WordHalf = 'lo' | 'hi';
 
 /** Byte offset of the low or high 32-bit half of `args[index]` (little-endian: low half first; big: high first). */

@@ -23,6 +23,7 @@ export type ValidationRule =
   | 'seccomp-load'
   | 'seccomp-opcode';
 
+/** Why the kernel would refuse a program, and at which instruction. */
 export interface ValidationError {
   /** Index of the offending instruction (for an empty program: -1). */
   readonly index: number;
@@ -33,6 +34,7 @@ export interface ValidationError {
   readonly message: string;
 }
 
+/** Whether the kernel would accept a program, with the reasons if not. */
 export type ValidationResult = { readonly ok: true } | { readonly ok: false; readonly errors: ValidationError[] };
 
 /** Thrown by {@link assertValid}; `errors` holds every rule the program breaks. */

@@ -27,6 +27,7 @@ import { lowerPolicy, type Body, type LoweredSection } from './lower.js';
 /** A whole-program rewrite (an optimizer pass); its output must mean the same as its input. */
 export type ProgramPass = (program: readonly Instruction[]) => Instruction[];
 
+/** How `compilePolicy` lays out and rewrites the filter (the library default: linear dispatch, no passes). */
 export interface CompileOptions {
   /** How each section finds a syscall's body; {@link linearDispatch} unless set. */
   readonly dispatch?: DispatchStrategy;
@@ -36,6 +37,7 @@ export interface CompileOptions {
   readonly passes?: readonly ProgramPass[];
 }
 
+/** A compiled filter and the policy's warnings. */
 export interface CompileResult {
   readonly program: Instruction[];
   /** Things the policy's author should know (from resolution); each `message` is one line. */

@@ -5,6 +5,7 @@ import { X32_SYSCALL_BIT, type LinuxArchName } from '../syscalls/arch.js';
 import { resolveSyscall } from '../syscalls/resolve.js';
 import { seccompData, type DataValue, type SeccompData } from './data.js';
 
+/** A syscall as a person names it (ABI, number or name, arguments), for building `seccomp_data`. */
 export interface CallInput {
   readonly arch: LinuxArchName;
   /**

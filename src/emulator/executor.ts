@@ -14,11 +14,13 @@ import { aluExpression } from './semantics.js';
 /** How a prepared filter runs: generated code, or the interpreter when code generation is unavailable. */
 export type ExecutionMode = 'generated' | 'interpreter';
 
+/** How `prepareFilter` runs a filter (generated code or the interpreter). */
 export interface ExecutorOptions {
   /** Set to false to never generate code (as if forbidden by a Content-Security-Policy). Default true. */
   readonly codeGeneration?: boolean;
 }
 
+/** A filter's return value with the number of instructions executed. */
 export interface CountedRun {
   readonly raw: number;
   /** Instructions executed, the final RET included. */

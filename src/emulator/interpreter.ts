@@ -28,11 +28,13 @@ export interface Step {
   readonly mem: readonly number[];
 }
 
+/** Whether `interpret` records a trace of every step. */
 export interface InterpretOptions {
   /** Record every executed instruction with the registers after it. */
   readonly trace?: boolean;
 }
 
+/** A filter's verdict with the instructions executed and, when asked, the trace. */
 export interface Interpretation extends Verdict {
   /** Instructions executed, the final RET included. */
   readonly executed: number;

@@ -14,6 +14,7 @@ import { loadLibc, type Libc } from './ffi.js';
 import { copyFd, findListenerFd, Listener, type Notification } from './notify.js';
 import { exitStatus, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
 
+/** What `recordCommand` runs and how it records (command, timeout, output). */
 export interface RecordOptions {
   readonly command: string;
   readonly args?: readonly string[];
@@ -29,6 +30,7 @@ export interface RecordOptions {
   readonly onSpawn?: (child: ChildProcess) => void;
 }
 
+/** What a recorded run gave: the recording and how the command ended. */
 export interface RecordResult {
   readonly exit: Exit;
   readonly status: number;

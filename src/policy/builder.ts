@@ -84,6 +84,7 @@ interface State {
 const list = (s: SyscallsInput): readonly SyscallRef[] =>
   (Array.isArray(s) ? s : [s]) as readonly SyscallRef[];
 
+/** Builds a policy step by step; `policy(...)` starts one. */
 export class PolicyBuilder {
   private constructor(private readonly state: State) {}
 

@@ -23,6 +23,7 @@ import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from './types.
 /** A value in JSON: a safe integer or a decimal / `0x` string. */
 export type JsonInteger = number | string;
 
+/** An argument condition in a policy's JSON form. */
 export interface ConditionJson {
   arg: number;
   op: string;
@@ -31,6 +32,7 @@ export interface ConditionJson {
   width?: 32 | 64;
 }
 
+/** A rule in a policy's JSON form. */
 export interface RuleJson {
   syscalls: (string | { arch: string; nr: number })[];
   action: string;
@@ -38,6 +40,7 @@ export interface RuleJson {
   comment?: string;
 }
 
+/** A policy in its JSON form (64-bit values as decimal or `0x` strings). */
 export interface PolicyJson {
   defaultAction: string;
   arches: string[];

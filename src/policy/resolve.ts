@@ -76,6 +76,7 @@ export function partialSyscallsMessage(syscalls: readonly PartialSyscall[], limi
   return `${head}: ${[...groups].map(([abis, names]) => `not on ${abis}: ${names.join(', ')}`).join('; ')}`;
 }
 
+/** A checked policy with syscall names resolved per ABI and rules grouped by number. */
 export interface ResolvedPolicy {
   readonly defaultAction: Action;
   readonly badArchAction: Action;

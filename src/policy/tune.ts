@@ -18,17 +18,20 @@ import { at, PolicyError } from './errors.js';
 import { lookupSyscall, quoteName, resolveSyscall } from './syscalls.js';
 import type { Policy, Rule, SyscallRef } from './types.js';
 
+/** One tuning (`allow:NAME`, `deny:NAME`, `deny:all`) as parsed. */
 export interface Tuning {
   readonly op: 'allow' | 'deny';
   /** A syscall name, or `all` (only with `deny`). */
   readonly name: string;
 }
 
+/** How `tunePolicy` applies tunings. */
 export interface TuneOptions {
   /** The verdict `deny:` gives; ERRNO(EPERM) unless set. */
   readonly denyAction?: Action;
 }
 
+/** The action `deny:NAME` tuning gives: ERRNO(EPERM). */
 export const DEFAULT_DENY_ACTION: Action = { kind: 'ERRNO', data: 1 };
 
 /** Reads one tuning entry (`allow:ptrace`, `seccomp:deny:all`); `path` names it in errors. */

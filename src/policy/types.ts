@@ -41,6 +41,7 @@ export type ArgCondition =
  */
 export type SyscallRef = string | { readonly arch: LinuxArchName; readonly nr: number };
 
+/** A policy rule: syscalls, an action and argument conditions that must all hold. */
 export interface Rule {
   /** The syscalls this rule applies to. */
   readonly syscalls: readonly SyscallRef[];
@@ -51,6 +52,7 @@ export interface Rule {
   readonly comment?: string;
 }
 
+/** A syscall policy: the default action, the ABIs it covers and its rules. */
 export interface Policy {
   /** Verdict when no rule matches. */
   readonly defaultAction: Action;

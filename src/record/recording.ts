@@ -142,6 +142,7 @@ export function parseRecording(json: unknown): Recording {
   return out;
 }
 
+/** How `recordingPolicy` turns a recording into a policy (default action, argument conditions). */
 export interface RecordedPolicyOptions {
   /** The verdict for everything not seen (default ERRNO(EPERM)). */
   readonly defaultAction?: Action;

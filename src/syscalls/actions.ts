@@ -4,16 +4,26 @@
  */
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
+/** Return value that kills the calling thread. */
 export const SECCOMP_RET_KILL_THREAD = 0x00000000;
+/** Return value that sends SIGSYS to the caller. */
 export const SECCOMP_RET_TRAP = 0x00030000;
+/** Return value that fails the call with the errno in the data bits. */
 export const SECCOMP_RET_ERRNO = 0x00050000;
+/** Return value that hands the call to a user-space supervisor. */
 export const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
+/** Return value that hands the call to a ptrace tracer. */
 export const SECCOMP_RET_TRACE = 0x7ff00000;
+/** Return value that allows the call after logging it. */
 export const SECCOMP_RET_LOG = 0x7ffc0000;
+/** Return value that allows the call. */
 export const SECCOMP_RET_ALLOW = 0x7fff0000;
+/** Mask of the action bits of a filter's return value. */
 export const SECCOMP_RET_ACTION_FULL = 0xffff0000;
+/** Mask of the data bits of a filter's return value. */
 export const SECCOMP_RET_DATA = 0x0000ffff;
 
+/** The kinds of action the kernel knows, by name. */
 export type ActionKind =
   | 'KILL_PROCESS'
   | 'KILL_THREAD'
@@ -27,6 +37,7 @@ export type ActionKind =
 /** Actions whose low 16 bits carry data. */
 export type ActionWithData = 'TRAP' | 'ERRNO' | 'TRACE';
 
+/** A seccomp action: what a filter returns for a call (kind, and data for ERRNO, TRAP and TRACE). */
 export type Action =
   | { readonly kind: Exclude<ActionKind, ActionWithData> }
   | { readonly kind: ActionWithData; readonly data: number };
@@ -36,6 +47,7 @@ export const ACTION_PRECEDENCE: readonly ActionKind[] = [
   'KILL_PROCESS', 'KILL_THREAD', 'TRAP', 'ERRNO', 'USER_NOTIF', 'TRACE', 'LOG', 'ALLOW',
 ];
 
+/** The return value of each action kind without data (`SECCOMP_RET_*`). */
 export const ACTION_CODES: Readonly<Record<ActionKind, number>> = {
   KILL_PROCESS: SECCOMP_RET_KILL_PROCESS,
   KILL_THREAD: SECCOMP_RET_KILL_THREAD,
@@ -47,6 +59,7 @@ export const ACTION_CODES: Readonly<Record<ActionKind, number>> = {
   ALLOW: SECCOMP_RET_ALLOW,
 };
 
+/** Whether an action kind carries data (ERRNO, TRAP, TRACE). */
 export const hasData = (kind: ActionKind): kind is ActionWithData =>
   kind === 'TRAP' || kind === 'ERRNO' || kind === 'TRACE';
 
@@ -92,4 +105,5 @@ export function compareActions(a: Action, b: Action): number {
 /** The stronger of two actions (the first on a tie). */
 export const strongerAction = (a: Action, b: Action): Action => (compareActions(b, a) < 0 ? b : a);
 
+/** Whether two actions give the same return value. */
 export const actionsEqual = (a: Action, b: Action): boolean => encodeAction(a) === encodeAction(b);

@@ -9,10 +9,14 @@ export type SyscallNr = number & { readonly __brand: 'SyscallNr' };
 /** An `AUDIT_ARCH_*` value as a filter sees it in `seccomp_data.arch`. */
 export type AuditArch = number & { readonly __brand: 'AuditArch' };
 
+/** An x86 ABI by name: x86_64, i386 (`int $0x80`) or x32. */
 export type ArchName = 'x86_64' | 'i386' | 'x32';
+/** The x86 ABIs a policy can cover, in the order sections are compiled. */
 export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'i386', 'x32'];
 
+/** `seccomp_data.arch` of an x86_64 or x32 call. */
 export const AUDIT_ARCH_X86_64 = 0xc000003e as AuditArch;
+/** `seccomp_data.arch` of an i386 call. */
 export const AUDIT_ARCH_I386 = 0x40000003 as AuditArch;
 /** `__X32_SYSCALL_BIT`: x32 calls arrive with arch x86_64 and this bit set in `nr`. */
 export const X32_SYSCALL_BIT = 0x40000000;
@@ -23,7 +27,9 @@ export const X32_SYSCALL_BIT = 0x40000000;
  */
 export const SKIPPED_SYSCALL_NR = 0xffffffff;
 
+/** Marks a number as a syscall number as `seccomp_data.nr` holds it. */
 export const asSyscallNr = (n: number): SyscallNr => (n >>> 0) as SyscallNr;
+/** Marks a number as an audit arch value (`seccomp_data.arch`). */
 export const asAuditArch = (n: number): AuditArch => (n >>> 0) as AuditArch;
 
 /** The `seccomp_data.arch` value a call of this ABI carries. */
@@ -77,8 +83,10 @@ export const IPC_CALLS: Readonly<Record<string, number>> = {
 
 /** i386 syscall numbers of the two multiplexers. */
 export const I386_SOCKETCALL_NR = 102 as SyscallNr;
+/** The i386 `ipc` multiplexer's syscall number. */
 export const I386_IPC_NR = 117 as SyscallNr;
 
+/** Descriptor of each x86 ABI: its audit arch value and how its syscall numbers are written. */
 export const ARCHES: Readonly<Record<ArchName, ArchDescriptor>> = {
   x86_64: {
     name: 'x86_64',

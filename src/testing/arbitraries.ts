@@ -84,6 +84,7 @@ export interface DataSample {
   readonly instructionPointer: bigint;
 }
 
+/** How `seccompDataArb` biases the data it generates (ABIs, syscalls, constants). */
 export interface DataOptions extends BiasOptions {
   /** ABIs to draw from (default all three). */
   readonly arches?: readonly ArchName[];
@@ -172,6 +173,7 @@ export const COMMON_SYSCALLS: readonly string[] = [
   'prctl', 'personality',
 ];
 
+/** What `policyArb` draws from: syscalls, ABIs, actions, rule count. */
 export interface PolicyOptions {
   /** Syscall names rules draw from (default {@link COMMON_SYSCALLS}). */
   readonly syscalls?: readonly string[];
@@ -243,6 +245,7 @@ export function policyArb(options: PolicyOptions = {}): Arbitrary<Policy> {
     .map(([p, enosysGuard, allowSocketcallHole]): Policy => ({ ...p, enosysGuard, allowSocketcallHole }));
 }
 
+/** What `programArb` may generate: length, opaque operations, scratch memory. */
 export interface ProgramOptions {
   /** Most instructions before the final RET (default 24). */
   readonly maxLength?: number;

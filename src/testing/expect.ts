@@ -31,6 +31,7 @@ export type ArgsInput =
       readonly arg3?: bigint | number; readonly arg4?: bigint | number; readonly arg5?: bigint | number;
       readonly ip?: bigint | number };
 
+/** What `expectFilter` claims are checked against and how many inputs it tries. */
 export interface ExpectOptions {
   /** ABIs the claims are about (default x86_64). */
   readonly arch?: ArchName | readonly ArchName[];

@@ -10,6 +10,7 @@ import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalTree, type DispatchOutc
 import { syscallTable } from '../../syscalls/resolve.js';
 import type { LinuxArchName } from '../../syscalls/arch.js';
 
+/** Shape, hot syscalls and hole handling of the range-tree dispatch. */
 export interface RangeDispatchOptions {
   /**
    * Tree shape: `weighted` (default) minimizes the mean number of tests over the ABI's syscall table;

@@ -27,6 +27,7 @@ export interface OptimizeOptions {
   readonly caseTrees?: boolean;
 }
 
+/** Optimizer options with every pass on. */
 export const ALL_OPTIMIZATIONS: Required<OptimizeOptions> = {
   threadJumps: true,
   removeRedundantLoads: true,
@@ -35,6 +36,7 @@ export const ALL_OPTIMIZATIONS: Required<OptimizeOptions> = {
   caseTrees: true,
 };
 
+/** Optimizer options with every pass off. */
 export const NO_OPTIMIZATIONS: Required<OptimizeOptions> = {
   threadJumps: false,
   removeRedundantLoads: false,

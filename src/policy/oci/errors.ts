@@ -6,6 +6,7 @@ import { PolicyError } from '../errors.js';
 
 export { at } from '../errors.js';
 
+/** An error in a Docker/OCI profile, naming the JSON path of the offending value. */
 export class ProfileError extends PolicyError {
   constructor(path: string, detail: string) {
     super(path, detail);

@@ -13,6 +13,7 @@ import { normalFormKey, policyNormalForms, type NormalRule } from './normal-form
 import { conditionsKey } from './overlap.js';
 import { ABI_TO_SCMP_ARCH, OPERATOR_STRINGS, type TargetArch } from './vocabulary.js';
 
+/** What `exportProfile` writes: the architectures and the form of the Docker/OCI profile. */
 export interface ExportOptions {
   /** Flags, listener path and metadata to write (from an import's `meta`). */
   readonly meta?: ProfileMeta;
@@ -28,6 +29,7 @@ export interface ProfileArgJson {
   op: string;
 }
 
+/** One entry of a Docker/OCI profile's `syscalls` array. */
 export interface ProfileSyscallJson {
   names: string[];
   action: string;
@@ -47,6 +49,7 @@ export interface ProfileJson {
   syscalls: ProfileSyscallJson[];
 }
 
+/** A policy written as a Docker/OCI profile, with what could not be expressed. */
 export interface ExportResult {
   readonly profile: ProfileJson;
   /** The profile as JSON text (tab-indented, like Docker's own). */

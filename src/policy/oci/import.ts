@@ -22,6 +22,7 @@ import {
   type OciAction, type SeccompFlag, type TargetArch,
 } from './vocabulary.js';
 
+/** What `importProfile` assumes: capabilities, kernel version and target architecture. */
 export interface ImportOptions {
   /** The machine the profile is resolved for, as Docker names it: `amd64` (default), `386`, `arm64`, `s390x`, …. */
   readonly target?: TargetArch;
@@ -42,6 +43,7 @@ export interface ProfileMeta {
   readonly listenerMetadata?: string;
 }
 
+/** A Docker/OCI profile read as a policy, with warnings and its metadata. */
 export interface ImportResult {
   readonly policy: Policy;
   /** Things the author should know (unknown names skipped, rules without effect, ignored fields). */

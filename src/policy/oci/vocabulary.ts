@@ -73,6 +73,7 @@ export const TARGETS = {
   mips: { native: 'mips', scmpArch: 'SCMP_ARCH_MIPS', runs: ['mips'] },
   mipsle: { native: 'mipsel', scmpArch: 'SCMP_ARCH_MIPSEL', runs: ['mipsel'] },
 } as const satisfies Record<string, { native: LinuxArchName; scmpArch: string; runs: readonly LinuxArchName[] }>;
+/** An architecture a Docker/OCI profile can be imported for (Go's `GOARCH` names). */
 export type TargetArch = keyof typeof TARGETS;
 
 /** Filter flags of the runtime-spec. */
@@ -80,6 +81,7 @@ export const SECCOMP_FLAGS = [
   'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ] as const;
+/** A `seccomp()` filter flag a Docker/OCI profile may name. */
 export type SeccompFlag = (typeof SECCOMP_FLAGS)[number];
 
 /** Every Linux capability (include/uapi/linux/capability.h), as Docker spells them. */

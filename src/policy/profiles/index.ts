@@ -11,6 +11,7 @@ import { DOCKER_DEFAULT_DESCRIPTION, dockerDefaultPolicy } from '../oci/docker-d
 import { hardenedProfile } from './hardened.js';
 import type { Policy } from '../types.js';
 
+/** A built-in profile: its name, description and how to build its policy. */
 export interface ProfileInfo {
   readonly name: string;
   /** One line for listings. */
