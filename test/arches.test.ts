@@ -2,6 +2,9 @@
  * Every ABI libseccomp knows: descriptors (audit arch, byte order, names), syscall numbers per ABI, and
  * `seccomp_data` laid out in the ABI's byte order.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ins } from '../src/bpf/instructions.js';
@@ -160,5 +163,24 @@ describe('seccomp-ts resolve / syscalls --arch on every ABI', () => {
     const bad = await cli(['resolve', 'read', '--arch', 'vax']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^seccomp-ts: resolve: unknown architecture "vax"; expected one of: x86_64, /);
+  });
+
+  it('compile --target s390x and emu --arch s390x/s390: verdicts in the machine\'s byte order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-arch-'));
+    try {
+      const file = join(dir, 's390x.bpf');
+      const c = await cli(['compile', '--profile', 'docker-default', '--target', 's390x', '-o', file]);
+      expect(c.code).toBe(0);
+      const emu = async (...argv: string[]): Promise<string> => (await cli(['emu', file, ...argv])).stdout.trim();
+      expect(await emu('read', '--arch', 's390x')).toBe('ALLOW');
+      expect(await emu('socketcall', '1', '--arch', 's390')).toBe('ALLOW');
+      expect(await emu('read', '--arch', 'x86_64')).toBe('KILL_THREAD');
+      expect(await emu('read', '--arch', 'SCMP_ARCH_AARCH64')).toBe('KILL_THREAD');
+      const dis = await cli(['disasm', file]);
+      expect(dis.stdout).toMatch(/if \(A == ARCH_S390X\)/);
+      expect(dis.stdout).toMatch(/if \(A == ARCH_S390\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
  * an architecture, and return actions. Every name printed here reads back to the same number.
  */
 import {
-  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, decodeAction, encodeAction, formatAction, lookupSyscall,
+  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, decodeAction, encodeAction, formatAction, lookupSyscall,
   parseAction, quoteName, syscallName, type ArchName,
 } from '../syscalls/index.js';
 
@@ -21,6 +21,11 @@ export const ARCH_CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['ARCH_MIPSEL', 0x40000008],
   ['ARCH_MIPS64', 0x80000008],
   ['ARCH_MIPSEL64', 0xc0000008],
+  // The other ABIs libseccomp knows, by their canonical names.
+  ...LINUX_ARCH_NAMES.filter((a) => a !== 'x32')
+    .map((a): [string, number] => [`ARCH_${a.toUpperCase()}`, LINUX_ARCHES[a].auditArch])
+    .filter(([name, value]) => !['X86_64', 'I386', 'AARCH64', 'ARM', 'RISCV64', 'PPC64LE', 'PPC64', 'S390X', 'MIPS', 'MIPSEL', 'MIPS64', 'MIPSEL64']
+      .some((known) => name === `ARCH_${known}` || value === 0)),
 ]);
 
 const ARCH_BY_VALUE: ReadonlyMap<number, string> = new Map([...ARCH_CONSTANTS].map(([n, v]) => [v >>> 0, n]));

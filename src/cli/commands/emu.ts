@@ -13,10 +13,10 @@ import {
   type Interpretation,
   type SeccompData,
 } from '../../emulator/index.js';
-import { formatAction, parseArch, type ArchName } from '../../syscalls/index.js';
+import { formatAction, parseLinuxArch, type LinuxArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
 import { formatOption, loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource, sourceOf, type Source } from '../inputs.js';
-import { archOption } from '../options.js';
+import { linuxArchOption } from '../options.js';
 
 const usage = (): string => [
   'usage: seccomp-ts emu FILE|-|profile:NAME SYSCALL [ARG...] [--arch ARCH] [--ip ADDR] [--trace] [--json]',
@@ -34,7 +34,8 @@ const usage = (): string => [
   'are skipped), and one verdict per probe is printed, in order.',
   '',
   'options:',
-  '  --arch ARCH     x86_64 (default), i386 or x32',
+  '  --arch ARCH     x86_64 (default), i386, x32, or any other ABI (aarch64, s390x, mips, …: seccomp_data is',
+    '                  laid out in its byte order)',
   '  --ip ADDR       seccomp_data.instruction_pointer (default 0)',
   '  --format FMT    how FILE is written: raw, c, hex, json or asm (default: detected)',
   '  --trace         print each executed instruction with A and X after it',
@@ -70,7 +71,7 @@ function parseSyscall(text: string, what: string): string | number {
   return text;
 }
 
-function buildData(arch: ArchName, syscall: string, args: readonly string[], ip: bigint, where: string): SeccompData {
+function buildData(arch: LinuxArchName, syscall: string, args: readonly string[], ip: bigint, where: string): SeccompData {
   if (args.length > 6) throw new CliError(`${where}: ${args.length} arguments given, a syscall has at most 6`);
   const values = args.map((a, i) => parseValue(a, `${where}: argument ${i}`));
   try {
@@ -131,9 +132,9 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
     const where = `<stdin> line ${i + 1}`;
     const [archText, syscall, ...args] = line.split(/\s+/);
     if (syscall === undefined) throw new CliError(`${where}: expected "ARCH NR_OR_NAME [A0 ... A5]", got "${line}"`);
-    let arch: ArchName;
+    let arch: LinuxArchName;
     try {
-      arch = parseArch(archText as string);
+      arch = parseLinuxArch(archText as string);
     } catch (err) {
       throw new CliError(`${where}: ${(err as Error).message}`);
     }
@@ -198,7 +199,7 @@ export const emuCommand: Command = {
       if (values.batch) {
         await runBatch(program, values.json ?? false, ip, io);
       } else {
-        const data = buildData(archOption(values.arch, 'emu'), syscall as string, args, ip, 'emu');
+        const data = buildData(linuxArchOption(values.arch, 'emu'), syscall as string, args, ip, 'emu');
         runOne(program, data, values.trace ?? false, values.json ?? false, io);
       }
     } catch (err) {
