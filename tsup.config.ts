@@ -35,7 +35,9 @@ const libraryCommon: Options = {
   external: ['fast-check'],
 };
 
-export const libraryConfig: Options = { ...libraryCommon, format: ['esm'], clean: true, esbuildPlugins: [fastCheckPeerPlugin('esm')] };
+// No `clean`: the builds run in parallel and a clean in one removes another's declaration files (npm run build
+// empties dist/ first).
+export const libraryConfig: Options = { ...libraryCommon, format: ['esm'], esbuildPlugins: [fastCheckPeerPlugin('esm')] };
 export const libraryCjsConfig: Options = { ...libraryCommon, format: ['cjs'], esbuildPlugins: [fastCheckPeerPlugin('cjs')] };
 
 /**

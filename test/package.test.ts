@@ -13,12 +13,14 @@ const ROOT = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'seccomp-ts-pack-'));
 const app = join(work, 'app');
 let files: string[] = [];
+let tarball = '';
 
 beforeAll(() => {
   // npm pack builds through the prepare script; build first so that its log does not mix with pack's JSON.
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
   const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 })) as [{ filename: string; files: { path: string }[] }];
   files = packed[0].files.map((f) => f.path);
+  tarball = join(work, packed[0].filename);
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts', join(work, packed[0].filename)], { cwd: app, stdio: 'pipe', timeout: 180_000 });
@@ -68,6 +70,21 @@ describe('the packed package', () => {
     expect([esm.status, esm.stdout]).toEqual([0, 'true\n']);
     const cjs = node('subpaths.cjs', "const { toHost } = require('seccomp-ts/userns');\nconsole.log(toHost([{ containerId: 0, hostId: 100000, size: 65536 }], 5));\n");
     expect([cjs.status, cjs.stdout]).toEqual([0, '100005\n']);
+  });
+
+  it('passes publint, and arethetypeswrong for every entry and resolution (seccomp-ts/linux is ESM only)', () => {
+    const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+    const lint = spawnSync(bin('publint'), ['--strict'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect([lint.status, lint.stdout.trim().split('\n').at(-1)]).toEqual([0, 'All good!']);
+    const types = spawnSync(bin('attw'), [tarball, '--ignore-rules', 'no-resolution', '--format', 'ascii'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect([types.status, types.stderr]).toEqual([0, '']);
+  });
+
+  it('generates the API documentation with TypeDoc without errors', () => {
+    const out = join(work, 'api-docs');
+    const doc = spawnSync(join(ROOT, 'node_modules', '.bin', 'typedoc'), ['--entryPoints', 'src/index.ts', 'src/testing/index.ts', 'src/userns/index.ts', 'src/linux/index.ts', '--out', out, '--logLevel', 'Error'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+    expect([doc.status, doc.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('seccomp-ts');
   });
 
   it('runs the README set-up command and a few more from node_modules/.bin', () => {
