@@ -2,7 +2,7 @@
  * Every ABI libseccomp knows: descriptors (audit arch, byte order, names), syscall numbers per ABI, and
  * `seccomp_data` laid out in the ABI's byte order.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -179,6 +179,13 @@ describe('seccomp-ts resolve / syscalls --arch on every ABI', () => {
       const dis = await cli(['disasm', file]);
       expect(dis.stdout).toMatch(/if \(A == ARCH_S390X\)/);
       expect(dis.stdout).toMatch(/if \(A == ARCH_S390\)/);
+      // Syscall numbers print as names of the ABI established on every path, and read back to the same program.
+      expect(dis.stdout).toMatch(/if \(A == personality\)/);
+      const asmFile = join(dir, 's390x.asm');
+      writeFileSync(asmFile, (await cli(['disasm', file, '--no-columns'])).stdout);
+      const back = await cli(['asm', asmFile, '-o', join(dir, 'back.bpf')]);
+      expect([back.code, back.stderr]).toEqual([0, '']);
+      expect(readFileSync(join(dir, 'back.bpf'))).toEqual(readFileSync(file));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

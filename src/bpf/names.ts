@@ -3,8 +3,8 @@
  * an architecture, and return actions. Every name printed here reads back to the same number.
  */
 import {
-  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, decodeAction, encodeAction, formatAction, lookupSyscall,
-  parseAction, quoteName, syscallName, type ArchName,
+  AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, archesOfAuditArch, decodeAction, encodeAction, formatAction, lookupSyscall,
+  parseAction, quoteName, syscallName, type ArchName, type LinuxArchName,
 } from '../syscalls/index.js';
 
 /** `AUDIT_ARCH_*` values by the name the disassembler prints (`ARCH_X86_64`). */
@@ -40,12 +40,13 @@ export function archConstantValue(name: string): number | undefined {
 }
 
 /** The syscall tables that apply once `seccomp_data.arch` is known to equal `auditArch`. */
-function abiFor(auditArch: number, nr: number): { abi: ArchName; qualified: boolean } | undefined {
+function abiFor(auditArch: number, nr: number): { abi: LinuxArchName; qualified: boolean } | undefined {
   if (auditArch === AUDIT_ARCH_I386) return { abi: 'i386', qualified: false };
   if (auditArch === AUDIT_ARCH_X86_64) {
     return (nr & X32_SYSCALL_BIT) !== 0 ? { abi: 'x32', qualified: true } : { abi: 'x86_64', qualified: false };
   }
-  return undefined;
+  const abi = archesOfAuditArch(auditArch)[0];
+  return abi === undefined ? undefined : { abi, qualified: false };
 }
 
 /**
@@ -79,7 +80,7 @@ export function syscallNumberIn(auditArch: number | undefined, name: string): nu
     const bare = shown.startsWith('"') && shown.endsWith('"') ? name : 'NAME';
     return `syscall name ${shown} needs a known architecture on every path to here; write x86_64:${bare}, i386:${bare} or a number`;
   }
-  const abi = auditArch === AUDIT_ARCH_I386 ? 'i386' : auditArch === AUDIT_ARCH_X86_64 ? 'x86_64' : undefined;
+  const abi = auditArch === AUDIT_ARCH_X86_64 ? 'x86_64' : archesOfAuditArch(auditArch)[0];
   if (abi === undefined) return `no syscall table for architecture 0x${auditArch.toString(16)}`;
   const entry = lookupSyscall(abi, name);
   return entry === undefined ? `unknown syscall ${quoteName(name)} on ${abi}` : entry.nr;
