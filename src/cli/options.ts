@@ -6,8 +6,11 @@ import { errorMessage } from '../util/error-message.js';
 import { AnalysisError, checkStructure } from '../analysis/symbolic.js';
 import { AnalysisTimeout, progressText, type BudgetOptions } from '../analysis/budget.js';
 import { ABI_NAMES, type AbiName } from '../analysis/partition.js';
-import { parseArch, parseLinuxArch, type ArchName, type LinuxArchName } from '../syscalls/index.js';
+import { parseArch, parseLinuxArch, quoteName, SYSCALL_NAME_MAX, type ArchName, type LinuxArchName } from '../syscalls/index.js';
 import { CliError } from './command.js';
+import { PolicyError } from '../policy/errors.js';
+import { tunePolicy } from '../policy/tune.js';
+import type { Policy } from '../policy/types.js';
 import type { LoadedFilter } from './inputs.js';
 
 
@@ -72,4 +75,19 @@ export function parseAbis(values: readonly string[] | undefined, command: string
     if (!abis.includes(a as AbiName)) abis.push(a as AbiName);
   }
   return abis.length > 0 ? abis : [...ABI_NAMES];
+}
+
+/**
+ * `--tune` entries applied to a policy in order; an entry that does not apply is a one-line error naming it
+ * (cut to a short prefix when it is longer than any syscall name).
+ */
+export function applyTuning(policy: Policy, tune: readonly string[], command: string): Policy {
+  try {
+    return tunePolicy(policy, tune);
+  } catch (err) {
+    const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
+    const detail = err instanceof PolicyError ? err.detail : errorMessage(err);
+    const entry = index !== undefined ? tune[Number(index)] ?? '' : '';
+    throw new CliError(`${command}: --tune ${entry.length <= SYSCALL_NAME_MAX ? entry : quoteName(entry)}: ${detail}`);
+  }
 }

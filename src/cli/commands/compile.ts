@@ -1,16 +1,16 @@
 /** `seccomp-ts compile`: a policy (our JSON, a Docker/OCI profile, or a built-in profile) → a seccomp filter. */
 import { errorMessage } from '../../util/error-message.js';
 import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
-import { PolicyError } from '../../policy/errors.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
 import { formatPolicyJson } from '../../policy/json.js';
-import { exportProfile, type ImportOptions, type TargetArch } from '../../policy/oci/index.js';
+import { exportProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
+import type { Policy } from '../../policy/types.js';
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
-import { tunePolicy } from '../../policy/tune.js';
-import { parseLinuxArch, quoteName, SYSCALL_NAME_MAX, type LinuxArchName } from '../../syscalls/index.js';
+import { parseLinuxArch, type LinuxArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
+import { applyTuning } from '../options.js';
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
 type OutputFormat = (typeof FORMATS)[number];
@@ -55,6 +55,31 @@ function parseArches(names: readonly string[]): LinuxArchName[] {
     if (!arches.includes(abi)) arches.push(abi);
   }
   return arches;
+}
+
+/** The compiled filter in a program format, or the (tuned) policy as policy JSON or a Docker/OCI profile. */
+function render(
+  policy: Policy,
+  format: OutputFormat,
+  how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean },
+  warnings: string[],
+): Uint8Array | string {
+  if (format === 'policy' || format === 'oci') {
+    try {
+      if (format === 'policy') return formatPolicyJson(policy);
+      const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
+      warnings.push(...exported.warnings);
+      return exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
+    } catch (err) {
+      throw new CliError(`${how.where}: ${errorMessage(err)}`);
+    }
+  }
+  const result = compileLoaded(policy, how.where, how.optimize);
+  for (const w of result.warnings) {
+    const line = warningLine(w, how.oci, how.verbose);
+    if (line !== undefined) warnings.push(line);
+  }
+  return writeProgram(result.program, format as ProgramFormat);
 }
 
 export const compileCommand: Command = {
@@ -139,39 +164,11 @@ export const compileCommand: Command = {
     const warnings = [...loaded.warnings];
     let policy = loaded.policy;
 
-    const tune = values.tune ?? [];
-    try {
-      policy = tunePolicy(policy, tune);
-    } catch (err) {
-      const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
-      const detail = err instanceof PolicyError ? err.detail : errorMessage(err);
-      const entry = index !== undefined ? tune[Number(index)] ?? '' : '';
-      throw new CliError(`compile: --tune ${entry.length <= SYSCALL_NAME_MAX ? entry : quoteName(entry)}: ${detail}`);
-    }
+    policy = applyTuning(policy, values.tune ?? [], 'compile');
     if (values.arch !== undefined) policy = { ...policy, arches: parseArches(values.arch) };
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
 
-    let output: Uint8Array | string;
-    if (format === 'policy' || format === 'oci') {
-      try {
-        if (format === 'policy') {
-          output = formatPolicyJson(policy);
-        } else {
-          const exported = exportProfile(policy, meta !== undefined ? { meta } : {});
-          warnings.push(...exported.warnings);
-          output = exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
-        }
-      } catch (err) {
-        throw new CliError(`${where}: ${errorMessage(err)}`);
-      }
-    } else {
-      const result = compileLoaded(policy, where, values.unoptimized !== true);
-      for (const w of result.warnings) {
-        const line = warningLine(w, oci, values.verbose === true);
-        if (line !== undefined) warnings.push(line);
-      }
-      output = writeProgram(result.program, format as ProgramFormat);
-    }
+    const output = render(policy, format, { where, meta, oci, optimize: values.unoptimized !== true, verbose: values.verbose === true }, warnings);
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
 
     await writeOutput(output, values.output, io, fileInputs(source));

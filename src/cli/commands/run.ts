@@ -1,10 +1,7 @@
 /** `seccomp-ts run`: runs a command with filters installed, its stdio, environment and exit status passed through. */
-import { errorMessage } from '../../util/error-message.js';
 import { complainProgram, ComplainError } from '../../bpf/complain.js';
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
-import { PolicyError } from '../../policy/errors.js';
-import { tunePolicy } from '../../policy/tune.js';
 import { INHERITED_AT_START } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { runFiltered, type RunResult } from '../../linux/run.js';
@@ -12,6 +9,7 @@ import { CommandNotFoundError } from '../../linux/spawn.js';
 import { UserNamespaceError, type UserNamespaceSpec } from '../../linux/userns.js';
 import { namespaceSpec } from '../userns-maps.js';
 import { CliError, parseFlags, type CliIO, type Command } from '../command.js';
+import { applyTuning } from '../options.js';
 import { compileLoaded, loadFilterSource, loadPolicySource, profileOptionHelp, sourceName, sourceOf, type Source } from '../inputs.js';
 
 /** run's own failures (bad input, no kernel access) use 125, so that CMD's statuses stay its own (as env(1) does). */
@@ -40,14 +38,7 @@ async function asRunFailure<T>(work: () => Promise<T> | T): Promise<T> {
 async function loadOne(source: Source, tune: readonly string[], io: CliIO): Promise<{ program: Program; name: string }> {
   if (tune.length === 0) return loadFilterSource(source, io, { command: 'run' });
   const loaded = await loadPolicySource(source, io, { command: 'run' });
-  let policy;
-  try {
-    policy = tunePolicy(loaded.policy, tune);
-  } catch (err) {
-    const index = err instanceof PolicyError ? /^tune\[(\d+)\]/.exec(err.path)?.[1] : undefined;
-    const detail = err instanceof PolicyError ? err.detail : errorMessage(err);
-    throw new CliError(`run: --tune ${index !== undefined ? tune[Number(index)] : ''}: ${detail}`);
-  }
+  const policy = applyTuning(loaded.policy, tune, 'run');
   return { program: compileLoaded(policy, loaded.name, true).program, name: loaded.name };
 }
 
