@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
 import type { Program } from '../src/bpf/instructions.js';
-import { renderRecording } from '../src/cli/commands/record.js';
+import { renderRecording } from '../src/record/render.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { recordCommand } from '../src/linux/record.js';
 import { runFiltered } from '../src/linux/run.js';

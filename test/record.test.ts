@@ -9,7 +9,7 @@ import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { loadProfile } from '../src/policy/oci/index.js';
 import { policyFromJson } from '../src/policy/json.js';
 import { addCall, emptyRecording, formatRecording, mergeRecordings, parseRecording, recordingPolicy, RecordingError, type Recording } from '../src/record/recording.js';
-import { renderRecording } from '../src/cli/commands/record.js';
+import { renderRecording } from '../src/record/render.js';
 import { ARCH_NAMES, X32_SYSCALL_BIT, type ArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
 

@@ -1,9 +1,8 @@
 /** `seccomp-ts record`: runs a command and writes the profile that allows exactly the calls it made. */
 import { errorMessage } from '../../util/error-message.js';
 import { resolve } from 'node:path';
-import { exportProfile } from '../../policy/oci/index.js';
-import { formatPolicyJson } from '../../policy/json.js';
-import { formatRecording, mergeRecordings, parseRecording, recordingPolicy, RecordingError, type Recording } from '../../record/recording.js';
+import { formatRecording, mergeRecordings, parseRecording, RecordingError, type Recording } from '../../record/recording.js';
+import { RECORDING_FORMATS as FORMATS, renderRecording, type RecordingFormat } from '../../record/render.js';
 import { parseAction } from '../../syscalls/action-text.js';
 import type { Action } from '../../syscalls/actions.js';
 import { ARCH_NAMES } from '../../syscalls/arch.js';
@@ -15,8 +14,6 @@ import { CliError, parseFlags, readInput, type CliIO, type Command } from '../co
 import { refuseOutputOntoInput, writeOutputFile, type OutputInput } from '../output-file.js';
 import { RUN_FAILED, splitCommand } from './run.js';
 
-const FORMATS = ['oci', 'policy', 'json'] as const;
-type Format = (typeof FORMATS)[number];
 
 /** `record`'s errors carry its own exit status (as `run`'s do), not the usual 2. */
 async function withRunStatus(work: Promise<void>): Promise<void> {
@@ -50,17 +47,6 @@ async function readRecording(path: string, io: CliIO): Promise<Recording> {
     if (err instanceof RecordingError) throw new CliError(`${path}: ${err.message}`, RUN_FAILED);
     throw err;
   }
-}
-
-/** The output text in the chosen format, and warnings about it. */
-export function renderRecording(recording: Recording, format: Format, defaultAction: Action, conditions: boolean): { text: string; warnings: string[] } {
-  if (format === 'json') return { text: formatRecording(recording), warnings: [] };
-  if (format === 'policy') return { text: formatPolicyJson(recordingPolicy(recording, { defaultAction, conditions })), warnings: [] };
-  // runc resolves each name on every ABI of the profile, so the profile names syscalls; a call of another ABI is
-  // one runc's filter gives KILL_THREAD, which the policy says as well so that no difference is reported.
-  const policy = { ...recordingPolicy(recording, { defaultAction, conditions, scope: 'names' }), badArchAction: { kind: 'KILL_THREAD' } as const };
-  const exported = exportProfile(policy);
-  return { text: exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`, warnings: [...exported.warnings] };
 }
 
 /** One line: how many syscalls and calls on which ABIs. */
@@ -122,7 +108,7 @@ export const recordCommandCli: Command = {
       if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
       throw err;
     }
-    const format = (values.format ?? 'oci') as Format;
+    const format = (values.format ?? 'oci') as RecordingFormat;
     if (!FORMATS.includes(format)) throw new CliError(`record: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`, RUN_FAILED);
     let defaultAction: Action = { kind: 'ERRNO', data: 1 };
     if (values['default-action'] !== undefined) {
