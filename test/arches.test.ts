@@ -186,6 +186,10 @@ describe('seccomp-ts resolve / syscalls --arch on every ABI', () => {
       const back = await cli(['asm', asmFile, '-o', join(dir, 'back.bpf')]);
       expect([back.code, back.stderr]).toEqual([0, '']);
       expect(readFileSync(join(dir, 'back.bpf'))).toEqual(readFileSync(file));
+      const stats = await cli(['stats', file, '--arch', 's390x', '--arch', 'SCMP_ARCH_S390', '--json']);
+      const parsed = JSON.parse(stats.stdout) as { abis: Array<{ abi: string; syscalls: number; verdicts: Record<string, number> }> };
+      expect(parsed.abis.map((a) => [a.abi, a.syscalls])).toEqual([['s390x', syscallTable('s390x').length], ['s390', syscallTable('s390').length]]);
+      expect(parsed.abis[0]!.verdicts.ALLOW).toBeGreaterThan(300);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
 import { filterStats, filterStatsText } from '../../analysis/stats.js';
-import { ARCH_NAMES, type ArchName } from '../../syscalls/arch.js';
+import { ARCH_NAMES, parseLinuxArch, type LinuxArchName } from '../../syscalls/arch.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
 
@@ -22,7 +22,7 @@ export const statsCommand: Command = {
     '',
     'options:',
     profileOptionHelp(16),
-    '  --arch ABI      report only this ABI (x86_64, i386, x32); repeatable',
+    '  --arch ABI      report this ABI (default x86_64, i386 and x32; any ABI, e.g. aarch64 or s390x); repeatable',
     '  --unoptimized   compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached",',
     '                  "unfiltered": [{"nr", "name", "verdict"}]}]}; x86_64 uretprobe and uprobe, which Linux never',
@@ -43,10 +43,15 @@ export const statsCommand: Command = {
     const title = `${loaded.name}${loaded.compiled ? ` (compiled${optimize ? '' : ', unoptimized'})` : ''}`;
     const checked = validate(program);
     if (!checked.ok) throw new CliError(`stats: ${title}: not a valid seccomp filter: ${checked.errors[0]?.message ?? 'invalid'}`);
-    const abis: ArchName[] = [];
+    const abis: LinuxArchName[] = [];
     for (const a of values.arch ?? []) {
-      if (!(ARCH_NAMES as readonly string[]).includes(a)) throw new CliError(`stats: --arch: unknown ABI '${a}' (x86_64, i386 or x32)`);
-      if (!abis.includes(a as ArchName)) abis.push(a as ArchName);
+      let abi: LinuxArchName;
+      try {
+        abi = parseLinuxArch(a);
+      } catch (err) {
+        throw new CliError(`stats: --arch: ${(err as Error).message}`);
+      }
+      if (!abis.includes(abi)) abis.push(abi);
     }
     const stats = filterStats(program, abis.length > 0 ? abis : ARCH_NAMES);
     io.stdout(values.json ? `${JSON.stringify(stats, null, 2)}\n` : filterStatsText(stats, title));
