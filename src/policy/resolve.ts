@@ -175,20 +175,8 @@ function weakestVerdict(rules: readonly ResolvedRule[], defaultAction: Action): 
   return candidates.reduce((a, b) => (compareVerdicts(b, a) > 0 ? b : a));
 }
 
-/**
- * Validates a policy and resolves it against the syscall tables.
- *
- * A syscall name that exists on no covered ABI is an error (with suggestions when it is unknown everywhere).
- * A name that exists on some covered ABIs but not others applies where it exists; one warning lists such names
- * (a call that does not exist cannot be made there, so nothing is lost).
- */
-export function resolvePolicy(policy: Policy): ResolvedPolicy {
-  if (typeof policy !== 'object' || policy === null) throw new PolicyError('', 'a policy must be an object');
-  const warnings: PolicyWarning[] = [];
-  const defaultAction = checkAction(policy.defaultAction, 'defaultAction');
-  const badArchAction = policy.badArchAction === undefined
-    ? DEFAULT_BAD_ARCH_ACTION
-    : checkAction(policy.badArchAction, 'badArchAction');
+/** The ABIs a policy covers, checked: known names, none twice, at least one. */
+function checkArches(policy: Policy): LinuxArchName[] {
   if (!Array.isArray(policy.arches) || policy.arches.length === 0) {
     throw new PolicyError('arches', 'a policy must cover at least one ABI (x86_64, i386, x32)');
   }
@@ -198,9 +186,19 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     if (arches.includes(a)) throw new PolicyError(at('arches', i), `${a} is listed twice`);
     arches.push(a);
   });
-  if (!Array.isArray(policy.rules)) throw new PolicyError('rules', 'must be a list');
+  return arches;
+}
 
+/** A policy's rules grouped per ABI and syscall number as resolution fills them in. */
+interface RuleTable {
+  readonly arches: readonly LinuxArchName[];
+  readonly perAbi: Map<LinuxArchName, Map<number, ResolvedRule[]>>;
   /** Per ABI with `socketcall`: actions of its socket rules that have conditions (they restrict socket by its arguments). */
+  readonly socketRestrictions: Map<LinuxArchName, Action[]>;
+  add(arch: LinuxArchName, nr: number, rule: ResolvedRule): void;
+}
+
+function ruleTable(arches: readonly LinuxArchName[]): RuleTable {
   const socketRestrictions = new Map<LinuxArchName, Action[]>();
   const directSocket = new Map<LinuxArchName, number>();
   for (const arch of arches) {
@@ -219,11 +217,19 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
       socketRestrictions.set(arch, [...(socketRestrictions.get(arch) ?? []), rule.action]);
     }
   };
+  return { arches, perAbi, socketRestrictions, add };
+}
+
+/**
+ * Checks every rule and enters it under each syscall it names on each covered ABI; returns the warnings about
+ * numbers of uncovered ABIs and names that exist on some covered ABIs only.
+ */
+function addRules(policy: Policy, table: RuleTable): PolicyWarning[] {
+  const { arches, add } = table;
   /** Numeric references to ABIs the policy does not cover, by path. */
   const uncovered: string[] = [];
   /** Names that exist on some covered ABIs only, with the ABIs that lack them. */
   const partial = new Map<string, PartialSyscall>();
-
   policy.rules.forEach((rule: Rule, ri) => {
     const rpath = at('rules', ri);
     if (typeof rule !== 'object' || rule === null) throw new PolicyError(rpath, 'a rule must be an object');
@@ -284,6 +290,7 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     });
   });
 
+  const warnings: PolicyWarning[] = [];
   if (uncovered.length > 0) {
     const n = uncovered.length;
     warnings.push({ code: 'uncovered-abi', message: `${n === 1 ? '1 syscall number names an ABI' : `${n} syscall numbers name ABIs`} ` +
@@ -293,7 +300,16 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     const syscalls = [...partial.values()];
     warnings.push({ code: 'partial-syscalls', message: partialSyscallsMessage(syscalls), syscalls });
   }
+  return warnings;
+}
 
+/**
+ * socket() restricted by its arguments on an ABI with socketcall(): deny socketcall with the restriction's
+ * verdict (a rule added to the table), or, when the policy accepts the hole, warn where it lets calls through.
+ */
+function closeSocketcallHoles(policy: Policy, table: RuleTable, defaultAction: Action): PolicyWarning[] {
+  const { perAbi, socketRestrictions, add } = table;
+  const warnings: PolicyWarning[] = [];
   const holes: LinuxArchName[] = [];
   let holeVerdict = '';
   const denials = new Map<string, LinuxArchName[]>();
@@ -322,7 +338,13 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
     warnings.push({ code: 'socketcall-denied', message: `${intro(abis)}; socketcall is denied with ${refusal} ` +
       '(set allowSocketcallHole, or tune allow:socketcall, to accept the hole)' });
   }
+  return warnings;
+}
 
+/** A warning when the policy means anything but ALLOW for the x86_64 calls Linux never filters. */
+function unfilteredWarnings(table: RuleTable, defaultAction: Action): PolicyWarning[] {
+  const { perAbi } = table;
+  const warnings: PolicyWarning[] = [];
   const x64 = perAbi.get('x86_64');
   if (x64 !== undefined) {
     // Linux runs no filter for these calls: say so when the policy means anything but ALLOW for them.
@@ -343,10 +365,33 @@ export function resolvePolicy(policy: Policy): ResolvedPolicy {
         `${[...verdicts].join(' or ')} for ${them} is never applied: ${denied.length === 1 ? 'it always goes' : 'they always go'} through` });
     }
   }
+  return warnings;
+}
 
+/**
+ * Validates a policy and resolves it against the syscall tables.
+ *
+ * A syscall name that exists on no covered ABI is an error (with suggestions when it is unknown everywhere).
+ * A name that exists on some covered ABIs but not others applies where it exists; one warning lists such names
+ * (a call that does not exist cannot be made there, so nothing is lost).
+ */
+export function resolvePolicy(policy: Policy): ResolvedPolicy {
+  if (typeof policy !== 'object' || policy === null) throw new PolicyError('', 'a policy must be an object');
+  const defaultAction = checkAction(policy.defaultAction, 'defaultAction');
+  const badArchAction = policy.badArchAction === undefined
+    ? DEFAULT_BAD_ARCH_ACTION
+    : checkAction(policy.badArchAction, 'badArchAction');
+  const arches = checkArches(policy);
+  if (!Array.isArray(policy.rules)) throw new PolicyError('rules', 'must be a list');
+  const table = ruleTable(arches);
+  const warnings = [
+    ...addRules(policy, table),
+    ...closeSocketcallHoles(policy, table, defaultAction),
+    ...unfilteredWarnings(table, defaultAction),
+  ];
   const abis: ResolvedAbi[] = arches.map((arch) => ({
     arch,
-    rules: perAbi.get(arch) as Map<number, ResolvedRule[]>,
+    rules: table.perAbi.get(arch) as Map<number, ResolvedRule[]>,
     maxKnownNr: maxSyscallNr(arch),
   }));
   return { defaultAction, badArchAction, enosysGuard: policy.enosysGuard === true, abis, warnings };
