@@ -127,7 +127,7 @@ describe('errors name the place', () => {
   });
 
   it.each([
-    [['--target', 'arm'], 'seccomp-ts: compile: --target: unsupported target "arm" (one of 386, amd64)\n'],
+    [['--target', 'sparc64'], 'seccomp-ts: compile: --target: unsupported target "sparc64" (one of 386, amd64, arm64, arm, ppc64le, ppc64, s390x, riscv64, loong64, mips64, mips64le, mips, mipsle)\n'],
     [['--kernel', 'abc'], 'seccomp-ts: compile: --kernel: invalid kernel version "abc" (expected MAJOR.MINOR, e.g. 5.10)\n'],
   ])('compile %j: a bad Docker/OCI option is named as the flag, not as a fault of the profile', async (flags, message) => {
     const builtIn = await cli(['compile', '--profile', 'docker-default', '--format', 'hex', ...flags]);
