@@ -182,13 +182,14 @@ function label(action: Action): string {
   return 'data' in action ? `${action.kind}(${action.data})` : action.kind;
 }
 
-/**
- * Imports a Docker or OCI seccomp profile (JSON text, or a parsed object) as a policy whose verdicts are those of
- * the filter runc builds from it with libseccomp. Throws `ProfileError` naming the JSON path for anything
- * malformed or that cannot be honoured.
- */
-export function importProfile(input: string | object, options: ImportOptions = {}): ImportResult {
-  const profile = readProfile(input);
+/** The profile's settings as runc applies them: the target machine, the kernel version, the capabilities. */
+interface ImportSettings {
+  readonly target: TargetArch;
+  readonly kernel: readonly [number, number] | undefined;
+  readonly caps: ReadonlySet<string>;
+}
+
+function importSettings(options: ImportOptions): ImportSettings {
   const target = options.target ?? 'amd64';
   if (!Object.hasOwn(TARGETS, target)) {
     throw new ProfileError('', `unsupported target ${JSON.stringify(target)} (one of ${Object.keys(TARGETS).join(', ')})`);
@@ -198,20 +199,15 @@ export function importProfile(input: string | object, options: ImportOptions = {
     kernel = parseKernelVersion(options.kernel);
     if (kernel === undefined) throw new ProfileError('', `invalid kernel version ${JSON.stringify(options.kernel)} (expected MAJOR.MINOR)`);
   }
-  const caps = new Set(options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES);
-  const warnings: string[] = [];
-  if (profile.ignoredFields.length > 0) {
-    warnings.push(`unknown field${profile.ignoredFields.length > 1 ? 's' : ''} ignored: ${profile.ignoredFields.slice(0, 10).join(', ')}` +
-      (profile.ignoredFields.length > 10 ? ` and ${profile.ignoredFields.length - 10} more` : ''));
-  }
+  return { target, kernel, caps: new Set(options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES) };
+}
 
-  const defaultAction = ociAction(profile.defaultAction, profile.defaultErrnoRet, at(profile.base, 'defaultAction'));
-  if (defaultAction.kind === 'USER_NOTIF') {
-    throw new ProfileError(at(profile.base, 'defaultAction'), 'SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)');
-  }
-  const abis = coveredAbis(profile, target, warnings);
-
-  // Docker's resolution, then runc's conversion into single-name libseccomp rules.
+/**
+ * Docker's resolution of the entries that apply (target, capabilities, kernel), then runc's conversion into
+ * single-name libseccomp rules; unknown names are skipped with a warning (an error with `strict`).
+ */
+function toRuncRules(profile: OciProfile, settings: ImportSettings, defaultAction: Action, strict: boolean, warnings: string[]): RuncRule[] {
+  const { target, caps, kernel } = settings;
   const runcRules: RuncRule[] = [];
   const unknown = new Map<string, string>();
   let usesNotify = false;
@@ -242,7 +238,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
     });
   });
   if (unknown.size > 0) {
-    if (options.strict === true) {
+    if (strict) {
       const [[first, path], ...others] = [...unknown.entries()] as [[string, string], ...Array<[string, string]>];
       const suggestions = [...new Set(ALL_ABIS.flatMap((abi) => suggestSyscalls(abi, first)))].slice(0, 3);
       const also = others.slice(0, UNKNOWN_NAMES_SHOWN).map(([n, p]) => `${quoteName(n)} (${p})`);
@@ -256,8 +252,18 @@ export function importProfile(input: string | object, options: ImportOptions = {
   if (usesNotify && profile.listenerPath === undefined) {
     warnings.push(`${at(profile.base, 'listenerPath')}: SCMP_ACT_NOTIFY is used but no listenerPath is set; runc then hands the notification fd to nobody`);
   }
+  return runcRules;
+}
 
-  // libseccomp's per-ABI rule lists, in the order runc adds them.
+/** One syscall of one ABI with the rules libseccomp gets for it, in the order runc adds them. */
+interface RuleGroup {
+  readonly abi: LinuxArchName;
+  readonly nr: number;
+  readonly rules: AbiRule[];
+}
+
+/** libseccomp's per-ABI rule lists (multiplexed socket and ipc calls included), in the order runc adds them. */
+function ruleGroups(runcRules: readonly RuncRule[], abis: readonly LinuxArchName[]): RuleGroup[] {
   const groups = new Map<string, { abi: LinuxArchName; nr: number; rules: AbiRule[] }>();
   const push = (abi: LinuxArchName, nr: number, r: AbiRule): void => {
     const key = `${abi}:${nr}`;
@@ -278,73 +284,98 @@ export function importProfile(input: string | object, options: ImportOptions = {
       }
     }
   }
+  return [...groups.values()];
+}
 
-  // libseccomp's combination of one syscall's rules.
-  const survivors: Array<{ abi: LinuxArchName; nr: number; r: AbiRule }> = [];
-  const shadowWarned = new Set<string>();
-  for (const g of groups.values()) {
-    const firstUnconditional = g.rules.find((r) => r.conditions.length === 0);
-    if (firstUnconditional !== undefined) {
-      // Rules added before it were still checked against each other when added: libseccomp refuses a rule whose
-      // tests equal, or extend, those of an earlier rule of another action (EEXIST), and runc fails.
-      const before = g.rules.slice(0, g.rules.indexOf(firstUnconditional));
-      const beforeActions = new Set(before.map((r) => label(r.rule.action))).size;
-      if (before.length > MAX_CONFLICT_CHECK && beforeActions > 1) {
-        throw new ProfileError(before[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
-      }
-      for (let j = 1; j < (beforeActions > 1 ? before.length : 0); j++) {
-        for (let i = 0; i < j; i++) {
-          const a = before[i]!;
-          const b = before[j]!;
-          if (actionsEqual(a.rule.action, b.rule.action) || !chainsNest(a.conditions, b.conditions)) continue;
-          throw new ProfileError(b.rule.path, `libseccomp refuses the rule ${label(b.rule.action)} for ${describeRule(b)}: ` +
-            `its tests repeat those of the rule ${label(a.rule.action)} for ${describeRule(a)} at ${a.rule.path}` +
-            `${g.abi === abis[0] ? '' : ` (on ${g.abi})`} (EEXIST), so runc fails`);
-        }
-      }
-      survivors.push({ abi: g.abi, nr: g.nr, r: firstUnconditional });
-      const shadowed = g.rules.filter((r) => r !== firstUnconditional && !actionsEqual(r.rule.action, firstUnconditional.rule.action));
-      for (const s of shadowed) {
-        const key = `${s.rule.path}|${s.rule.name}`;
-        if (shadowWarned.has(key) || s.multiplexed) continue;
-        shadowWarned.add(key);
-        warnings.push(`${s.rule.path}: the rule ${label(s.rule.action)} for '${s.rule.name}' has no effect: ` +
-          `${firstUnconditional.rule.path} allows no exceptions (${label(firstUnconditional.rule.action)} for every call; ` +
-          'libseccomp keeps the first unconditional rule)');
-      }
-      continue;
+/**
+ * libseccomp's combination of one syscall's rules: the first unconditional rule wins (after the EEXIST checks
+ * libseccomp makes between the rules before it); otherwise every distinct rule is kept, provided no two of
+ * different actions can match the same call.
+ */
+function combineGroup(g: RuleGroup, abis: readonly LinuxArchName[], warnings: string[], shadowWarned: Set<string>): AbiRule[] {
+  const firstUnconditional = g.rules.find((r) => r.conditions.length === 0);
+  if (firstUnconditional !== undefined) {
+    // Rules added before it were still checked against each other when added: libseccomp refuses a rule whose
+    // tests equal, or extend, those of an earlier rule of another action (EEXIST), and runc fails.
+    const before = g.rules.slice(0, g.rules.indexOf(firstUnconditional));
+    const beforeActions = new Set(before.map((r) => label(r.rule.action))).size;
+    if (before.length > MAX_CONFLICT_CHECK && beforeActions > 1) {
+      throw new ProfileError(before[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
     }
-    const seen = new Set<string>();
-    const kept: AbiRule[] = [];
-    for (const r of g.rules) {
-      const key = `${label(r.rule.action)}|${conditionsKey(r.conditions)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      kept.push(r);
-    }
-    const actions = new Set(kept.map((r) => label(r.rule.action)));
-    if (actions.size > 1) {
-      if (kept.length > MAX_CONFLICT_CHECK) {
-        throw new ProfileError(kept[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
-      }
-      const width = thirtyTwoBit(g.abi) ? 32 : 64;
-      for (let i = 0; i < kept.length; i++) {
-        for (let j = i + 1; j < kept.length; j++) {
-          const a = kept[i]!;
-          const b = kept[j]!;
-          if (actionsEqual(a.rule.action, b.rule.action)) continue;
-          if (!conditionsMayOverlap(a.conditions, b.conditions, width)) continue;
-          const which = describeRule;
-          throw new ProfileError(b.rule.path,
-            `the rule ${label(b.rule.action)} for ${which(b)} can match the same calls as the rule ${label(a.rule.action)} ` +
-            `for ${which(a)} at ${a.rule.path}${g.abi === abis[0] ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
-            'internal rule order, not by action, so the verdict runc gives cannot be reproduced: make their conditions disjoint');
-        }
+    for (let j = 1; j < (beforeActions > 1 ? before.length : 0); j++) {
+      for (let i = 0; i < j; i++) {
+        const a = before[i]!;
+        const b = before[j]!;
+        if (actionsEqual(a.rule.action, b.rule.action) || !chainsNest(a.conditions, b.conditions)) continue;
+        throw new ProfileError(b.rule.path, `libseccomp refuses the rule ${label(b.rule.action)} for ${describeRule(b)}: ` +
+          `its tests repeat those of the rule ${label(a.rule.action)} for ${describeRule(a)} at ${a.rule.path}` +
+          `${g.abi === abis[0] ? '' : ` (on ${g.abi})`} (EEXIST), so runc fails`);
       }
     }
-    for (const r of kept) survivors.push({ abi: g.abi, nr: g.nr, r });
+    const shadowed = g.rules.filter((r) => r !== firstUnconditional && !actionsEqual(r.rule.action, firstUnconditional.rule.action));
+    for (const s of shadowed) {
+      const key = `${s.rule.path}|${s.rule.name}`;
+      if (shadowWarned.has(key) || s.multiplexed) continue;
+      shadowWarned.add(key);
+      warnings.push(`${s.rule.path}: the rule ${label(s.rule.action)} for '${s.rule.name}' has no effect: ` +
+        `${firstUnconditional.rule.path} allows no exceptions (${label(firstUnconditional.rule.action)} for every call; ` +
+        'libseccomp keeps the first unconditional rule)');
+    }
+    return [firstUnconditional];
   }
+  const seen = new Set<string>();
+  const kept: AbiRule[] = [];
+  for (const r of g.rules) {
+    const key = `${label(r.rule.action)}|${conditionsKey(r.conditions)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(r);
+  }
+  const actions = new Set(kept.map((r) => label(r.rule.action)));
+  if (actions.size > 1) {
+    if (kept.length > MAX_CONFLICT_CHECK) {
+      throw new ProfileError(kept[0]!.rule.path, `more than ${MAX_CONFLICT_CHECK} conditional rules with different actions for one syscall`);
+    }
+    const width = thirtyTwoBit(g.abi) ? 32 : 64;
+    for (let i = 0; i < kept.length; i++) {
+      for (let j = i + 1; j < kept.length; j++) {
+        const a = kept[i]!;
+        const b = kept[j]!;
+        if (actionsEqual(a.rule.action, b.rule.action)) continue;
+        if (!conditionsMayOverlap(a.conditions, b.conditions, width)) continue;
+        const which = describeRule;
+        throw new ProfileError(b.rule.path,
+          `the rule ${label(b.rule.action)} for ${which(b)} can match the same calls as the rule ${label(a.rule.action)} ` +
+          `for ${which(a)} at ${a.rule.path}${g.abi === abis[0] ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
+          'internal rule order, not by action, so the verdict runc gives cannot be reproduced: make their conditions disjoint');
+      }
+    }
+  }
+  return kept;
+}
 
+/**
+ * Imports a Docker or OCI seccomp profile (JSON text, or a parsed object) as a policy whose verdicts are those of
+ * the filter runc builds from it with libseccomp. Throws `ProfileError` naming the JSON path for anything
+ * malformed or that cannot be honoured.
+ */
+export function importProfile(input: string | object, options: ImportOptions = {}): ImportResult {
+  const profile = readProfile(input);
+  const settings = importSettings(options);
+  const warnings: string[] = [];
+  if (profile.ignoredFields.length > 0) {
+    warnings.push(`unknown field${profile.ignoredFields.length > 1 ? 's' : ''} ignored: ${profile.ignoredFields.slice(0, 10).join(', ')}` +
+      (profile.ignoredFields.length > 10 ? ` and ${profile.ignoredFields.length - 10} more` : ''));
+  }
+  const defaultAction = ociAction(profile.defaultAction, profile.defaultErrnoRet, at(profile.base, 'defaultAction'));
+  if (defaultAction.kind === 'USER_NOTIF') {
+    throw new ProfileError(at(profile.base, 'defaultAction'), 'SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)');
+  }
+  const abis = coveredAbis(profile, settings.target, warnings);
+  const runcRules = toRuncRules(profile, settings, defaultAction, options.strict === true, warnings);
+  const shadowWarned = new Set<string>();
+  const survivors = ruleGroups(runcRules, abis).flatMap((g) =>
+    combineGroup(g, abis, warnings, shadowWarned).map((r) => ({ abi: g.abi, nr: g.nr, r })));
   return { policy: buildPolicy(defaultAction, abis, survivors, options), warnings, meta: metaOf(profile) };
 }
 
