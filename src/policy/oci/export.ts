@@ -92,12 +92,8 @@ function primaryAbi(name: string, arches: readonly ArchName[]): ArchName | undef
   return arches.find((a) => lookupSyscall(a, name)?.name === name);
 }
 
-/**
- * Writes `policy` as a Docker/OCI profile. Throws `ProfileError` when it has no such form (an ABI set without
- * x86_64 or i386 as native, TRAP data, 32-bit tests on x86_64); reports calls runc would decide differently.
- */
-export function exportProfile(policy: Policy, options: ExportOptions = {}): ExportResult {
-  const warnings: string[] = [];
+/** The x86 ABIs a profile can be written for, and the runc target they stand for. */
+function exportTarget(policy: Policy): { arches: readonly ArchName[]; target: TargetArch } {
   const foreign = policy.arches.find((a) => !(ARCH_NAMES as readonly string[]).includes(a));
   if (foreign !== undefined) {
     throw new ProfileError('arches', `profiles are written for x86 ABIs only; this policy covers ${foreign}`);
@@ -107,12 +103,22 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
   if (!arches.includes('x86_64') && target === 'amd64') {
     throw new ProfileError('arches', 'runc always includes the native x86_64 ABI; a profile cannot cover only ' +
       `${arches.join(', ')}`);
-  }
-  const forms = policyNormalForms(policy);
+  }  return { arches, target };
+}
+
+/** One entry of the profile's `syscalls`, as it is collected. */
+type Entry = { key: string; order: number; names: string[]; action: Action; args: ProfileArgJson[]; comment?: string };
+
+/**
+ * The profile's entries: each syscall's rules from its normal form on the name's primary ABI, grouped as the
+ * policy groups them, names in the policy's order. Throws when some syscall has no form runc decides alike.
+ */
+type NormalForms = ReturnType<typeof policyNormalForms>;
+
+function profileEntries(policy: Policy, arches: readonly ArchName[], forms: NormalForms, warnings: string[]): Entry[] {
   const group = ruleGroups(policy);
   const unexpressible: string[] = [];
   // name → rules to write, from the name's primary ABI.
-  type Entry = { key: string; order: number; names: string[]; action: Action; args: ProfileArgJson[]; comment?: string };
   const entries = new Map<string, Entry>();
   const handledNames = new Set<string>();
   const ordered = [...forms.values()].sort((a, b) => ARCH_NAMES.indexOf(a.abi as ArchName) - ARCH_NAMES.indexOf(b.abi as ArchName) || a.nr - b.nr);
@@ -157,7 +163,11 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
   if (unexpressible.length > 0) {
     throw new ProfileError('rules', `no Docker/OCI profile makes runc decide as this policy does for ${unexpressible.join('; ')}`);
   }
+  return [...entries.values()];
+}
 
+/** The profile document: default action, architectures, metadata and the entries in the policy's order. */
+function profileDocument(policy: Policy, arches: readonly ArchName[], entries: readonly Entry[], options: ExportOptions): ProfileJson {
   const defaultFields = actionFields(policy.defaultAction, 'defaultAction');
   if (policy.defaultAction.kind === 'USER_NOTIF') throw new ProfileError('defaultAction', 'runc refuses SCMP_ACT_NOTIFY as the default action');
   const profile: ProfileJson = {
@@ -167,7 +177,7 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
     ...(options.meta !== undefined && options.meta.flags.length > 0 ? { flags: [...options.meta.flags] } : {}),
     ...(options.meta?.listenerPath === undefined ? {} : { listenerPath: options.meta.listenerPath }),
     ...(options.meta?.listenerMetadata === undefined ? {} : { listenerMetadata: options.meta.listenerMetadata }),
-    syscalls: [...entries.values()]
+    syscalls: [...entries]
       .sort((a, b) => (a.order < 0 ? 1e9 : a.order) - (b.order < 0 ? 1e9 : b.order))
       .map((e) => {
         const f = actionFields(e.action, 'rules');
@@ -180,7 +190,12 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
         };
       }),
   };
+  return profile;
+}
 
+/** What the profile cannot say as the policy does (other ABIs, the ENOSYS guard). */
+function exportWarnings(policy: Policy): string[] {
+  const warnings: string[] = [];
   if (policy.badArchAction !== undefined && !actionsEqual(policy.badArchAction, { kind: 'KILL_THREAD' })) {
     warnings.push('calls of other ABIs: runc\'s filter kills the calling thread (libseccomp\'s default), not as the policy says');
   } else if (policy.badArchAction === undefined) {
@@ -189,8 +204,11 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
   if (policy.enosysGuard === true) {
     warnings.push('enosysGuard: runc adds its own ENOSYS stub (above the highest syscall the profile names), not the policy\'s');
   }
+  return warnings;
+}
 
-  // Re-import and compare syscall by syscall.
+/** The calls on which runc's filter for `profile` decides differently from the policy, re-imported and compared. */
+function roundTripDifferences(profile: ProfileJson, target: TargetArch, forms: NormalForms): string[] {
   const back = importProfile(profile, { target });
   const theirs = policyNormalForms(back.policy);
   const differences: string[] = [];
@@ -203,6 +221,21 @@ export function exportProfile(policy: Policy, options: ExportOptions = {}): Expo
     const [abi, nr] = key.split(':') as [ArchName, string];
     differences.push(`${abi} ${syscallName(abi, Number(nr)) ?? nr}`);
   }
+  return differences;
+}
+
+/**
+ * Writes `policy` as a Docker/OCI profile. Throws `ProfileError` when it has no such form (an ABI set without
+ * x86_64 or i386 as native, TRAP data, 32-bit tests on x86_64); reports calls runc would decide differently.
+ */
+export function exportProfile(policy: Policy, options: ExportOptions = {}): ExportResult {
+  const warnings: string[] = [];
+  const { arches, target } = exportTarget(policy);
+  const forms = policyNormalForms(policy);
+  const entries = profileEntries(policy, arches, forms, warnings);
+  const profile = profileDocument(policy, arches, entries, options);
+  warnings.push(...exportWarnings(policy));
+  const differences = roundTripDifferences(profile, target, forms);
   if (differences.length > 0) {
     const shown = differences.slice(0, 12).join(', ') + (differences.length > 12 ? ` and ${differences.length - 12} more` : '');
     const why = differences.some((d) => d.startsWith('x32') || d.startsWith('i386'))
