@@ -94,19 +94,19 @@ const slotBit = (slot: number): number => 1 << (2 + slot);
 export function liveness(program: Program): Int32Array {
   const live = new Int32Array(program.length + 1);
   for (let pc = program.length - 1; pc >= 0; pc--) {
-    const ins = program[pc] as Instruction;
+    const insn = program[pc] as Instruction;
     const next = live[pc + 1] ?? 0;
     let value: number;
-    switch (ins.kind) {
-      case 'ret': value = ins.src === 'a' ? BIT_A : 0; break;
-      case 'ja': value = live[pc + 1 + ins.offset] ?? 0; break;
-      case 'jmp': value = (live[pc + 1 + ins.jt] ?? 0) | (live[pc + 1 + ins.jf] ?? 0) | BIT_A | (ins.src === 'x' ? BIT_X : 0); break;
+    switch (insn.kind) {
+      case 'ret': value = insn.src === 'a' ? BIT_A : 0; break;
+      case 'ja': value = live[pc + 1 + insn.offset] ?? 0; break;
+      case 'jmp': value = (live[pc + 1 + insn.jt] ?? 0) | (live[pc + 1 + insn.jf] ?? 0) | BIT_A | (insn.src === 'x' ? BIT_X : 0); break;
       case 'ld_abs': case 'ld_ind': value = next & ~BIT_A; break;
-      case 'ld_len': case 'ld_imm': value = next & ~(ins.dst === 'A' ? BIT_A : BIT_X); break;
-      case 'ld_mem': value = (next & ~(ins.dst === 'A' ? BIT_A : BIT_X)) | slotBit(ins.slot); break;
+      case 'ld_len': case 'ld_imm': value = next & ~(insn.dst === 'A' ? BIT_A : BIT_X); break;
+      case 'ld_mem': value = (next & ~(insn.dst === 'A' ? BIT_A : BIT_X)) | slotBit(insn.slot); break;
       case 'ldx_msh': value = next & ~BIT_X; break;
-      case 'st': value = (next & ~slotBit(ins.slot)) | (ins.src === 'A' ? BIT_A : BIT_X); break;
-      case 'alu': value = next | BIT_A | (ins.src === 'x' ? BIT_X : 0); break;
+      case 'st': value = (next & ~slotBit(insn.slot)) | (insn.src === 'A' ? BIT_A : BIT_X); break;
+      case 'alu': value = next | BIT_A | (insn.src === 'x' ? BIT_X : 0); break;
       case 'neg': value = next | BIT_A; break;
       case 'tax': value = (next & ~BIT_X) | BIT_A; break;
       case 'txa': value = (next & ~BIT_A) | BIT_X; break;
@@ -154,21 +154,21 @@ interface Entry {
   node: number;
 }
 
-function step(s: State, ins: Instruction): State {
-  switch (ins.kind) {
-    case 'ld_abs': return { ...s, a: { t: 'word', w: ins.offset / 4, mask: U32_MAX } };
-    case 'ld_len': return ins.dst === 'A' ? { ...s, a: { t: 'const', v: SECCOMP_DATA_SIZE } } : { ...s, x: { t: 'const', v: SECCOMP_DATA_SIZE } };
-    case 'ld_imm': return ins.dst === 'A' ? { ...s, a: { t: 'const', v: ins.value >>> 0 } } : { ...s, x: { t: 'const', v: ins.value >>> 0 } };
+function step(s: State, insn: Instruction): State {
+  switch (insn.kind) {
+    case 'ld_abs': return { ...s, a: { t: 'word', w: insn.offset / 4, mask: U32_MAX } };
+    case 'ld_len': return insn.dst === 'A' ? { ...s, a: { t: 'const', v: SECCOMP_DATA_SIZE } } : { ...s, x: { t: 'const', v: SECCOMP_DATA_SIZE } };
+    case 'ld_imm': return insn.dst === 'A' ? { ...s, a: { t: 'const', v: insn.value >>> 0 } } : { ...s, x: { t: 'const', v: insn.value >>> 0 } };
     case 'ld_mem': {
-      const v = s.mem[ins.slot] ?? ZERO_VALUE;
-      return ins.dst === 'A' ? { ...s, a: v } : { ...s, x: v };
+      const v = s.mem[insn.slot] ?? ZERO_VALUE;
+      return insn.dst === 'A' ? { ...s, a: v } : { ...s, x: v };
     }
     case 'st': {
       const mem = s.mem.slice();
-      mem[ins.slot] = ins.src === 'A' ? s.a : s.x;
+      mem[insn.slot] = insn.src === 'A' ? s.a : s.x;
       return { ...s, mem };
     }
-    case 'alu': return { ...s, a: aluSym(ins.op, s.a, ins.src === 'k' ? { t: 'const', v: ins.value >>> 0 } : s.x) };
+    case 'alu': return { ...s, a: aluSym(insn.op, s.a, insn.src === 'k' ? { t: 'const', v: insn.value >>> 0 } : s.x) };
     case 'neg': return { ...s, a: s.a.t === 'const' ? { t: 'const', v: (-s.a.v) >>> 0 } : OPAQUE };
     case 'tax': return { ...s, x: s.a };
     case 'txa': return { ...s, a: s.x };
@@ -182,18 +182,18 @@ type Decision =
   | { readonly kind: 'test'; readonly word: WordIndex; readonly mask: number; readonly set: IntervalSet; readonly then: number; readonly else: number }
   | { readonly kind: 'unknown'; readonly reason: string; readonly then: number; readonly else: number };
 
-function jumpDecision(ins: Extract<Instruction, { kind: 'jmp' }>, pc: number, s: State): Decision {
-  const taken = pc + 1 + ins.jt;
-  const notTaken = pc + 1 + ins.jf;
+function jumpDecision(insn: Extract<Instruction, { kind: 'jmp' }>, pc: number, s: State): Decision {
+  const taken = pc + 1 + insn.jt;
+  const notTaken = pc + 1 + insn.jf;
   if (taken === notTaken) return { kind: 'go', pc: taken };
   const lhs = s.a;
-  const rhs: SymValue = ins.src === 'k' ? { t: 'const', v: ins.value >>> 0 } : s.x;
-  if (lhs.t === 'const' && rhs.t === 'const') return { kind: 'go', pc: holds(ins.cond, lhs.v, rhs.v) ? taken : notTaken };
+  const rhs: SymValue = insn.src === 'k' ? { t: 'const', v: insn.value >>> 0 } : s.x;
+  if (lhs.t === 'const' && rhs.t === 'const') return { kind: 'go', pc: holds(insn.cond, lhs.v, rhs.v) ? taken : notTaken };
   if ((lhs.t === 'word' && rhs.t === 'const') || (lhs.t === 'const' && rhs.t === 'word')) {
     const word = lhs.t === 'word' ? lhs : rhs as { w: WordIndex; mask: number };
     const k = lhs.t === 'const' ? lhs.v : (rhs as { v: number }).v;
-    if (ins.cond === 'jset') return { kind: 'test', word: word.w, mask: (word.mask & k) >>> 0, set: NONZERO, then: taken, else: notTaken };
-    const set = (lhs.t === 'word' ? jumpSet : reversedJumpSet)(ins.cond, k, true);
+    if (insn.cond === 'jset') return { kind: 'test', word: word.w, mask: (word.mask & k) >>> 0, set: NONZERO, then: taken, else: notTaken };
+    const set = (lhs.t === 'word' ? jumpSet : reversedJumpSet)(insn.cond, k, true);
     return { kind: 'test', word: word.w, mask: word.mask, set, then: taken, else: notTaken };
   }
   const reason = lhs.t === 'word' && rhs.t === 'word'
@@ -232,14 +232,14 @@ export function buildDiagram(program: Program, options: DiagramOptions = {}): Di
   // A decision per entry that branches (kept for the backward pass).
   const decisions = new Map<Entry, Decision | 'divide'>();
   for (let pc = 0; pc < program.length; pc++) {
-    const ins = program[pc] as Instruction;
+    const insn = program[pc] as Instruction;
     for (const e of (byPc[pc] as Map<string, Entry>).values()) {
       const s = e.state;
-      switch (ins.kind) {
+      switch (insn.kind) {
         case 'ret': break;
-        case 'ja': e.next = [enter(pc + 1 + ins.offset, s)]; break;
+        case 'ja': e.next = [enter(pc + 1 + insn.offset, s)]; break;
         case 'jmp': {
-          const d = jumpDecision(ins, pc, s);
+          const d = jumpDecision(insn, pc, s);
           if (d.kind === 'go') e.next = [enter(d.pc, s)];
           else {
             decisions.set(e, d);
@@ -248,15 +248,15 @@ export function buildDiagram(program: Program, options: DiagramOptions = {}): Di
           break;
         }
         case 'alu':
-          if (ins.src === 'x' && (ins.op === 'div' || ins.op === 'mod')) {
+          if (insn.src === 'x' && (insn.op === 'div' || insn.op === 'mod')) {
             // X = 0 ends the program with return value 0 (the kernel's converted program tests X first).
             if (s.x.t === 'const' && s.x.v === 0) break;
             if (s.x.t !== 'const') decisions.set(e, 'divide');
           }
-          e.next = [enter(pc + 1, step(s, ins))];
+          e.next = [enter(pc + 1, step(s, insn))];
           break;
         default:
-          e.next = [enter(pc + 1, step(s, ins))];
+          e.next = [enter(pc + 1, step(s, insn))];
       }
     }
   }
@@ -284,16 +284,16 @@ export function buildDiagram(program: Program, options: DiagramOptions = {}): Di
     (then === other ? then : make(`u${reason}?${then}:${other}`, { kind: 'unknown', reason, then, else: other }));
   let done = 0;
   for (let pc = program.length - 1; pc >= 0; pc--) {
-    const ins = program[pc] as Instruction;
+    const insn = program[pc] as Instruction;
     for (const e of (byPc[pc] as Map<string, Entry>).values()) {
       budget?.tick('diagram', ++done);
       const d = decisions.get(e);
       const [first, second] = e.next;
-      if (ins.kind === 'ret') {
-        if (ins.src === 'k') e.node = ret(ins.value >>> 0, pc);
+      if (insn.kind === 'ret') {
+        if (insn.src === 'k') e.node = ret(insn.value >>> 0, pc);
         else if (e.state.a.t === 'const') e.node = ret(e.state.a.v, pc);
         else e.node = ret(undefined, pc, `RET A returns a value computed from the input (instruction ${pc})`);
-      } else if (ins.kind === 'alu' && first === undefined) {
+      } else if (insn.kind === 'alu' && first === undefined) {
         e.node = ret(0, pc); // division by a zero X
       } else if (d === 'divide') {
         const x = e.state.x;

@@ -360,10 +360,10 @@ export function assemble(text: string): Instruction[] {
     }
     if (p.atEnd()) return;
     const start = p.peek() as Token;
-    const ins = parseStatement(p, lineNo, start.col);
-    applyIgnored(p, ins);
+    const insn = parseStatement(p, lineNo, start.col);
+    applyIgnored(p, insn);
     if (!p.atEnd()) throw p.fail(`unexpected "${p.peek()?.text}" after the instruction`);
-    parsed.push(ins);
+    parsed.push(insn);
   });
 
   const n = parsed.length;
@@ -383,27 +383,27 @@ export function assemble(text: string): Instruction[] {
     }
     return offset;
   };
-  parsed.forEach((ins, i) => {
-    if (!ins.targets) return;
-    if (ins.raw.code === (op.BPF_JMP | op.BPF_JA)) {
-      ins.raw = { ...ins.raw, k: resolve(ins.targets[0] as PendingTarget, i, 0xffffffff) };
+  parsed.forEach((insn, i) => {
+    if (!insn.targets) return;
+    if (insn.raw.code === (op.BPF_JMP | op.BPF_JA)) {
+      insn.raw = { ...insn.raw, k: resolve(insn.targets[0] as PendingTarget, i, 0xffffffff) };
       return;
     }
-    const [t, f] = ins.targets;
-    ins.raw = { ...ins.raw, jt: t ? resolve(t, i, 255) : 0, jf: f ? resolve(f, i, 255) : 0 };
+    const [t, f] = insn.targets;
+    insn.raw = { ...insn.raw, jt: t ? resolve(t, i, 255) : 0, jf: f ? resolve(f, i, 255) : 0 };
   });
 
   const pending = parsed.filter((p) => p.syscall);
   if (pending.length > 0) {
     const facts = analyzeFlow(parsed.map((p) => fromRaw(p.raw)));
-    parsed.forEach((ins, i) => {
-      const s = ins.syscall;
+    parsed.forEach((insn, i) => {
+      const s = insn.syscall;
       if (!s) return;
       const f = facts[i];
       if (f?.a === 'arch') throw textError(`"${s.name}" is a syscall name but A holds the architecture here`, s.line, s.col);
       const nr = syscallNumberIn(f?.reachable ? f.arch : undefined, s.name);
       if (typeof nr === 'string') throw textError(nr, s.line, s.col);
-      ins.raw = { ...ins.raw, k: nr };
+      insn.raw = { ...insn.raw, k: nr };
     });
   }
   return parsed.map((p) => fromRaw(p.raw));

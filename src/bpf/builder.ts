@@ -24,7 +24,7 @@ export class BuildError extends Error {
 const MAX_COND_OFFSET = 255;
 
 type Item =
-  | { readonly kind: 'plain'; readonly ins: Instruction }
+  | { readonly kind: 'plain'; readonly insn: Instruction }
   | { readonly kind: 'cond'; readonly cond: JumpCond; readonly src: Operand; readonly value: number; readonly t: Label; readonly f: Label }
   | { readonly kind: 'ja'; readonly target: Label };
 
@@ -58,7 +58,7 @@ export class ProgramBuilder {
     if (instruction.kind === 'ja' || instruction.kind === 'jmp') {
       throw new BuildError(`emit() takes no jumps (got ${instruction.kind}); use jump(), jumpIf() or jumpIfX()`);
     }
-    this.items.push({ kind: 'plain', ins: instruction });
+    this.items.push({ kind: 'plain', insn: instruction });
   }
 
   /** `if (A cond value) goto ifTrue else goto ifFalse`. */
@@ -133,7 +133,7 @@ export class ProgramBuilder {
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as Item;
       const pos = start[i] as number;
-      if (it.kind === 'plain') out.push(it.ins);
+      if (it.kind === 'plain') out.push(it.insn);
       else if (it.kind === 'ja') out.push({ kind: 'ja', offset: labelAt(it.target) - pos - 1 });
       else {
         const [rt, rf] = routes[i] as [Route, Route];
@@ -202,7 +202,7 @@ export class ProgramBuilder {
   private retKey(item: number): string | undefined {
     if (!this.retKeys.has(item)) {
       const it = this.items[item] as Item;
-      this.retKeys.set(item, it.kind === 'plain' && it.ins.kind === 'ret' ? rawKey(toRaw(it.ins)) : undefined);
+      this.retKeys.set(item, it.kind === 'plain' && it.insn.kind === 'ret' ? rawKey(toRaw(it.insn)) : undefined);
     }
     return this.retKeys.get(item);
   }

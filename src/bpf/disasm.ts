@@ -34,15 +34,15 @@ export function namingContext(program: Program, facts: readonly FlowFacts[] = an
     action: (value) => actionName(value) ?? hex(value),
     jumpConstant: (value, index) => {
       const f = facts[index];
-      const ins = program[index] as Instruction;
-      if (f === undefined || !f.reachable || ins.kind !== 'jmp') return undefined;
+      const insn = program[index] as Instruction;
+      if (f === undefined || !f.reachable || insn.kind !== 'jmp') return undefined;
       if (f.a === 'arch') return archConstantName(value);
       if (f.a !== 'nr') return undefined;
-      if (ins.cond === 'jeq' && f.arch !== undefined) {
+      if (insn.cond === 'jeq' && f.arch !== undefined) {
         const name = syscallNameIn(f.arch, value);
         if (name !== undefined) return name;
       }
-      return ins.cond === 'jset' || (value >>> 0) >= X32_SYSCALL_BIT ? hex(value) : String(value >>> 0);
+      return insn.cond === 'jset' || (value >>> 0) >= X32_SYSCALL_BIT ? hex(value) : String(value >>> 0);
     },
   };
 }
@@ -50,7 +50,7 @@ export function namingContext(program: Program, facts: readonly FlowFacts[] = an
 /** Every instruction with its raw fields and its text. */
 export function disassembleLines(program: Program): DisassembledLine[] {
   const ctx = namingContext(program);
-  return program.map((ins, index) => ({ index, ...toRaw(ins), text: instructionText(ins, index, ctx) }));
+  return program.map((insn, index) => ({ index, ...toRaw(insn), text: instructionText(insn, index, ctx) }));
 }
 
 /** The whole program as text, seccomp-tools style. */

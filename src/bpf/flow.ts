@@ -38,9 +38,9 @@ function join(s: State | undefined, t: State): State {
   };
 }
 
-function loaded(ins: Instruction): Holds {
-  if (ins.kind !== 'ld_abs' || ins.size !== 4) return 'unknown';
-  return ins.offset === OFFSET_NR ? 'nr' : ins.offset === OFFSET_ARCH ? 'arch' : 'unknown';
+function loaded(insn: Instruction): Holds {
+  if (insn.kind !== 'ld_abs' || insn.size !== 4) return 'unknown';
+  return insn.offset === OFFSET_NR ? 'nr' : insn.offset === OFFSET_ARCH ? 'arch' : 'unknown';
 }
 
 /** Facts for every instruction, in order. Edges that leave the program are ignored, so any program works. */
@@ -54,38 +54,38 @@ export function analyzeFlow(program: Program): FlowFacts[] {
   };
   for (let i = 0; i < n; i++) {
     const s = incoming[i];
-    const ins = program[i] as Instruction;
+    const insn = program[i] as Instruction;
     if (s === undefined) {
       facts.push(UNREACHABLE);
       continue;
     }
     facts.push({ reachable: true, a: s.a, x: s.x, arch: s.arch });
     const next: State = { ...s, mem: [...s.mem] };
-    switch (ins.kind) {
+    switch (insn.kind) {
       case 'ret':
         continue;
       case 'ja':
-        flow(i + 1 + (ins.offset >>> 0), next);
+        flow(i + 1 + (insn.offset >>> 0), next);
         continue;
       case 'jmp': {
-        const onTrue = ins.cond === 'jeq' && ins.src === 'k' && s.a === 'arch' ? { ...next, arch: ins.value >>> 0 } : next;
-        flow(i + 1 + ins.jt, onTrue);
-        flow(i + 1 + ins.jf, next);
+        const onTrue = insn.cond === 'jeq' && insn.src === 'k' && s.a === 'arch' ? { ...next, arch: insn.value >>> 0 } : next;
+        flow(i + 1 + insn.jt, onTrue);
+        flow(i + 1 + insn.jf, next);
         continue;
       }
-      case 'ld_abs': next.a = loaded(ins); break;
+      case 'ld_abs': next.a = loaded(insn); break;
       case 'tax': next.x = s.a; break;
       case 'txa': next.a = s.x; break;
-      case 'st': if (ins.slot < 16) next.mem[ins.slot] = ins.src === 'A' ? s.a : s.x; break;
+      case 'st': if (insn.slot < 16) next.mem[insn.slot] = insn.src === 'A' ? s.a : s.x; break;
       case 'ld_mem': {
-        const held = ins.slot < 16 ? (s.mem[ins.slot] as Holds) : 'unknown';
-        if (ins.dst === 'A') next.a = held;
+        const held = insn.slot < 16 ? (s.mem[insn.slot] as Holds) : 'unknown';
+        if (insn.dst === 'A') next.a = held;
         else next.x = held;
         break;
       }
       case 'ld_imm':
       case 'ld_len':
-        if (ins.dst === 'A') next.a = 'unknown';
+        if (insn.dst === 'A') next.a = 'unknown';
         else next.x = 'unknown';
         break;
       case 'ldx_msh': next.x = 'unknown'; break;

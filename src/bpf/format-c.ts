@@ -63,26 +63,26 @@ export function codeName(code: number): string {
 
 const ACTION_NAME = new Map(Object.entries(ACTION_CODES).map(([kind, code]) => [code >>> 0, `SECCOMP_RET_${kind}`]));
 
-function kText(ins: Instruction, r: RawInstruction, aHolds: string | undefined): string {
-  if (ins.kind === 'ld_abs' && ins.size === 4) {
-    const f = fieldAt(ins.offset);
+function kText(insn: Instruction, r: RawInstruction, aHolds: string | undefined): string {
+  if (insn.kind === 'ld_abs' && insn.size === 4) {
+    const f = fieldAt(insn.offset);
     if (f) {
       const member = f.field === 'arg' ? `args[${f.index}]` : f.field;
       return `offsetof(struct seccomp_data, ${member})${'half' in f && f.half === 'hi' ? ' + 4' : ''}`;
     }
   }
-  if (ins.kind === 'ret' && ins.src === 'k') {
+  if (insn.kind === 'ret' && insn.src === 'k') {
     const name = ACTION_NAME.get((r.k & SECCOMP_RET_ACTION_FULL) >>> 0);
     if (name !== undefined) {
       const data = r.k & SECCOMP_RET_DATA;
       return data === 0 ? name : `${name} | ${data}`;
     }
   }
-  if (ins.kind === 'jmp' && ins.src === 'k' && aHolds === 'arch') {
+  if (insn.kind === 'jmp' && insn.src === 'k' && aHolds === 'arch') {
     const name = archConstantName(r.k);
     if (name !== undefined) return `AUDIT_${name}`;
   }
-  if (ins.kind === 'jmp' && ins.cond !== 'jset' && aHolds === 'nr' && r.k < X32_SYSCALL_BIT) return String(r.k);
+  if (insn.kind === 'jmp' && insn.cond !== 'jset' && aHolds === 'nr' && r.k < X32_SYSCALL_BIT) return String(r.k);
   return r.k < 10 ? String(r.k) : hex(r.k);
 }
 
@@ -90,9 +90,9 @@ function kText(ins: Instruction, r: RawInstruction, aHolds: string | undefined):
 export function formatC(program: Program, name = 'filter'): string {
   const facts = analyzeFlow(program);
   const lines = disassembleLines(program);
-  const rows = program.map((ins, i) => {
-    const r = toRaw(ins);
-    const k = kText(ins, r, facts[i]?.reachable ? facts[i]?.a : undefined);
+  const rows = program.map((insn, i) => {
+    const r = toRaw(insn);
+    const k = kText(insn, r, facts[i]?.reachable ? facts[i]?.a : undefined);
     const body = r.jt !== 0 || r.jf !== 0 || (op.bpfClass(r.code) === op.BPF_JMP && r.code !== (op.BPF_JMP | op.BPF_JA))
       ? `BPF_JUMP(${codeName(r.code)}, ${k}, ${r.jt}, ${r.jf})`
       : `BPF_STMT(${codeName(r.code)}, ${k})`;

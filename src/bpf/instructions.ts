@@ -139,8 +139,8 @@ function ignoredOf(raw: RawInstruction, keepK: boolean): IgnoredFields | undefin
   return { ...(jt !== undefined && { jt }), ...(jf !== undefined && { jf }), ...(k !== undefined && { k }) };
 }
 
-function withIgnored<T extends Instruction>(ins: T, ignored: IgnoredFields | undefined): T {
-  return ignored === undefined ? ins : { ...ins, ignored };
+function withIgnored<T extends Instruction>(insn: T, ignored: IgnoredFields | undefined): T {
+  return ignored === undefined ? insn : { ...insn, ignored };
 }
 
 /** Decodes a raw instruction into its typed form. Never throws: unrecognised codes become `unknown`. */

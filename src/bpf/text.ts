@@ -63,65 +63,65 @@ export function dataFieldText(offset: number): string | undefined {
 
 const sizeName = (size: 1 | 2 | 4): string => (size === 4 ? 'data' : size === 2 ? 'data16' : 'data8');
 
-function ignoredText(ins: Instruction): string {
+function ignoredText(insn: Instruction): string {
   const parts: string[] = [];
-  if (ins.kind === 'unknown') return '';
-  if (ins.kind === 'jmp' || ins.kind === 'alu') {
-    if (ins.src === 'x' && ins.value !== 0) parts.push(`k=${hex(ins.value)}`);
+  if (insn.kind === 'unknown') return '';
+  if (insn.kind === 'jmp' || insn.kind === 'alu') {
+    if (insn.src === 'x' && insn.value !== 0) parts.push(`k=${hex(insn.value)}`);
   }
-  const ig = 'ignored' in ins ? ins.ignored : undefined;
+  const ig = 'ignored' in insn ? insn.ignored : undefined;
   if (ig?.jt !== undefined) parts.push(`jt=${ig.jt}`);
   if (ig?.jf !== undefined) parts.push(`jf=${ig.jf}`);
   if (ig?.k !== undefined) parts.push(`k=${hex(ig.k)}`);
   return parts.length === 0 ? '' : ` {${parts.join(' ')}}`;
 }
 
-function jumpText(ins: JumpIf, index: number, ctx: NamingContext, target: (i: number) => string): string {
-  const rhs = ins.src === 'x' ? 'X' : (ctx.jumpConstant?.(ins.value, index) ?? (ins.cond === 'jset' ? hex(ins.value) : num(ins.value)));
-  const t = target(index + 1 + ins.jt);
-  const f = target(index + 1 + ins.jf);
-  if (ins.jf === 0) return `if (${comparisonText(ins.cond, false, rhs)}) goto ${t}`;
-  if (ins.jt === 0) return `if (${comparisonText(ins.cond, true, rhs)}) goto ${f}`;
-  return `if (${comparisonText(ins.cond, false, rhs)}) goto ${t} else goto ${f}`;
+function jumpText(insn: JumpIf, index: number, ctx: NamingContext, target: (i: number) => string): string {
+  const rhs = insn.src === 'x' ? 'X' : (ctx.jumpConstant?.(insn.value, index) ?? (insn.cond === 'jset' ? hex(insn.value) : num(insn.value)));
+  const t = target(index + 1 + insn.jt);
+  const f = target(index + 1 + insn.jf);
+  if (insn.jf === 0) return `if (${comparisonText(insn.cond, false, rhs)}) goto ${t}`;
+  if (insn.jt === 0) return `if (${comparisonText(insn.cond, true, rhs)}) goto ${f}`;
+  return `if (${comparisonText(insn.cond, false, rhs)}) goto ${t} else goto ${f}`;
 }
 
 /**
- * The text of instruction `ins` at position `index`. Jump targets print as absolute indices through `target`
+ * The text of instruction `insn` at position `index`. Jump targets print as absolute indices through `target`
  * (four digits by default).
  */
 export function instructionText(
-  ins: Instruction,
+  insn: Instruction,
   index: number,
   ctx: NamingContext = {},
   target: (i: number) => string = lineLabel,
 ): string {
-  return body(ins, index, ctx, target) + ignoredText(ins);
+  return body(insn, index, ctx, target) + ignoredText(insn);
 }
 
-function body(ins: Instruction, index: number, ctx: NamingContext, target: (i: number) => string): string {
-  switch (ins.kind) {
+function body(insn: Instruction, index: number, ctx: NamingContext, target: (i: number) => string): string {
+  switch (insn.kind) {
     case 'ld_abs': {
-      const field = ins.size === 4 ? dataFieldText(ins.offset) : undefined;
-      return `A = ${field ?? `${sizeName(ins.size)}[${ins.offset >>> 0}]`}`;
+      const field = insn.size === 4 ? dataFieldText(insn.offset) : undefined;
+      return `A = ${field ?? `${sizeName(insn.size)}[${insn.offset >>> 0}]`}`;
     }
-    case 'ld_ind': return `A = ${sizeName(ins.size)}[X + ${ins.offset >>> 0}]`;
-    case 'ld_len': return `${ins.dst} = len`;
-    case 'ld_imm': return `${ins.dst} = ${num(ins.value)}`;
-    case 'ld_mem': return `${ins.dst} = mem[${ins.slot >>> 0}]`;
-    case 'ldx_msh': return `X = 4 * (data8[${ins.offset >>> 0}] & 0xf)`;
-    case 'st': return `mem[${ins.slot >>> 0}] = ${ins.src}`;
+    case 'ld_ind': return `A = ${sizeName(insn.size)}[X + ${insn.offset >>> 0}]`;
+    case 'ld_len': return `${insn.dst} = len`;
+    case 'ld_imm': return `${insn.dst} = ${num(insn.value)}`;
+    case 'ld_mem': return `${insn.dst} = mem[${insn.slot >>> 0}]`;
+    case 'ldx_msh': return `X = 4 * (data8[${insn.offset >>> 0}] & 0xf)`;
+    case 'st': return `mem[${insn.slot >>> 0}] = ${insn.src}`;
     case 'alu': {
-      const shift = ins.op === 'lsh' || ins.op === 'rsh';
-      return `A ${ALU_SYMBOL[ins.op]} ${ins.src === 'x' ? 'X' : shift ? String(ins.value >>> 0) : num(ins.value)}`;
+      const shift = insn.op === 'lsh' || insn.op === 'rsh';
+      return `A ${ALU_SYMBOL[insn.op]} ${insn.src === 'x' ? 'X' : shift ? String(insn.value >>> 0) : num(insn.value)}`;
     }
     case 'neg': return 'A = -A';
-    case 'ja': return `goto ${target(index + 1 + (ins.offset >>> 0))}`;
-    case 'jmp': return jumpText(ins, index, ctx, target);
-    case 'ret': return ins.src === 'a' ? 'return A' : `return ${ctx.action?.(ins.value) ?? hex(ins.value)}`;
+    case 'ja': return `goto ${target(index + 1 + (insn.offset >>> 0))}`;
+    case 'jmp': return jumpText(insn, index, ctx, target);
+    case 'ret': return insn.src === 'a' ? 'return A' : `return ${ctx.action?.(insn.value) ?? hex(insn.value)}`;
     case 'tax': return 'X = A';
     case 'txa': return 'A = X';
     case 'unknown': {
-      const r = ins.raw;
+      const r = insn.raw;
       return `.insn ${hex(r.code, 4)} ${hex(r.jt, 2)} ${hex(r.jf, 2)} ${hex(r.k, 8)}`;
     }
   }

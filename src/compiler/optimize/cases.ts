@@ -11,14 +11,14 @@ import { emitValueSearch, type ValueRun } from '../dispatch/value-search.js';
 /** Chains shorter than this stay chains: the tree would save little and cost size. */
 export const MIN_CASE_CHAIN = 6;
 
-const isJeqK = (ins: Instruction | undefined): ins is JumpIf => ins?.kind === 'jmp' && ins.cond === 'jeq' && ins.src === 'k';
+const isJeqK = (insn: Instruction | undefined): insn is JumpIf => insn?.kind === 'jmp' && insn.cond === 'jeq' && insn.src === 'k';
 
 /** Absolute successors of instruction `i`. */
 function successors(program: Program, i: number): number[] {
-  const ins = program[i] as Instruction;
-  if (ins.kind === 'ret') return [];
-  if (ins.kind === 'ja') return [i + 1 + ins.offset];
-  if (ins.kind === 'jmp') return [i + 1 + ins.jt, i + 1 + ins.jf];
+  const insn = program[i] as Instruction;
+  if (insn.kind === 'ret') return [];
+  if (insn.kind === 'ja') return [i + 1 + insn.offset];
+  if (insn.kind === 'jmp') return [i + 1 + insn.jt, i + 1 + insn.jf];
   return [i + 1];
 }
 
@@ -92,11 +92,11 @@ export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Pr
     }
     if (inside[i]) continue;
     b.bind(label(i));
-    const ins = program[i] as Instruction;
-    if (ins.kind === 'ja') b.jump(label(i + 1 + ins.offset));
-    else if (ins.kind === 'jmp' && ins.src === 'k') b.jumpIf(ins.cond, ins.value, label(i + 1 + ins.jt), label(i + 1 + ins.jf));
-    else if (ins.kind === 'jmp') b.jumpIfX(ins.cond, label(i + 1 + ins.jt), label(i + 1 + ins.jf));
-    else b.emit(ins);
+    const insn = program[i] as Instruction;
+    if (insn.kind === 'ja') b.jump(label(i + 1 + insn.offset));
+    else if (insn.kind === 'jmp' && insn.src === 'k') b.jumpIf(insn.cond, insn.value, label(i + 1 + insn.jt), label(i + 1 + insn.jf));
+    else if (insn.kind === 'jmp') b.jumpIfX(insn.cond, label(i + 1 + insn.jt), label(i + 1 + insn.jf));
+    else b.emit(insn);
   }
   try {
     return b.build();

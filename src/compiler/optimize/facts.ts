@@ -39,22 +39,22 @@ function withARange(f: Facts, r: Range | undefined): Facts {
 }
 
 /** The facts after a straight-line instruction. */
-export function transfer(f: Facts, ins: Instruction): Facts {
-  switch (ins.kind) {
+export function transfer(f: Facts, insn: Instruction): Facts {
+  switch (insn.kind) {
     case 'ld_abs': {
-      if (ins.size !== 4 || ins.offset < 0 || ins.offset >= 64 || ins.offset % 4 !== 0) return clearA(f);
+      if (insn.size !== 4 || insn.offset < 0 || insn.offset >= 64 || insn.offset % 4 !== 0) return clearA(f);
       const ranges = new Map(f.ranges);
       ranges.delete(ANON);
-      return { a: ins.offset, ranges };
+      return { a: insn.offset, ranges };
     }
     case 'ld_imm':
-      if (ins.dst === 'X') return f;
-      return { a: null, ranges: new Map(f.ranges).set(ANON, { lo: ins.value, hi: ins.value, excl: [] }) };
+      if (insn.dst === 'X') return f;
+      return { a: null, ranges: new Map(f.ranges).set(ANON, { lo: insn.value, hi: insn.value, excl: [] }) };
     case 'ld_len':
-      if (ins.dst === 'X') return f;
+      if (insn.dst === 'X') return f;
       return { a: null, ranges: new Map(f.ranges).set(ANON, { lo: 64, hi: 64, excl: [] }) };
     case 'ld_mem':
-      return ins.dst === 'X' ? f : clearA(f);
+      return insn.dst === 'X' ? f : clearA(f);
     case 'alu':
     case 'neg':
     case 'txa':
@@ -72,11 +72,11 @@ function clearA(f: Facts): Facts {
 }
 
 /** True when the instruction would leave the accumulator exactly as the facts say it already is. */
-export function isRedundantLoad(f: Facts, ins: Instruction): boolean {
-  if (ins.kind === 'ld_abs') return ins.size === 4 && f.a === ins.offset;
-  if (ins.kind === 'ld_imm' && ins.dst === 'A') {
+export function isRedundantLoad(f: Facts, insn: Instruction): boolean {
+  if (insn.kind === 'ld_abs') return insn.size === 4 && f.a === insn.offset;
+  if (insn.kind === 'ld_imm' && insn.dst === 'A') {
     const r = rangeOfA(f);
-    return r.lo === ins.value && r.hi === ins.value;
+    return r.lo === insn.value && r.hi === insn.value;
   }
   return false;
 }

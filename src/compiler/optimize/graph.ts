@@ -11,7 +11,7 @@ import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
 export const NONE = -1;
 
 export interface FlowNode {
-  readonly ins: Instruction;
+  readonly insn: Instruction;
   /** Successor of a straight-line instruction; NONE for returns and branches. */
   next: number;
   /** Successors of a conditional jump; NONE otherwise. */
@@ -27,7 +27,7 @@ export interface FlowGraph {
   entry: number;
 }
 
-export const isBranch = (ins: Instruction): ins is JumpIf => ins.kind === 'jmp';
+export const isBranch = (insn: Instruction): insn is JumpIf => insn.kind === 'jmp';
 
 /**
  * Builds the graph of a program, or returns `undefined` when the program is not one the optimizer can
@@ -44,31 +44,31 @@ export function toGraph(program: Program): FlowGraph | undefined {
   };
   const nodes: (FlowNode | undefined)[] = new Array<FlowNode | undefined>(n).fill(undefined);
   for (let i = n - 1; i >= 0; i--) {
-    const ins = program[i] as Instruction;
-    switch (ins.kind) {
+    const insn = program[i] as Instruction;
+    switch (insn.kind) {
       case 'unknown':
         return undefined;
       case 'ret':
-        nodes[i] = { ins, next: NONE, t: NONE, f: NONE, fallthrough: NONE };
+        nodes[i] = { insn, next: NONE, t: NONE, f: NONE, fallthrough: NONE };
         break;
       case 'ja': {
-        const to = target(i + 1 + ins.offset);
-        if (ins.offset < 0 || to === NONE) return undefined;
+        const to = target(i + 1 + insn.offset);
+        if (insn.offset < 0 || to === NONE) return undefined;
         alias[i] = to;
         break;
       }
       case 'jmp': {
-        const t = target(i + 1 + ins.jt);
-        const f = target(i + 1 + ins.jf);
+        const t = target(i + 1 + insn.jt);
+        const f = target(i + 1 + insn.jf);
         if (t === NONE || f === NONE) return undefined;
         if (t === f) alias[i] = t;
-        else nodes[i] = { ins, next: NONE, t, f, fallthrough: NONE };
+        else nodes[i] = { insn, next: NONE, t, f, fallthrough: NONE };
         break;
       }
       default: {
         const next = target(i + 1);
         if (next === NONE) return undefined;
-        nodes[i] = { ins, next, t: NONE, f: NONE, fallthrough: next };
+        nodes[i] = { insn, next, t: NONE, f: NONE, fallthrough: next };
       }
     }
   }

@@ -37,7 +37,7 @@ export function layout(graph: FlowGraph, emit: readonly boolean[]): Program {
     let changed = false;
     for (const id of order) {
       const node = nodes[id] as FlowNode;
-      if (!isBranch(node.ins)) continue;
+      if (!isBranch(node.insn)) continue;
       for (const target of [node.t, node.f]) {
         if ((pos[target] as number) - (pos[id] as number) - 1 > MAX_SHORT && !stubs.get(id)?.includes(target)) {
           addStub(id, target);
@@ -51,20 +51,20 @@ export function layout(graph: FlowGraph, emit: readonly boolean[]): Program {
   const out: Instruction[] = [];
   const stubFor = (target: number, at: number): Instruction => {
     const t = nodes[target] as FlowNode;
-    return t.ins.kind === 'ret' ? t.ins : ins.ja((pos[target] as number) - at - 1);
+    return t.insn.kind === 'ret' ? t.insn : ins.ja((pos[target] as number) - at - 1);
   };
   for (const id of order) {
     const node = nodes[id] as FlowNode;
     const here = pos[id] as number;
     const list = stubs.get(id) ?? [];
-    if (isBranch(node.ins)) {
+    if (isBranch(node.insn)) {
       const offset = (target: number): number => {
         const direct = (pos[target] as number) - here - 1;
         return direct > MAX_SHORT ? list.indexOf(target) : direct;
       };
-      out.push({ ...node.ins, jt: offset(node.t), jf: offset(node.f) });
+      out.push({ ...node.insn, jt: offset(node.t), jf: offset(node.f) });
     } else {
-      out.push(node.ins);
+      out.push(node.insn);
     }
     list.forEach((target, k) => out.push(stubFor(target, here + 1 + k)));
   }

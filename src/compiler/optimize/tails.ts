@@ -11,25 +11,25 @@ import { toRaw, type Instruction } from '../../bpf/instructions.js';
 import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
 
 /** Instructions whose only effect is to overwrite the accumulator (so they can go when nothing reads it). */
-function onlyWritesA(ins: Instruction): boolean {
-  switch (ins.kind) {
-    case 'ld_abs': return ins.size === 4 && ins.offset >= 0 && ins.offset < 64 && ins.offset % 4 === 0;
+function onlyWritesA(insn: Instruction): boolean {
+  switch (insn.kind) {
+    case 'ld_abs': return insn.size === 4 && insn.offset >= 0 && insn.offset < 64 && insn.offset % 4 === 0;
     case 'ld_imm':
     case 'ld_len':
-    case 'ld_mem': return ins.dst === 'A';
+    case 'ld_mem': return insn.dst === 'A';
     case 'txa': return true;
     default: return false;
   }
 }
 
-function readsA(ins: Instruction): boolean {
-  switch (ins.kind) {
+function readsA(insn: Instruction): boolean {
+  switch (insn.kind) {
     case 'jmp':
     case 'alu':
     case 'neg':
     case 'tax': return true;
-    case 'st': return ins.src === 'A';
-    case 'ret': return ins.src === 'a';
+    case 'st': return insn.src === 'A';
+    case 'ret': return insn.src === 'a';
     default: return false;
   }
 }
@@ -68,17 +68,17 @@ export function mergeTails(graph: FlowGraph, live: readonly boolean[], options: 
     if (node.next !== NONE) {
       node.next = canon[node.next] as number;
       const after = liveA[node.next] as boolean;
-      if (dropDeadLoads && onlyWritesA(node.ins) && !after) {
+      if (dropDeadLoads && onlyWritesA(node.insn) && !after) {
         canon[i] = node.next;
         nodes[i] = undefined;
         liveA[i] = false;
         continue;
       }
-      liveA[i] = readsA(node.ins) || (after && !onlyWritesA(node.ins) && node.ins.kind !== 'alu' && node.ins.kind !== 'neg');
+      liveA[i] = readsA(node.insn) || (after && !onlyWritesA(node.insn) && node.insn.kind !== 'alu' && node.insn.kind !== 'neg');
     } else if (node.t !== NONE) {
       liveA[i] = true;
     } else {
-      liveA[i] = readsA(node.ins);
+      liveA[i] = readsA(node.insn);
     }
     if (node.t !== NONE) {
       node.t = canon[node.t] as number;
@@ -90,8 +90,8 @@ export function mergeTails(graph: FlowGraph, live: readonly boolean[], options: 
       }
     }
     if (!merge) continue;
-    const raw = toRaw(node.ins);
-    const key = isBranch(node.ins)
+    const raw = toRaw(node.insn);
+    const key = isBranch(node.insn)
       ? `${raw.code}:${raw.k}:${node.t}:${node.f}`
       : `${raw.code}:${raw.k}:${node.next}`;
     const existing = seen.get(key);

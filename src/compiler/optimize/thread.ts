@@ -24,12 +24,12 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     let f = facts;
     for (;;) {
       const node = nodes[at] as FlowNode;
-      if (options.decideBranches && isBranch(node.ins)) {
-        const outcome = decide(f, node.ins);
+      if (options.decideBranches && isBranch(node.insn)) {
+        const outcome = decide(f, node.insn);
         if (outcome === undefined) return [at, f];
-        f = refine(f, node.ins, outcome) ?? f;
+        f = refine(f, node.insn, outcome) ?? f;
         at = outcome ? node.t : node.f;
-      } else if (options.skipRedundantLoads && node.next !== NONE && isRedundantLoad(f, node.ins)) {
+      } else if (options.skipRedundantLoads && node.next !== NONE && isRedundantLoad(f, node.insn)) {
         at = node.next;
       } else {
         return [at, f];
@@ -39,7 +39,7 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
   const send = (from: Facts, to: number): number => {
     const [target, facts] = follow(to, from);
     // A return uses no facts: skip the join (most edges end at one of a few returns).
-    if ((nodes[target] as FlowNode).ins.kind !== 'ret') incoming[target] = join(incoming[target], facts);
+    if ((nodes[target] as FlowNode).insn.kind !== 'ret') incoming[target] = join(incoming[target], facts);
     else incoming[target] ??= TOP;
     return target;
   };
@@ -52,10 +52,10 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     const facts = incoming[i];
     if (node === undefined || facts === undefined) continue;
     if (node.next !== NONE) {
-      node.next = send(transfer(facts, node.ins), node.next);
-    } else if (isBranch(node.ins)) {
-      const ft = refine(facts, node.ins, true);
-      const ff = refine(facts, node.ins, false);
+      node.next = send(transfer(facts, node.insn), node.next);
+    } else if (isBranch(node.insn)) {
+      const ft = refine(facts, node.insn, true);
+      const ff = refine(facts, node.insn, false);
       // An infeasible edge may point anywhere; pointing it at the other target lets the branch disappear.
       if (ft === undefined && ff !== undefined) node.t = node.f = send(ff, node.f);
       else if (ff === undefined && ft !== undefined) node.t = node.f = send(ft, node.t);
