@@ -15,6 +15,7 @@ import { programConstants } from '../src/analysis/constants.js';
 import { filterStats, type FilterStats } from '../src/analysis/stats.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
+import { straightLineNs } from './straight-c.js';
 import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
@@ -47,6 +48,8 @@ interface InterpreterFigures {
   readonly nativeSwitchNs: number;
   /** libpcap's bpf_filter on the same filter and (word-swapped) inputs. */
   readonly pcapNs: number;
+  /** The filter translated to straight-line C (a statement per instruction, gotos), cc -O2, same inputs. */
+  readonly straightLineNs: number;
 }
 
 export interface ProfileResult {
@@ -157,8 +160,16 @@ function nativeNs(bin: string, program: Program, inputs: readonly Uint32Array[],
 }
 
 function interpreters(bins: Record<string, string>, program: Program, inputs: Uint32Array[], dir: string, tag: string, quick: boolean): InterpreterFigures {
-  const native = nativeNs(bins['bpf-interp'] as string, program, inputs, dir, tag, quick ? 200_000 : 2_000_000);
-  return { executorNs: executorNs(program, inputs, quick ? 40 : 200), nativeSwitchNs: native.switchNsPerEval, pcapNs: native.pcapNsPerEval };
+  const evals = quick ? 200_000 : 2_000_000;
+  const native = nativeNs(bins['bpf-interp'] as string, program, inputs, dir, tag, evals);
+  const straight = straightLineNs(program, join(dir, `${tag}.inputs`), dir, tag, Math.max(1, Math.round(evals / inputs.length)));
+  const filter = prepareFilter(program);
+  const checksum = inputs.reduce((sum, w) => sum + filter.runWords(w), 0);
+  if (straight.checksum !== checksum) throw new Error(`${tag}: the straight-line C filter disagrees with the executor`);
+  return {
+    executorNs: executorNs(program, inputs, quick ? 40 : 200), nativeSwitchNs: native.switchNsPerEval, pcapNs: native.pcapNsPerEval,
+    straightLineNs: straight.straightNsPerEval,
+  };
 }
 
 function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string, quick: boolean): ProfileResult {
@@ -192,6 +203,7 @@ function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string
     compileOverLinear: ours.compileMs / linear.compileMs,
     executorOverNativeSwitch: ours.interpreters.executorNs / ours.interpreters.nativeSwitchNs,
     executorOverPcap: ours.interpreters.executorNs / ours.interpreters.pcapNs,
+    executorOverStraightLineC: ours.interpreters.executorNs / ours.interpreters.straightLineNs,
   };
   ours.stats.abis.forEach((a, i) => {
     const t = tree.stats.abis[i];
@@ -339,6 +351,7 @@ function targets(profiles: readonly ProfileResult[]): Target[] {
   add('compile ms <= 0.5 x libseccomp tree', d.ours.compileMs, 0.5 * lib.tree.compileMs);
   add('executor ns <= native switch interpreter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.nativeSwitchNs);
   add('executor ns <= libpcap bpf_filter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.pcapNs);
+  add('executor ns <= 1.5 x straight-line C (cc -O2, same filter)', d.ours.interpreters.executorNs, 1.5 * d.ours.interpreters.straightLineNs);
   d.ours.stats.abis.forEach((a, i) => {
     const l = lib.tree.stats.abis[i];
     if (l === undefined || a.abi === 'x32') return;
@@ -409,9 +422,10 @@ export function performanceText(r: PerformanceResult): string {
     return [p.profile, f2(p.ours.compileMs), f2(lib?.tree.compileMs), f2(lib?.linear.compileMs), lib ? f2(p.ours.compileMs / lib.tree.compileMs) : '-',
       f1(p.ours.interpreters.executorNs), f1(p.ours.interpreters.nativeSwitchNs), f1(p.ours.interpreters.pcapNs),
       f2(p.ours.interpreters.executorNs / p.ours.interpreters.nativeSwitchNs),
+      f1(p.ours.interpreters.straightLineNs), f2(p.ours.interpreters.executorNs / p.ours.interpreters.straightLineNs),
       f1(lib?.tree.interpreters.executorNs), f1(lib?.tree.interpreters.nativeSwitchNs), f1(lib?.tree.interpreters.pcapNs)];
   });
-  out.push(table(['profile', 'ours ms', 'tree ms', 'linear ms', 'ms÷tree', 'exec ns', 'C switch', 'pcap', 'exec÷C', 'tree: exec', 'C switch', 'pcap'], rows2));
+  out.push(table(['profile', 'ours ms', 'tree ms', 'linear ms', 'ms÷tree', 'exec ns', 'C switch', 'pcap', 'exec÷C', 'C straight', 'exec÷straight', 'tree: exec', 'C switch', 'pcap'], rows2));
   for (const p of r.profiles) if (p.libseccompError) out.push(`${p.profile}: libseccomp failed: ${p.libseccompError}`);
   out.push('');
   if ('costs' in r.kernel) {
