@@ -86,12 +86,26 @@ describe('documents that are no policy say what they are', () => {
   });
   it.each([
     ['Firecracker', firecracker, 'this is a Firecracker seccomp filter file; not supported by this command yet'],
-    ['Kubernetes (JSON)', k8sJson, "this is a Kubernetes SeccompProfile file (security-profiles-operator.x-k8s.io/v1beta1); not supported by this command yet (its spec is a Docker/OCI profile: extract it, e.g. yq -o json '.spec')"],
-    ['Kubernetes (YAML)', k8sYaml, "this is a Kubernetes SeccompProfile file (security-profiles-operator.x-k8s.io/v1beta1); not supported by this command yet (its spec is a Docker/OCI profile: extract it, e.g. yq -o json '.spec')"],
+    ['Kubernetes (YAML)', k8sYaml, 'this is a Kubernetes SeccompProfile file (security-profiles-operator.x-k8s.io/v1beta1) in YAML; it is read in its JSON form (e.g. yq -o json <stdin>, or kubectl get seccompprofile NAME -o json)'],
   ])('%s', async (_name, text, message) => {
     for (const argv of [['compile', '-'], ['disasm', '-'], ['explain', '-'], ['emu', '-', 'read']]) {
       expect(await cli(argv, text)).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: ${message}\n` });
     }
+  });
+});
+
+describe('Kubernetes SeccompProfile (JSON)', () => {
+  it('is read as its spec, a Docker/OCI profile, with paths under spec', async () => {
+    const spec = JSON.parse(k8sJson).spec as object;
+    const viaK8s = await cli(['compile', '-', '--format', 'hex'], k8sJson);
+    const viaSpec = await cli(['compile', '-', '--format', 'hex'], JSON.stringify(spec));
+    expect([viaK8s.code, viaK8s.stdout]).toEqual([0, viaSpec.stdout]);
+    expect((await cli(['emu', '-', 'read'], k8sJson)).stdout).toBe('ALLOW\n');
+    const bad = JSON.stringify({ ...JSON.parse(k8sJson), spec: { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_FOO' }] } });
+    expect((await cli(['compile', '-', '--format', 'hex'], bad)).stderr).toMatch(/^seccomp-ts: <stdin>: spec\.syscalls\[0\]\.action: /);
+    const inherits = JSON.stringify({ ...JSON.parse(k8sJson), spec: { baseProfileName: 'runc-v1.1.0', defaultAction: 'SCMP_ACT_ERRNO' } });
+    expect((await cli(['compile', '-', '--format', 'hex'], inherits)).stderr)
+      .toBe('seccomp-ts: <stdin>: spec.baseProfileName: inherits from "runc-v1.1.0", which only the operator can resolve; merge the base profile into this one first\n');
   });
 });
 

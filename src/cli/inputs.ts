@@ -115,14 +115,12 @@ function documentProblem(document: PolicyDocument, name: string): CliError | und
   switch (document.kind) {
     case 'policy':
     case 'oci-profile':
+    case 'kubernetes-seccomp-profile':
       return undefined;
     case 'oci-config-without-seccomp':
       return new CliError(`${name}: an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read`);
     case 'firecracker':
       return new CliError(`${name}: this is ${UNSUPPORTED_FORMATS.firecracker}; not supported by this command yet`);
-    case 'kubernetes-seccomp-profile':
-      return new CliError(`${name}: this is ${UNSUPPORTED_FORMATS['kubernetes-seccomp-profile']} (${document.apiVersion}); ` +
-        "not supported by this command yet (its spec is a Docker/OCI profile: extract it, e.g. yq -o json '.spec')");
     case 'not-an-object':
       return new CliError(`${name}: ${document.what}, not a policy or a Docker/OCI profile (those are JSON objects)` +
         (document.what === 'a JSON array' ? "; a filter in JSON form is read by 'seccomp-ts disasm' or 'seccomp-ts check'" : ''));
@@ -138,7 +136,7 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
   const problem = documentProblem(document, name);
   if (problem !== undefined) throw problem;
   try {
-    if (document.kind === 'oci-profile') {
+    if (document.kind === 'oci-profile' || document.kind === 'kubernetes-seccomp-profile') {
       const imported = loadProfile(text, name, importOptions);
       return { policy: imported.policy, warnings: imported.warnings, meta: imported.meta, oci: true, name };
     }
@@ -148,10 +146,11 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
   }
 }
 
-/** A Kubernetes SeccompProfile in YAML (not JSON): the error saying so, or undefined. */
+/** A Kubernetes SeccompProfile in YAML (not JSON): the error saying how to read it, or undefined. */
 function yamlDocumentProblem(text: string, name: string): CliError | undefined {
   const apiVersion = kubernetesYamlApiVersion(text);
-  return apiVersion === undefined ? undefined : documentProblem({ kind: 'kubernetes-seccomp-profile', apiVersion }, name);
+  return apiVersion === undefined ? undefined : new CliError(`${name}: this is ${UNSUPPORTED_FORMATS['kubernetes-seccomp-profile']} ` +
+    `(${apiVersion}) in YAML; it is read in its JSON form (e.g. yq -o json ${name}, or kubectl get seccompprofile NAME -o json)`);
 }
 
 /** A JSON value that is no object or array (`"hello"`, `null`, `5`), if TEXT is one. */

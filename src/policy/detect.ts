@@ -4,6 +4,7 @@
  * recognises but does not read (Firecracker's filter files, Kubernetes SeccompProfile resources), so that errors
  * say what the input is instead of listing the fields of the wrong format.
  */
+import { KUBERNETES_GROUP } from './oci/read.js';
 import { isOciProfile } from './oci/index.js';
 
 /** The kinds of document a policy reader may be given. */
@@ -25,7 +26,7 @@ export const UNSUPPORTED_FORMATS = {
   'kubernetes-seccomp-profile': 'a Kubernetes SeccompProfile file',
 } as const;
 
-const K8S_GROUP = 'security-profiles-operator.x-k8s.io/';
+const K8S_GROUP = KUBERNETES_GROUP;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -217,9 +217,13 @@ function readSyscall(v: unknown, path: string, ignored: string[]): OciSyscall {
   return entry;
 }
 
+/** The API group of the Kubernetes Security Profiles Operator's resources. */
+export const KUBERNETES_GROUP = 'security-profiles-operator.x-k8s.io/';
+
 /**
  * Parses profile text (or takes a parsed object) and checks its shape. An OCI `config.json` is accepted too:
- * its `linux.seccomp` object is read, and paths in messages start with `linux.seccomp`.
+ * its `linux.seccomp` object is read, and paths in messages start with `linux.seccomp`; so is a Kubernetes
+ * SeccompProfile (Security Profiles Operator), whose `spec` is read, with paths starting with `spec`.
  * Throws `ProfileError` naming the JSON path (or line and column for malformed JSON).
  */
 export function readProfile(input: string | object): OciProfile {
@@ -237,7 +241,16 @@ export function readProfile(input: string | object): OciProfile {
   let base = '';
   let root = expectObject(doc, '');
   const linux = get(root, 'linux');
-  if (get(root, 'defaultAction') === undefined && (get(root, 'ociVersion') !== undefined || linux !== undefined)) {
+  const apiVersion = get(root, 'apiVersion');
+  if (get(root, 'kind') === 'SeccompProfile' && typeof apiVersion === 'string' && apiVersion.startsWith(KUBERNETES_GROUP)) {
+    // A Security Profiles Operator SeccompProfile: its spec is a Docker/OCI profile.
+    root = expectObject(get(root, 'spec'), 'spec');
+    base = 'spec';
+    const parent = get(root, 'baseProfileName');
+    if (parent !== undefined && parent !== null && parent !== '') {
+      throw new ProfileError('spec.baseProfileName', `inherits from ${JSON.stringify(parent)}, which only the operator can resolve; merge the base profile into this one first`);
+    }
+  } else if (get(root, 'defaultAction') === undefined && (get(root, 'ociVersion') !== undefined || linux !== undefined)) {
     const l = expectObject(linux, 'linux');
     root = expectObject(get(l, 'seccomp'), 'linux.seccomp');
     base = 'linux.seccomp';
