@@ -109,6 +109,19 @@ describe('Kubernetes SeccompProfile (JSON)', () => {
   });
 });
 
+describe('Kubernetes SeccompProfile export', () => {
+  it('compile --format kubernetes writes a resource that reads back to the same filter', async () => {
+    const k8s = await cli(['compile', '--profile', 'docker-default', '--tune', 'deny:ptrace', '--format', 'kubernetes']);
+    expect(k8s.code).toBe(0);
+    const resource = JSON.parse(k8s.stdout) as { apiVersion: string; kind: string; metadata: { name: string }; spec: { defaultAction: string } };
+    expect([resource.apiVersion, resource.kind, resource.metadata.name, resource.spec.defaultAction])
+      .toEqual(['security-profiles-operator.x-k8s.io/v1beta1', 'SeccompProfile', 'docker-default', 'SCMP_ACT_ERRNO']);
+    const back = await cli(['compile', '-', '--format', 'hex'], k8s.stdout);
+    const direct = await cli(['compile', '--profile', 'docker-default', '--tune', 'deny:ptrace', '--format', 'hex']);
+    expect([back.code, back.stdout]).toEqual([0, direct.stdout]);
+  });
+});
+
 describe('identifyPolicyDocument', () => {
   it('tells every kind apart', () => {
     expect(identifyPolicyDocument(JSON.parse(firecracker))).toEqual({ kind: 'firecracker' });

@@ -3,7 +3,8 @@ import { errorMessage } from '../../util/error-message.js';
 import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
 import { formatPolicyJson } from '../../policy/json.js';
-import { exportProfile, type ImportOptions, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
+import { exportProfile, formatProfileJson, type ImportOptions, type ProfileJson, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
+import { KUBERNETES_GROUP } from '../../policy/oci/read.js';
 import type { Policy } from '../../policy/types.js';
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
@@ -12,7 +13,10 @@ import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } 
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 import { applyTuning } from '../options.js';
 
-const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci'] as const;
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes'] as const;
+
+/** Formats that write the (tuned) policy rather than a filter. */
+const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes'];
 type OutputFormat = (typeof FORMATS)[number];
 
 /** How many names a `partial-syscalls` warning quotes without --verbose. */
@@ -57,6 +61,16 @@ function parseArches(names: readonly string[]): LinuxArchName[] {
   return arches;
 }
 
+/**
+ * A Docker/OCI profile as a Kubernetes SeccompProfile of the Security Profiles Operator: the profile is its spec,
+ * and the resource is named after the input (lower case, letters, digits and dashes, as Kubernetes requires).
+ */
+function kubernetesSeccompProfile(profile: ProfileJson, where: string): object {
+  const base = where.replace(/^profile:/, '').replace(/^.*\//, '').replace(/\.[^.]*$/, '');
+  const name = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'seccomp-profile';
+  return { apiVersion: `${KUBERNETES_GROUP}v1beta1`, kind: 'SeccompProfile', metadata: { name }, spec: profile };
+}
+
 /** The compiled filter in a program format, or the (tuned) policy as policy JSON or a Docker/OCI profile. */
 function render(
   policy: Policy,
@@ -64,11 +78,12 @@ function render(
   how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean },
   warnings: string[],
 ): Uint8Array | string {
-  if (format === 'policy' || format === 'oci') {
+  if (POLICY_FORMATS.includes(format)) {
     try {
       if (format === 'policy') return formatPolicyJson(policy);
       const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
       warnings.push(...exported.warnings);
+      if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where))}\n`;
       return exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
     } catch (err) {
       throw new CliError(`${how.where}: ${errorMessage(err)}`);
@@ -101,7 +116,8 @@ export const compileCommand: Command = {
       '                   riscv64, mips, … or a Go/SCMP_ARCH_* name); repeatable',
       '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
       '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
-      '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile)',
+      '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile), kubernetes (that',
+      '                   profile as a Security Profiles Operator SeccompProfile resource, JSON)',
       '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
       '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
@@ -136,7 +152,7 @@ export const compileCommand: Command = {
     if (!FORMATS.includes(format)) {
       throw new CliError(`compile: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`);
     }
-    if (values.unoptimized === true && (format === 'policy' || format === 'oci')) {
+    if (values.unoptimized === true && POLICY_FORMATS.includes(format)) {
       throw new CliError(`compile: --unoptimized shapes a filter, and --format ${format} writes a policy`);
     }
     const source = singleSource(positionals, values.profile, 'compile');
