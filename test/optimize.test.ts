@@ -57,6 +57,21 @@ const OPTION_SETS: OptimizeOptions[] = [
 ];
 
 describe('optimizeProgram', () => {
+  it('does not fall through into a branch that was threaded for other predecessors (found by the property below)', () => {
+    // arch < 2 reaches the load at 7 with A = 0; threading moves that edge past the arch test at 8 to 13, and 8's
+    // false edge (reached only with arch >= 2) to 14. Falling through from 7 into 8 would then skip the arch < 1 test.
+    const program: Program = [
+      ins.store(0), ins.loadWord(4), ins.jump('jge', 2, 4, 0), ins.tax(), ins.jumpX('jeq', 0, 0), ins.tax(), ins.loadConst(0),
+      ins.loadWord(4), ins.jump('jeq', 0xc000003e, 0, 4), ins.loadWord(0), ins.ret(0x7fff0000), ins.tax(), ins.loadWord(0),
+      ins.jump('jge', 1, 0, 2), ins.loadConst(0), ins.ret(0x00050001), ins.ret(0x7fff0000),
+    ];
+    for (const arch of [0, 1, 2, 0xc000003e]) {
+      const words = new Uint32Array(16);
+      words[1] = arch;
+      expect(interpret(optimizeProgram(program), words).raw).toBe(interpret(program, words).raw);
+    }
+  });
+
   it('keeps every verdict, never lengthens a path nor the program, and stays a valid filter', () => {
     fc.assert(fc.property(programArb, fc.array(wordsArb, { minLength: 1, maxLength: 12 }), fc.constantFrom(...OPTION_SETS),
       (program, inputs, options) => {

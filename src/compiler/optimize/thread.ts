@@ -52,7 +52,14 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     const facts = incoming[i];
     if (node === undefined || facts === undefined) continue;
     if (node.next !== NONE) {
-      node.next = send(transfer(facts, node.insn), node.next);
+      const after = transfer(facts, node.insn);
+      const moved = send(after, node.next);
+      // Layout may undo a moved edge and fall through again (when a stub would cost as much): the node it then
+      // enters must have been threaded knowing these facts too.
+      if (moved !== node.next && node.next === node.fallthrough && (nodes[node.next] as FlowNode).insn.kind !== 'ret') {
+        incoming[node.next] = join(incoming[node.next], after);
+      }
+      node.next = moved;
     } else if (isBranch(node.insn)) {
       const ft = refine(facts, node.insn, true);
       const ff = refine(facts, node.insn, false);
