@@ -103,11 +103,12 @@ export const compileCommand: Command = {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
       '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
-      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--verbose]',
+      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name FILTER] [--verbose]',
       '',
-      'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
-      'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
-      "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
+      'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile or a Firecracker filter file (or takes',
+      'a built-in profile), applies the tuning entries in order, and writes the filter. Raw bytes (struct',
+      "sock_filter[], what `bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a",
+      'terminal: use -o.',
       '',
       'options:',
       profileOptionHelp(17),
@@ -128,6 +129,10 @@ export const compileCommand: Command = {
       '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
       '  --strict         unknown syscall names are an error instead of a warning',
       '',
+      'Firecracker (seccompiler) filter file input (see docs/formats.md):',
+      '  --name FILTER    the filter (thread name: vmm, api, vcpu, …) to read; needed when the file holds several',
+      '  --target T       the machine it is built for: amd64 (default), arm64, riscv64',
+      '',
       'examples:',
       '  seccomp-ts compile --profile hardened --format asm',
       '  seccomp-ts compile --profile hardened --tune allow:clock_adjtime -o hardened.bpf',
@@ -147,6 +152,7 @@ export const compileCommand: Command = {
       kernel: { type: 'string' },
       strict: { type: 'boolean' },
       verbose: { type: 'boolean' },
+      name: { type: 'string' },
     }, 'compile');
     const format = (values.format ?? 'raw') as OutputFormat;
     if (!FORMATS.includes(format)) {
@@ -169,9 +175,17 @@ export const compileCommand: Command = {
     const flagProblem = importFlagProblem(values.target, values.kernel);
     const loaded = await loadPolicySource(source, io, {
       command: 'compile', ...(importFlags.length > 0 && flagProblem === undefined && { importOptions }),
+      firecracker: { nameFlag: true, ...(values.name !== undefined && { filterName: values.name }) },
     });
     const where = loaded.name;
-    if (!loaded.oci && importFlags.length > 0) {
+    if (values.name !== undefined && loaded.format !== 'firecracker') {
+      throw new CliError(`compile: --name ${values.name} picks a filter of a Firecracker filter file, and ${where} is none`);
+    }
+    const firecrackerFlags = loaded.format === 'firecracker' ? importFlags.filter((f) => f !== '--target') : importFlags;
+    if (loaded.format === 'firecracker' && firecrackerFlags.length > 0) {
+      throw new CliError(`compile: ${firecrackerFlags.join(', ')} only appl${firecrackerFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI profiles, and ${where} is a Firecracker filter`);
+    }
+    if (!loaded.oci && loaded.format === undefined && importFlags.length > 0) {
       throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
         `profiles, and ${where} is a seccomp-ts policy`);
     }
