@@ -326,7 +326,7 @@ function applyIgnored(p: LineParser, parsed: Parsed): void {
     p.expect('=');
     const v = p.number(name.text, name.text === 'k' ? 0xffffffff : 0xff);
     const readsK = !(kind.kind === 'ld_len' || kind.kind === 'neg' || kind.kind === 'tax' || kind.kind === 'txa' ||
-      (kind.kind === 'ret' && kind.src === 'a') || ((kind.kind === 'alu' || kind.kind === 'jmp') && kind.src === 'x'));
+      (kind.kind === 'ret' && kind.src === 'A') || ((kind.kind === 'alu' || kind.kind === 'jmp') && kind.src === 'X'));
     const readsJumps = kind.kind === 'jmp' || kind.kind === 'unknown';
     if ((name.text === 'k' && readsK) || (name.text !== 'k' && readsJumps)) {
       throw p.fail(`${name.text} is not an ignored field of this instruction; write it in the instruction itself`, name);

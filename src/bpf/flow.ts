@@ -68,7 +68,7 @@ export function analyzeFlow(program: Program): FlowFacts[] {
         flow(i + 1 + (insn.offset >>> 0), next);
         continue;
       case 'jmp': {
-        const onTrue = insn.cond === 'jeq' && insn.src === 'k' && s.a === 'arch' ? { ...next, arch: insn.value >>> 0 } : next;
+        const onTrue = insn.cond === 'jeq' && insn.src === 'K' && s.a === 'arch' ? { ...next, arch: insn.value >>> 0 } : next;
         flow(i + 1 + insn.jt, onTrue);
         flow(i + 1 + insn.jf, next);
         continue;

@@ -67,7 +67,7 @@ function ignoredText(insn: Instruction): string {
   const parts: string[] = [];
   if (insn.kind === 'unknown') return '';
   if (insn.kind === 'jmp' || insn.kind === 'alu') {
-    if (insn.src === 'x' && insn.value !== 0) parts.push(`k=${hex(insn.value)}`);
+    if (insn.src === 'X' && insn.value !== 0) parts.push(`k=${hex(insn.value)}`);
   }
   const ig = 'ignored' in insn ? insn.ignored : undefined;
   if (ig?.jt !== undefined) parts.push(`jt=${ig.jt}`);
@@ -77,7 +77,7 @@ function ignoredText(insn: Instruction): string {
 }
 
 function jumpText(insn: JumpIf, index: number, ctx: NamingContext, target: (i: number) => string): string {
-  const rhs = insn.src === 'x' ? 'X' : (ctx.jumpConstant?.(insn.value, index) ?? (insn.cond === 'jset' ? hex(insn.value) : num(insn.value)));
+  const rhs = insn.src === 'X' ? 'X' : (ctx.jumpConstant?.(insn.value, index) ?? (insn.cond === 'jset' ? hex(insn.value) : num(insn.value)));
   const t = target(index + 1 + insn.jt);
   const f = target(index + 1 + insn.jf);
   if (insn.jf === 0) return `if (${comparisonText(insn.cond, false, rhs)}) goto ${t}`;
@@ -112,12 +112,12 @@ function body(insn: Instruction, index: number, ctx: NamingContext, target: (i: 
     case 'st': return `mem[${insn.slot >>> 0}] = ${insn.src}`;
     case 'alu': {
       const shift = insn.op === 'lsh' || insn.op === 'rsh';
-      return `A ${ALU_SYMBOL[insn.op]} ${insn.src === 'x' ? 'X' : shift ? String(insn.value >>> 0) : num(insn.value)}`;
+      return `A ${ALU_SYMBOL[insn.op]} ${insn.src === 'X' ? 'X' : shift ? String(insn.value >>> 0) : num(insn.value)}`;
     }
     case 'neg': return 'A = -A';
     case 'ja': return `goto ${target(index + 1 + (insn.offset >>> 0))}`;
     case 'jmp': return jumpText(insn, index, ctx, target);
-    case 'ret': return insn.src === 'a' ? 'return A' : `return ${ctx.action?.(insn.value) ?? hex(insn.value)}`;
+    case 'ret': return insn.src === 'A' ? 'return A' : `return ${ctx.action?.(insn.value) ?? hex(insn.value)}`;
     case 'tax': return 'X = A';
     case 'txa': return 'A = X';
     case 'unknown': {
