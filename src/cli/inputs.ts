@@ -93,6 +93,8 @@ export interface LoadedPolicy {
   readonly name: string;
   /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
   readonly format?: 'firecracker';
+  /** For a Firecracker input: the name of the filter read. */
+  readonly filterName?: string;
 }
 
 /** Parses JSON text; a syntax error is one line naming the input, with line and column when known. */
@@ -138,7 +140,7 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
   const problem = documentProblem(document, name);
   if (problem !== undefined) throw problem;
   if (document.kind === 'firecracker') return firecrackerPolicy(text, name, importOptions, choice);
-  if (choice.filterName !== undefined) {
+  if (choice.filterName !== undefined && choice.namesOutput !== true) {
     throw new CliError(`${name}: --name ${choice.filterName} picks a filter of a Firecracker filter file, and this is ${document.kind === 'policy' ? 'a seccomp-ts policy' : 'a Docker/OCI profile'}`);
   }
   try {
@@ -156,6 +158,8 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
 export interface FirecrackerChoice {
   readonly filterName?: string;
   readonly nameFlag?: boolean;
+  /** `--name` also names what the command writes, so it is no error for an input of another format. */
+  readonly namesOutput?: boolean;
 }
 
 /** Docker's machine names (`--target`) as seccompiler names them. */
@@ -179,7 +183,7 @@ function firecrackerPolicy(text: string, name: string, importOptions: ImportOpti
     }
     const imported = importFirecracker(doc, { ...(choice.filterName !== undefined && { name: choice.filterName }), ...(arch !== undefined && { arch }) });
     const label = `${name} (${imported.name})`;
-    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${label}: ${w}`), oci: false, name: label, format: 'firecracker' };
+    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${label}: ${w}`), oci: false, name: label, format: 'firecracker', filterName: imported.name };
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(naming(name, oneLine(errorMessage(err))));
