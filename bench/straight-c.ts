@@ -22,21 +22,21 @@ function statement(insn: Instruction, i: number): string {
     case 'ld_mem': return `${insn.dst === 'A' ? 'a' : 'x'} = m[${insn.slot}];`;
     case 'st': return `m[${insn.slot}] = ${insn.src === 'A' ? 'a' : 'x'};`;
     case 'alu': {
-      const v = insn.src === 'x' ? 'x' : `${insn.value >>> 0}u`;
+      const v = insn.src === 'X' ? 'x' : `${insn.value >>> 0}u`;
       const shift = insn.op === 'lsh' || insn.op === 'rsh';
-      const guard = insn.src === 'x' && (insn.op === 'div' || insn.op === 'mod') ? 'if (!x) return 0; ' : '';
-      return `${guard}a = a ${ALU[insn.op]} ${shift && insn.src === 'x' ? '(x & 31)' : v};`;
+      const guard = insn.src === 'X' && (insn.op === 'div' || insn.op === 'mod') ? 'if (!x) return 0; ' : '';
+      return `${guard}a = a ${ALU[insn.op]} ${shift && insn.src === 'X' ? '(x & 31)' : v};`;
     }
     case 'neg': return 'a = -a;';
     case 'tax': return 'x = a;';
     case 'txa': return 'a = x;';
     case 'ja': return at(insn.offset);
     case 'jmp': {
-      const v = insn.src === 'x' ? 'x' : `${insn.value >>> 0}u`;
+      const v = insn.src === 'X' ? 'x' : `${insn.value >>> 0}u`;
       const cond = insn.cond === 'jset' ? `(a & ${v})` : `a ${JMP[insn.cond]} ${v}`;
       return `if (${cond}) ${at(insn.jt)} else ${at(insn.jf)}`;
     }
-    case 'ret': return insn.src === 'a' ? 'return a;' : `return ${insn.value >>> 0}u;`;
+    case 'ret': return insn.src === 'A' ? 'return a;' : `return ${insn.value >>> 0}u;`;
     default: throw new Error(`straight-line C: instruction ${i} (${insn.kind}) is not a seccomp instruction`);
   }
 }

@@ -162,7 +162,7 @@ describe('diff', () => {
     const pair = fc.oneof(
       fc.tuple(selectorProgramArb(), selectorProgramArb()),
       fc.tuple(selectorProgramArb(), fc.nat(), fc.integer({ min: -1, max: 1 })).map(([p, at, delta]): [Program, Program] => {
-        const jumps = p.flatMap((x, i) => (x.kind === 'jmp' && x.src === 'k' ? [i] : []));
+        const jumps = p.flatMap((x, i) => (x.kind === 'jmp' && x.src === 'K' ? [i] : []));
         const index = jumps[at % Math.max(1, jumps.length)];
         return [p, p.map((x, i) => (i === index && x.kind === 'jmp' ? { ...x, value: (x.value + delta) >>> 0 } : x))];
       }),

@@ -105,7 +105,7 @@ function withIgnoredField(p: Instruction[], at: number, v: number): Instruction[
   let changed: RawInstruction | undefined;
   if (op.bpfClass(r.code) !== op.BPF_JMP) changed = { ...r, jt: v };
   else if (r.code === (op.BPF_JMP | op.BPF_JA)) changed = { ...r, jf: v };
-  if (i.kind === 'tax' || i.kind === 'txa' || i.kind === 'ld_len' || i.kind === 'neg' || (i.kind === 'ret' && i.src === 'a')) {
+  if (i.kind === 'tax' || i.kind === 'txa' || i.kind === 'ld_len' || i.kind === 'neg' || (i.kind === 'ret' && i.src === 'A')) {
     changed = { ...(changed ?? r), k: v * 0x01010101 };
   }
   if (!changed) return p;

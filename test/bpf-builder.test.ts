@@ -18,7 +18,7 @@ function run(program: readonly Instruction[], nr: number): number {
       case 'ld_abs': a = nr; pc++; break;
       case 'ja': pc += 1 + i.offset; break;
       case 'jmp': pc += 1 + ((i.cond === 'jeq' ? a === i.value : i.cond === 'jgt' ? a > i.value : i.cond === 'jge' ? a >= i.value : (a & i.value) !== 0) ? i.jt : i.jf); break;
-      case 'ret': if (i.src === 'k') return i.value; throw new Error('ret a');
+      case 'ret': if (i.src === 'K') return i.value; throw new Error('ret a');
       default: pc++;
     }
   }

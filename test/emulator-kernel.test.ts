@@ -85,7 +85,7 @@ describe('emulator against the kernel', () => {
     let longestJump = 0;
     cases.forEach((c, ci) => {
       const filter = prepareFilter(c.program);
-      if (c.program.some((i) => i.kind === 'ret' && i.src === 'a')) retA++;
+      if (c.program.some((i) => i.kind === 'ret' && i.src === 'A')) retA++;
       c.probes.forEach((probe, pi) => {
         const data = probeData(probe, run.instructionPointers);
         const kernel = (run.verdicts[ci] as number[])[pi] as number;
@@ -99,7 +99,7 @@ describe('emulator against the kernel', () => {
         }
         const last = traced.trace?.[traced.trace.length - 1]?.instruction;
         if (last) {
-          if (last.kind === 'ret') endings[last.src === 'a' ? 'retA' : 'retK']++;
+          if (last.kind === 'ret') endings[last.src === 'A' ? 'retA' : 'retK']++;
           else endings.divisionByZero++;
         }
         const executed = filter.run(data);

@@ -127,10 +127,10 @@ describe('interpret', () => {
   });
 
   it('runs what the kernel would receive: every field as its raw encoding holds it', () => {
-    const p: Program = [{ kind: 'ld_imm', dst: 'A', value: 2 ** 32 + 5 }, { kind: 'alu', op: 'add', src: 'k', value: -1 }, ins.retA()];
+    const p: Program = [{ kind: 'ld_imm', dst: 'A', value: 2 ** 32 + 5 }, { kind: 'alu', op: 'add', src: 'K', value: -1 }, ins.retA()];
     expect(interpret(p, nr(0)).raw).toBe(4);
     expect(prepareFilter(p).run(nr(0))).toBe(4);
-    expect(interpret([{ kind: 'ret', src: 'k', value: -1 }], nr(0)).raw).toBe(0xffffffff);
+    expect(interpret([{ kind: 'ret', src: 'K', value: -1 }], nr(0)).raw).toBe(0xffffffff);
   });
 
   it('refuses programs the kernel refuses, naming the instruction', () => {

@@ -7,8 +7,8 @@ import type { Program } from '../bpf/instructions.js';
 export function programConstants(program: Program): number[] {
   const out = new Set<number>();
   for (const ins of program) {
-    if (ins.kind === 'jmp' && ins.src === 'k') out.add(ins.value >>> 0);
-    if (ins.kind === 'alu' && ins.src === 'k') out.add(ins.value >>> 0);
+    if (ins.kind === 'jmp' && ins.src === 'K') out.add(ins.value >>> 0);
+    if (ins.kind === 'alu' && ins.src === 'K') out.add(ins.value >>> 0);
     if (ins.kind === 'ld_imm') out.add(ins.value >>> 0);
   }
   return [...out].sort((a, b) => a - b);

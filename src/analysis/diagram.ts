@@ -98,15 +98,15 @@ export function liveness(program: Program): Int32Array {
     const next = live[pc + 1] ?? 0;
     let value: number;
     switch (insn.kind) {
-      case 'ret': value = insn.src === 'a' ? BIT_A : 0; break;
+      case 'ret': value = insn.src === 'A' ? BIT_A : 0; break;
       case 'ja': value = live[pc + 1 + insn.offset] ?? 0; break;
-      case 'jmp': value = (live[pc + 1 + insn.jt] ?? 0) | (live[pc + 1 + insn.jf] ?? 0) | BIT_A | (insn.src === 'x' ? BIT_X : 0); break;
+      case 'jmp': value = (live[pc + 1 + insn.jt] ?? 0) | (live[pc + 1 + insn.jf] ?? 0) | BIT_A | (insn.src === 'X' ? BIT_X : 0); break;
       case 'ld_abs': case 'ld_ind': value = next & ~BIT_A; break;
       case 'ld_len': case 'ld_imm': value = next & ~(insn.dst === 'A' ? BIT_A : BIT_X); break;
       case 'ld_mem': value = (next & ~(insn.dst === 'A' ? BIT_A : BIT_X)) | slotBit(insn.slot); break;
       case 'ldx_msh': value = next & ~BIT_X; break;
       case 'st': value = (next & ~slotBit(insn.slot)) | (insn.src === 'A' ? BIT_A : BIT_X); break;
-      case 'alu': value = next | BIT_A | (insn.src === 'x' ? BIT_X : 0); break;
+      case 'alu': value = next | BIT_A | (insn.src === 'X' ? BIT_X : 0); break;
       case 'neg': value = next | BIT_A; break;
       case 'tax': value = (next & ~BIT_X) | BIT_A; break;
       case 'txa': value = (next & ~BIT_A) | BIT_X; break;
@@ -168,7 +168,7 @@ function step(s: State, insn: Instruction): State {
       mem[insn.slot] = insn.src === 'A' ? s.a : s.x;
       return { ...s, mem };
     }
-    case 'alu': return { ...s, a: aluSym(insn.op, s.a, insn.src === 'k' ? { t: 'const', v: insn.value >>> 0 } : s.x) };
+    case 'alu': return { ...s, a: aluSym(insn.op, s.a, insn.src === 'K' ? { t: 'const', v: insn.value >>> 0 } : s.x) };
     case 'neg': return { ...s, a: s.a.t === 'const' ? { t: 'const', v: (-s.a.v) >>> 0 } : OPAQUE };
     case 'tax': return { ...s, x: s.a };
     case 'txa': return { ...s, a: s.x };
@@ -187,7 +187,7 @@ function jumpDecision(insn: Extract<Instruction, { kind: 'jmp' }>, pc: number, s
   const notTaken = pc + 1 + insn.jf;
   if (taken === notTaken) return { kind: 'go', pc: taken };
   const lhs = s.a;
-  const rhs: SymValue = insn.src === 'k' ? { t: 'const', v: insn.value >>> 0 } : s.x;
+  const rhs: SymValue = insn.src === 'K' ? { t: 'const', v: insn.value >>> 0 } : s.x;
   if (lhs.t === 'const' && rhs.t === 'const') return { kind: 'go', pc: holds(insn.cond, lhs.v, rhs.v) ? taken : notTaken };
   if ((lhs.t === 'word' && rhs.t === 'const') || (lhs.t === 'const' && rhs.t === 'word')) {
     const word = lhs.t === 'word' ? lhs : rhs as { w: WordIndex; mask: number };
@@ -248,7 +248,7 @@ export function buildDiagram(program: Program, options: DiagramOptions = {}): Di
           break;
         }
         case 'alu':
-          if (insn.src === 'x' && (insn.op === 'div' || insn.op === 'mod')) {
+          if (insn.src === 'X' && (insn.op === 'div' || insn.op === 'mod')) {
             // X = 0 ends the program with return value 0 (the kernel's converted program tests X first).
             if (s.x.t === 'const' && s.x.v === 0) break;
             if (s.x.t !== 'const') decisions.set(e, 'divide');
@@ -290,7 +290,7 @@ export function buildDiagram(program: Program, options: DiagramOptions = {}): Di
       const d = decisions.get(e);
       const [first, second] = e.next;
       if (insn.kind === 'ret') {
-        if (insn.src === 'k') e.node = ret(insn.value >>> 0, pc);
+        if (insn.src === 'K') e.node = ret(insn.value >>> 0, pc);
         else if (e.state.a.t === 'const') e.node = ret(e.state.a.v, pc);
         else e.node = ret(undefined, pc, `RET A returns a value computed from the input (instruction ${pc})`);
       } else if (insn.kind === 'alu' && first === undefined) {

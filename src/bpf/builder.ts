@@ -65,14 +65,14 @@ export class ProgramBuilder {
   jumpIf(cond: JumpCond, value: number, ifTrue: Label, ifFalse: Label): void {
     this.checkForward(ifTrue);
     this.checkForward(ifFalse);
-    this.items.push({ kind: 'cond', cond, src: 'k', value: value >>> 0, t: ifTrue, f: ifFalse });
+    this.items.push({ kind: 'cond', cond, src: 'K', value: value >>> 0, t: ifTrue, f: ifFalse });
   }
 
   /** `if (A cond X) goto ifTrue else goto ifFalse`. */
   jumpIfX(cond: JumpCond, ifTrue: Label, ifFalse: Label): void {
     this.checkForward(ifTrue);
     this.checkForward(ifFalse);
-    this.items.push({ kind: 'cond', cond, src: 'x', value: 0, t: ifTrue, f: ifFalse });
+    this.items.push({ kind: 'cond', cond, src: 'X', value: 0, t: ifTrue, f: ifFalse });
   }
 
   /** Unconditional `JA` to `target`. */

@@ -44,7 +44,7 @@ function divisionGuard(slot: number, division: Instruction): Instruction[] {
   return [ins.store(slot), ins.txa(), ins.jump('jeq', 0, 0, 1), ins.ret(SECCOMP_RET_LOG), ins.loadMem(slot), division];
 }
 
-const dividesByX = (i: Instruction): boolean => i.kind === 'alu' && i.src === 'x' && (i.op === 'div' || i.op === 'mod');
+const dividesByX = (i: Instruction): boolean => i.kind === 'alu' && i.src === 'X' && (i.op === 'div' || i.op === 'mod');
 
 /**
  * Returns `program` with every non-ALLOW verdict replaced by LOG: `return k` directly, `return A` through a short
@@ -55,7 +55,7 @@ const dividesByX = (i: Instruction): boolean => i.kind === 'alu' && i.src === 'x
 export function complainProgram(program: Program): Instruction[] {
   const slot = program.some(dividesByX) ? freeSlot(program) : undefined;
   const expand = (i: Instruction, index: number): readonly Instruction[] => {
-    if (i.kind === 'ret' && i.src === 'a') return RETURN_A_COMPLAINING;
+    if (i.kind === 'ret' && i.src === 'A') return RETURN_A_COMPLAINING;
     if (i.kind === 'ret') return [isAllow(i.value) || ((i.value & SECCOMP_RET_ACTION_FULL) >>> 0) === SECCOMP_RET_LOG ? i : ins.ret(SECCOMP_RET_LOG)];
     if (dividesByX(i)) {
       if (slot === undefined) throw new ComplainError(`instruction ${index}: a division by X needs a free scratch slot to guard, and all 16 are used`);

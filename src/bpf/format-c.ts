@@ -71,14 +71,14 @@ function kText(insn: Instruction, r: RawInstruction, aHolds: string | undefined)
       return `offsetof(struct seccomp_data, ${member})${'half' in f && f.half === 'hi' ? ' + 4' : ''}`;
     }
   }
-  if (insn.kind === 'ret' && insn.src === 'k') {
+  if (insn.kind === 'ret' && insn.src === 'K') {
     const name = ACTION_NAME.get((r.k & SECCOMP_RET_ACTION_FULL) >>> 0);
     if (name !== undefined) {
       const data = r.k & SECCOMP_RET_DATA;
       return data === 0 ? name : `${name} | ${data}`;
     }
   }
-  if (insn.kind === 'jmp' && insn.src === 'k' && aHolds === 'arch') {
+  if (insn.kind === 'jmp' && insn.src === 'K' && aHolds === 'arch') {
     const name = archConstantName(r.k);
     if (name !== undefined) return `AUDIT_${name}`;
   }

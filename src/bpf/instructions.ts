@@ -28,8 +28,8 @@ export type LoadSize = 1 | 2 | 4;
 export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'xor';
 /** The conditions of a conditional jump: equal, greater, greater or equal, bits set. */
 export type JumpCond = 'jeq' | 'jgt' | 'jge' | 'jset';
-/** Operand source of ALU and conditional jumps: the constant `k` or the X register. */
-export type Operand = 'k' | 'x';
+/** Operand source of ALU and conditional jumps: the constant `K` (the instruction's k field) or the X register. */
+export type Operand = 'K' | 'X';
 
 /** Raw fields the kernel does not read for this kind of instruction, kept only for byte-exact round trips. */
 export interface IgnoredFields {
@@ -56,13 +56,13 @@ export interface LoadScratch extends Base { readonly kind: 'ld_mem'; readonly ds
 export interface LoadMemShift extends Base { readonly kind: 'ldx_msh'; readonly offset: number }
 /** `M[k] = A` or `M[k] = X`. */
 export interface StoreScratch extends Base { readonly kind: 'st'; readonly src: Register; readonly slot: number }
-/** `A = A op k` or `A = A op X`. For `src: 'x'` the `value` is the raw k field (ignored by the kernel). */
+/** `A = A op k` or `A = A op X`. For `src: 'X'` the `value` is the raw k field (ignored by the kernel). */
 export interface Alu extends Base { readonly kind: 'alu'; readonly op: AluOp; readonly src: Operand; readonly value: number }
 /** `A = -A`. */
 export interface Negate extends Base { readonly kind: 'neg' }
 /** Unconditional jump forward by `offset` instructions. */
 export interface JumpAlways extends Base { readonly kind: 'ja'; readonly offset: number }
-/** Conditional jump: compare A with k or X, skip `jt` or `jf` instructions. For `src: 'x'`, `value` is the raw k. */
+/** Conditional jump: compare A with k or X, skip `jt` or `jf` instructions. For `src: 'X'`, `value` is the raw k. */
 export interface JumpIf extends Base {
   readonly kind: 'jmp';
   readonly cond: JumpCond;
@@ -72,9 +72,9 @@ export interface JumpIf extends Base {
   readonly jf: number;
 }
 /** `return k`. */
-export interface ReturnConstant extends Base { readonly kind: 'ret'; readonly src: 'k'; readonly value: number }
+export interface ReturnConstant extends Base { readonly kind: 'ret'; readonly src: 'K'; readonly value: number }
 /** `return A`. */
-export interface ReturnA extends Base { readonly kind: 'ret'; readonly src: 'a' }
+export interface ReturnA extends Base { readonly kind: 'ret'; readonly src: 'A' }
 /** `X = A`. */
 export interface Tax extends Base { readonly kind: 'tax' }
 /** `A = X`. */
@@ -179,8 +179,8 @@ export function fromRaw(raw: RawInstruction): Instruction {
       }
       const name = ALU_BY_CODE.get(op.bpfOp(code));
       if (name === undefined || (code & 0x07) !== op.BPF_ALU) return unknown;
-      const src: Operand = op.bpfSrc(code) === op.BPF_X ? 'x' : 'k';
-      if (code !== (op.BPF_ALU | (ALU_CODE.get(name) as number) | (src === 'x' ? op.BPF_X : op.BPF_K))) return unknown;
+      const src: Operand = op.bpfSrc(code) === op.BPF_X ? 'X' : 'K';
+      if (code !== (op.BPF_ALU | (ALU_CODE.get(name) as number) | (src === 'X' ? op.BPF_X : op.BPF_K))) return unknown;
       return withIgnored({ kind: 'alu', op: name, src, value: k }, ignoredOf(r, false));
     }
     case op.BPF_JMP: {
@@ -189,13 +189,13 @@ export function fromRaw(raw: RawInstruction): Instruction {
       }
       const cond = JUMP_BY_CODE.get(op.bpfOp(code));
       if (cond === undefined) return unknown;
-      const src: Operand = op.bpfSrc(code) === op.BPF_X ? 'x' : 'k';
-      if (code !== (op.BPF_JMP | (JUMP_CODE.get(cond) as number) | (src === 'x' ? op.BPF_X : op.BPF_K))) return unknown;
+      const src: Operand = op.bpfSrc(code) === op.BPF_X ? 'X' : 'K';
+      if (code !== (op.BPF_JMP | (JUMP_CODE.get(cond) as number) | (src === 'X' ? op.BPF_X : op.BPF_K))) return unknown;
       return { kind: 'jmp', cond, src, value: k, jt: r.jt, jf: r.jf };
     }
     case op.BPF_RET: {
-      if (code === (op.BPF_RET | op.BPF_K)) return withIgnored({ kind: 'ret', src: 'k', value: k }, ignoredOf(r, false));
-      if (code === (op.BPF_RET | op.BPF_A)) return withIgnored({ kind: 'ret', src: 'a' }, ignoredOf(r, true));
+      if (code === (op.BPF_RET | op.BPF_K)) return withIgnored({ kind: 'ret', src: 'K', value: k }, ignoredOf(r, false));
+      if (code === (op.BPF_RET | op.BPF_A)) return withIgnored({ kind: 'ret', src: 'A' }, ignoredOf(r, true));
       return unknown;
     }
     case op.BPF_MISC: {
@@ -224,17 +224,17 @@ export function toRaw(ins: Instruction): RawInstruction {
     case 'ldx_msh': return raw(op.BPF_LDX | op.BPF_B | op.BPF_MSH, ins.offset, ins);
     case 'st': return raw(ins.src === 'A' ? op.BPF_ST : op.BPF_STX, ins.slot, ins);
     case 'alu':
-      return raw(op.BPF_ALU | (ALU_CODE.get(ins.op) as number) | (ins.src === 'x' ? op.BPF_X : op.BPF_K), ins.value, ins);
+      return raw(op.BPF_ALU | (ALU_CODE.get(ins.op) as number) | (ins.src === 'X' ? op.BPF_X : op.BPF_K), ins.value, ins);
     case 'neg': return raw(op.BPF_ALU | op.BPF_NEG, 0, ins);
     case 'ja': return raw(op.BPF_JMP | op.BPF_JA, ins.offset, ins);
     case 'jmp':
       return {
-        code: op.BPF_JMP | (JUMP_CODE.get(ins.cond) as number) | (ins.src === 'x' ? op.BPF_X : op.BPF_K),
+        code: op.BPF_JMP | (JUMP_CODE.get(ins.cond) as number) | (ins.src === 'X' ? op.BPF_X : op.BPF_K),
         jt: ins.jt,
         jf: ins.jf,
         k: u32(ins.value),
       };
-    case 'ret': return ins.src === 'k' ? raw(op.BPF_RET | op.BPF_K, ins.value, ins) : raw(op.BPF_RET | op.BPF_A, 0, ins);
+    case 'ret': return ins.src === 'K' ? raw(op.BPF_RET | op.BPF_K, ins.value, ins) : raw(op.BPF_RET | op.BPF_A, 0, ins);
     case 'tax': return raw(op.BPF_MISC | op.BPF_TAX, 0, ins);
     case 'txa': return raw(op.BPF_MISC | op.BPF_TXA, 0, ins);
     case 'unknown': return ins.raw;
@@ -248,15 +248,15 @@ export const ins = {
   loadMem: (slot: number, dst: Register = 'A'): LoadScratch => ({ kind: 'ld_mem', dst, slot }),
   loadLen: (dst: Register = 'A'): LoadLength => ({ kind: 'ld_len', dst }),
   store: (slot: number, src: Register = 'A'): StoreScratch => ({ kind: 'st', src, slot }),
-  alu: (aluOp: AluOp, value: number): Alu => ({ kind: 'alu', op: aluOp, src: 'k', value: u32(value) }),
-  aluX: (aluOp: AluOp): Alu => ({ kind: 'alu', op: aluOp, src: 'x', value: 0 }),
+  alu: (aluOp: AluOp, value: number): Alu => ({ kind: 'alu', op: aluOp, src: 'K', value: u32(value) }),
+  aluX: (aluOp: AluOp): Alu => ({ kind: 'alu', op: aluOp, src: 'X', value: 0 }),
   neg: (): Negate => ({ kind: 'neg' }),
   ja: (offset: number): JumpAlways => ({ kind: 'ja', offset }),
   jump: (cond: JumpCond, value: number, jt: number, jf: number): JumpIf =>
-    ({ kind: 'jmp', cond, src: 'k', value: u32(value), jt, jf }),
-  jumpX: (cond: JumpCond, jt: number, jf: number): JumpIf => ({ kind: 'jmp', cond, src: 'x', value: 0, jt, jf }),
-  ret: (value: number): ReturnConstant => ({ kind: 'ret', src: 'k', value: u32(value) }),
-  retA: (): ReturnA => ({ kind: 'ret', src: 'a' }),
+    ({ kind: 'jmp', cond, src: 'K', value: u32(value), jt, jf }),
+  jumpX: (cond: JumpCond, jt: number, jf: number): JumpIf => ({ kind: 'jmp', cond, src: 'X', value: 0, jt, jf }),
+  ret: (value: number): ReturnConstant => ({ kind: 'ret', src: 'K', value: u32(value) }),
+  retA: (): ReturnA => ({ kind: 'ret', src: 'A' }),
   tax: (): Tax => ({ kind: 'tax' }),
   txa: (): Txa => ({ kind: 'txa' }),
 } as const;

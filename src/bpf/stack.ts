@@ -24,7 +24,7 @@ function freeSlots(programs: readonly Program[]): number[] {
   return Array.from({ length: 16 }, (_, i) => 15 - i).filter((s) => !used.has(s));
 }
 
-const dividesByX = (i: Instruction): boolean => i.kind === 'alu' && i.src === 'x' && (i.op === 'div' || i.op === 'mod');
+const dividesByX = (i: Instruction): boolean => i.kind === 'alu' && i.src === 'X' && (i.op === 'div' || i.op === 'mod');
 
 /**
  * A program whose verdict, for every input, is the kernel's verdict for `programs` installed in this order
@@ -71,14 +71,14 @@ function combinePrograms(programs: readonly Program[], mode: 'strictest' | 'loos
       const next = (offset: number): Label => at[i + 1 + offset]!;
       switch (insn.kind) {
         case 'ret':
-          if (insn.src === 'k') b.emit(ins.loadConst(insn.value));
+          if (insn.src === 'K') b.emit(ins.loadConst(insn.value));
           b.jump(combine);
           return;
         case 'ja':
           b.jump(next(insn.offset));
           return;
         case 'jmp':
-          if (insn.src === 'x') b.jumpIfX(insn.cond, next(insn.jt), next(insn.jf));
+          if (insn.src === 'X') b.jumpIfX(insn.cond, next(insn.jt), next(insn.jf));
           else b.jumpIf(insn.cond, insn.value, next(insn.jt), next(insn.jf));
           return;
         default:

@@ -163,14 +163,14 @@ function statement(
     case 'ld_mem': return `${insn.dst} = m${insn.slot};`;
     case 'st': return `m${insn.slot} = ${insn.src};`;
     case 'alu': {
-      const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);
-      const guard = insn.src === 'x' && (insn.op === 'div' || insn.op === 'mod') ? `if (X === 0) ${ret('0')} ` : '';
+      const v = insn.src === 'X' ? 'X' : String(insn.value >>> 0);
+      const guard = insn.src === 'X' && (insn.op === 'div' || insn.op === 'mod') ? `if (X === 0) ${ret('0')} ` : '';
       return `${guard}A = ${aluExpression(insn.op, 'A', v)};`;
     }
     case 'neg': return 'A = -A >>> 0;';
     case 'ja': return goto(pc, pc + 1 + insn.offset);
     case 'jmp': {
-      const v = insn.src === 'x' ? 'X' : String(insn.value >>> 0);
+      const v = insn.src === 'X' ? 'X' : String(insn.value >>> 0);
       const cond = insn.cond === 'jset' ? `(A & ${v}) !== 0` : `A ${COND_OP[insn.cond]} ${v}`;
       const t = goto(pc, pc + 1 + insn.jt);
       const f = goto(pc, pc + 1 + insn.jf);
@@ -179,7 +179,7 @@ function statement(
       if (f === '') return `if (${cond}) ${t}`;
       return `if (${cond}) ${t} else ${f}`;
     }
-    case 'ret': return ret(insn.src === 'a' ? 'A' : String(insn.value >>> 0));
+    case 'ret': return ret(insn.src === 'A' ? 'A' : String(insn.value >>> 0));
     case 'tax': return 'X = A;';
     case 'txa': return 'A = X;';
     case 'ld_ind':

@@ -126,7 +126,7 @@ function execute(program: Program, words: Uint32Array, trace: Step[] | undefined
         mem[insn.slot] = insn.src === 'A' ? a : x;
         break;
       case 'alu': {
-        const r = aluResult(insn.op, a, insn.src === 'x' ? x : insn.value >>> 0);
+        const r = aluResult(insn.op, a, insn.src === 'X' ? x : insn.value >>> 0);
         if (r === undefined) ret = 0;
         else a = r;
         break;
@@ -138,10 +138,10 @@ function execute(program: Program, words: Uint32Array, trace: Step[] | undefined
         next = pc + 1 + insn.offset;
         break;
       case 'jmp':
-        next = pc + 1 + (jumpTaken(insn.cond, a, insn.src === 'x' ? x : insn.value >>> 0) ? insn.jt : insn.jf);
+        next = pc + 1 + (jumpTaken(insn.cond, a, insn.src === 'X' ? x : insn.value >>> 0) ? insn.jt : insn.jf);
         break;
       case 'ret':
-        ret = insn.src === 'a' ? a : insn.value >>> 0;
+        ret = insn.src === 'A' ? a : insn.value >>> 0;
         break;
       case 'tax':
         x = a;

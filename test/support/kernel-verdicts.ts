@@ -82,7 +82,7 @@ interface Plan {
 
 function plan(program: Program): Plan {
   const n = program.length;
-  const hasRetA = program.some((i) => i.kind === 'ret' && i.src === 'a');
+  const hasRetA = program.some((i) => i.kind === 'ret' && i.src === 'A');
   if (!hasRetA) {
     if (n > MAX_ERRNO) throw new Error(`kernel probing handles programs of at most ${MAX_ERRNO} instructions (got ${n})`);
     const rewritten = program.map((insn, i) =>
@@ -99,7 +99,7 @@ function plan(program: Program): Plan {
   for (let shift = 0; shift < 32; shift += sliceBits) {
     const body = program.map((insn, i) => {
       if (insn.kind !== 'ret') return toRaw(insn);
-      if (insn.src === 'k') return toRaw(ins.ret(SECCOMP_RET_ERRNO | (i + 1)));
+      if (insn.src === 'K') return toRaw(ins.ret(SECCOMP_RET_ERRNO | (i + 1)));
       return toRaw(ins.ja(n - i - 1));
     });
     body.push(
@@ -176,7 +176,7 @@ export function kernelVerdictsBatch(cases: readonly KernelCase[]): KernelVerdict
         out[index] = 0;
       } else if (errno >= 1 && errno <= p.program.length) {
         const insn = p.program[errno - 1];
-        if (insn?.kind !== 'ret' || insn.src !== 'k') throw new Error(`${where}: errno ${errno} names no RET K`);
+        if (insn?.kind !== 'ret' || insn.src !== 'K') throw new Error(`${where}: errno ${errno} names no RET K`);
         end = `ret ${errno}`;
         if (run > 0 && out[index] !== insn.value >>> 0) throw new Error(`${where}: runs disagree`);
         out[index] = insn.value >>> 0;

@@ -284,6 +284,6 @@ export function missesSyscallNumberLoad(program: readonly Instruction[]): boolea
   const facts = analyzeFlow(program);
   return program.some((ins, i) => {
     const f = facts[i];
-    return f !== undefined && f.reachable && ins.kind === 'jmp' && ins.src === 'k' && f.a === 'arch' && f.arch !== undefined;
+    return f !== undefined && f.reachable && ins.kind === 'jmp' && ins.src === 'K' && f.a === 'arch' && f.arch !== undefined;
   });
 }

@@ -11,7 +11,7 @@ import { emitValueSearch, type ValueRun } from '../dispatch/value-search.js';
 /** Chains shorter than this stay chains: the tree would save little and cost size. */
 export const MIN_CASE_CHAIN = 6;
 
-const isJeqK = (insn: Instruction | undefined): insn is JumpIf => insn?.kind === 'jmp' && insn.cond === 'jeq' && insn.src === 'k';
+const isJeqK = (insn: Instruction | undefined): insn is JumpIf => insn?.kind === 'jmp' && insn.cond === 'jeq' && insn.src === 'K';
 
 /** Absolute successors of instruction `i`. */
 function successors(program: Program, i: number): number[] {
@@ -94,7 +94,7 @@ export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Pr
     b.bind(label(i));
     const insn = program[i] as Instruction;
     if (insn.kind === 'ja') b.jump(label(i + 1 + insn.offset));
-    else if (insn.kind === 'jmp' && insn.src === 'k') b.jumpIf(insn.cond, insn.value, label(i + 1 + insn.jt), label(i + 1 + insn.jf));
+    else if (insn.kind === 'jmp' && insn.src === 'K') b.jumpIf(insn.cond, insn.value, label(i + 1 + insn.jt), label(i + 1 + insn.jf));
     else if (insn.kind === 'jmp') b.jumpIfX(insn.cond, label(i + 1 + insn.jt), label(i + 1 + insn.jf));
     else b.emit(insn);
   }

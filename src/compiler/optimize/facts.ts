@@ -83,7 +83,7 @@ export function isRedundantLoad(f: Facts, insn: Instruction): boolean {
 
 /** The outcome of a branch under the facts, when they decide it. */
 export function decide(f: Facts, j: JumpIf): boolean | undefined {
-  if (j.src !== 'k') return undefined;
+  if (j.src !== 'K') return undefined;
   const r = rangeOfA(f);
   const k = j.value >>> 0;
   switch (j.cond) {
@@ -118,7 +118,7 @@ function normalize(lo: number, hi: number, excl: readonly number[]): Range | und
 
 /** The facts on the taken (`outcome` true) or not-taken edge of a branch; `undefined` if that edge is infeasible. */
 export function refine(f: Facts, j: JumpIf, outcome: boolean): Facts | undefined {
-  if (j.src !== 'k' || j.cond === 'jset') return f;
+  if (j.src !== 'K' || j.cond === 'jset') return f;
   const r = rangeOfA(f);
   const k = j.value >>> 0;
   let next: Range | undefined;

@@ -29,7 +29,7 @@ function readsA(insn: Instruction): boolean {
     case 'neg':
     case 'tax': return true;
     case 'st': return insn.src === 'A';
-    case 'ret': return insn.src === 'a';
+    case 'ret': return insn.src === 'A';
     default: return false;
   }
 }
