@@ -73,6 +73,7 @@ export {
   type ConditionJson, type Tuning, type TuneOptions, type ResolvedPolicy, type ResolvedAbi,
   type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
+export { policyFromJsonText } from './policy/json.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
@@ -108,3 +109,4 @@ export {
   type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,
   type SymbolicOptions, type AbiName, type SampleSummary, type AnalysisProgress, type BudgetOptions,
 } from './analysis/index.js';
+export { filterStats, filterStatsText, type FilterStats, type AbiStats } from './analysis/stats.js';

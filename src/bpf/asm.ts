@@ -7,7 +7,8 @@
  * the text has one, else the instruction at that absolute index. Conditional jumps must land 0..255 ahead:
  * the assembler never inserts instructions (use `ProgramBuilder` for that).
  * Syscall names need the architecture: qualified (`x32:read`) anywhere, plain (`read`) where every path has
- * checked `arch` with a `JEQ` (the same flow analysis the disassembler uses).
+ * checked `arch` with a `JEQ` (the same flow analysis the disassembler uses). Argument halves are placed in the
+ * byte order those architectures share: `args[0] >> 32` is offset 20 on x86_64 and offset 16 on s390x.
  */
 import { analyzeFlow } from './flow.js';
 import { textError, type ProgramFormatError } from './format-error.js';
@@ -15,6 +16,7 @@ import { fromRaw, type AluOp, type Instruction, type JumpCond, type RawInstructi
 import * as op from './opcodes.js';
 import { actionValue, archConstantValue, syscallNumberIn } from './names.js';
 import { quoteName } from '../syscalls/index.js';
+import type { Endian } from '../syscalls/arch.js';
 import { ALU_SYMBOL, dataFieldText } from './text.js';
 
 type Token = { readonly text: string; readonly col: number; readonly kind: 'ident' | 'num' | 'punct' };
@@ -66,6 +68,8 @@ interface Parsed {
   /** Conditional: [true target, false target] (undefined = next); JA: [target]. */
   readonly targets?: readonly (PendingTarget | undefined)[];
   readonly syscall?: PendingName;
+  /** A 64-bit field's half (`args[0] >> 32`), placed by the byte order known where it loads. */
+  readonly field?: string;
 }
 
 const COND_OPS: Readonly<Record<string, { cond: JumpCond; negated: boolean }>> = {
@@ -75,10 +79,11 @@ const COND_OPS: Readonly<Record<string, { cond: JumpCond; negated: boolean }>> =
   '&': { cond: 'jset', negated: false },
 };
 const ALU_BY_SYMBOL = new Map(Object.entries(ALU_SYMBOL).map(([name, sym]) => [sym, name as AluOp]));
-/** Absolute-load field texts (`arch`, `args[1] >> 32`, …) back to offsets. */
-const FIELD_OFFSETS = new Map<string, number>(
-  Array.from({ length: 16 }, (_, i) => [dataFieldText(i * 4) as string, i * 4] as const),
+/** Absolute-load field texts (`arch`, `args[1] >> 32`, …) back to offsets, in each byte order. */
+const fieldOffsets = (endian: Endian): ReadonlyMap<string, number> => new Map<string, number>(
+  Array.from({ length: 16 }, (_, i) => [dataFieldText(i * 4, endian) as string, i * 4] as const),
 );
+const FIELD_OFFSETS: Readonly<Record<Endian, ReadonlyMap<string, number>>> = { little: fieldOffsets('little'), big: fieldOffsets('big') };
 
 class LineParser {
   private pos = 0;
@@ -237,7 +242,7 @@ function parseIf(p: LineParser, done: (r: RawInstruction, extra?: Partial<Parsed
   return syscall ? { ...parsed, syscall: { ...syscall, line: parsed.line } } : parsed;
 }
 
-function parseAssignment(p: LineParser, dst: string, done: (r: RawInstruction) => Parsed): Parsed {
+function parseAssignment(p: LineParser, dst: string, done: (r: RawInstruction, extra?: Partial<Parsed>) => Parsed): Parsed {
   const opTok = p.next('"=" or an operator');
   const alu = ALU_BY_SYMBOL.get(opTok.text);
   if (alu !== undefined) {
@@ -309,7 +314,7 @@ function parseAssignment(p: LineParser, dst: string, done: (r: RawInstruction) =
         if (shift.text !== '32') throw p.fail(`only ">> 32" (the high half) can follow ${field}`, shift);
         field += ' >> 32';
       }
-      return done(raw(LD_A(op.BPF_ABS), FIELD_OFFSETS.get(field) as number));
+      return done(raw(LD_A(op.BPF_ABS), FIELD_OFFSETS.little.get(field) as number), { field });
     }
   }
   throw p.fail(`expected a seccomp_data field, data[k], len, mem[i], X, -A or a number, found "${t.text}"`, t);
@@ -393,9 +398,17 @@ export function assemble(text: string): Instruction[] {
     insn.raw = { ...insn.raw, jt: t ? resolve(t, i, 255) : 0, jf: f ? resolve(f, i, 255) : 0 };
   });
 
-  const pending = parsed.filter((p) => p.syscall);
+  // Loads of 64-bit halves never change what the flow analysis tracks (nr and arch), so their offsets can be
+  // placed after it: on a path whose architectures are big-endian, `args[0] >> 32` is offset 16.
+  const pending = parsed.filter((p) => p.syscall || p.field);
   if (pending.length > 0) {
     const facts = analyzeFlow(parsed.map((p) => fromRaw(p.raw)));
+    parsed.forEach((insn, i) => {
+      const f = facts[i];
+      if (insn.field !== undefined && f?.reachable && f.endian === 'big') {
+        insn.raw = { ...insn.raw, k: FIELD_OFFSETS.big.get(insn.field) as number };
+      }
+    });
     parsed.forEach((insn, i) => {
       const s = insn.syscall;
       if (!s) return;

@@ -2,7 +2,8 @@
  * The disassembler: one row per instruction with its index and raw fields, as seccomp-tools prints them,
  * followed by a reading of it (`A = arch`, `if (A != ARCH_X86_64) goto 0010`, `if (A == getcwd) goto 0007`,
  * `return ERRNO(EPERM)`). Syscall numbers are named through the architecture every path to the comparison
- * has checked; the assembler reads this text back to the same bytes.
+ * has checked, and argument loads by the half they read in the byte order those architectures share (offset 16
+ * is `args[0] >> 32` on s390x); the assembler reads this text back to the same bytes.
  */
 import { toRaw, type Instruction, type Program } from './instructions.js';
 import { analyzeFlow, type FlowFacts } from './flow.js';
@@ -44,6 +45,7 @@ export function namingContext(program: Program, facts: readonly FlowFacts[] = an
       }
       return insn.cond === 'jset' || (value >>> 0) >= X32_SYSCALL_BIT ? hex(value) : String(value >>> 0);
     },
+    loadEndian: (index) => (facts[index]?.reachable ? facts[index]?.endian : undefined),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Instruction, Program } from './instructions.js';
 import { OFFSET_ARCH, OFFSET_NR } from './seccomp-data.js';
+import { AUDIT_ARCH_LE, type Endian } from '../syscalls/arch.js';
 
 /** What a register or scratch slot holds. */
 export type Holds = 'nr' | 'arch' | 'unknown';
@@ -17,6 +18,11 @@ export interface FlowFacts {
   readonly x: Holds;
   /** `seccomp_data.arch` as established by a `JEQ` on every path reaching here, or undefined. */
   readonly arch: number | undefined;
+  /**
+   * The byte order of `seccomp_data` on every path reaching here, from the architectures they checked (a body
+   * shared by s390 and s390x is big-endian though its architecture is not one value), or undefined.
+   */
+  readonly endian: Endian | undefined;
 }
 
 interface State {
@@ -24,9 +30,13 @@ interface State {
   x: Holds;
   mem: Holds[];
   arch: number | undefined;
+  endian: Endian | undefined;
 }
 
-const UNREACHABLE: FlowFacts = { reachable: false, a: 'unknown', x: 'unknown', arch: undefined };
+const UNREACHABLE: FlowFacts = { reachable: false, a: 'unknown', x: 'unknown', arch: undefined, endian: undefined };
+
+/** The byte order an audit arch value announces (`__AUDIT_ARCH_LE`). */
+export const endianOfAuditArch = (auditArch: number): Endian => ((auditArch & AUDIT_ARCH_LE) !== 0 ? 'little' : 'big');
 
 function join(s: State | undefined, t: State): State {
   if (s === undefined) return { ...t, mem: [...t.mem] };
@@ -35,6 +45,7 @@ function join(s: State | undefined, t: State): State {
     x: s.x === t.x ? s.x : 'unknown',
     mem: s.mem.map((m, i) => (m === t.mem[i] ? m : 'unknown')),
     arch: s.arch === t.arch ? s.arch : undefined,
+    endian: s.endian === t.endian ? s.endian : undefined,
   };
 }
 
@@ -47,7 +58,7 @@ function loaded(insn: Instruction): Holds {
 export function analyzeFlow(program: Program): FlowFacts[] {
   const n = program.length;
   const incoming: (State | undefined)[] = new Array<State | undefined>(n);
-  if (n > 0) incoming[0] = { a: 'unknown', x: 'unknown', mem: new Array<Holds>(16).fill('unknown'), arch: undefined };
+  if (n > 0) incoming[0] = { a: 'unknown', x: 'unknown', mem: new Array<Holds>(16).fill('unknown'), arch: undefined, endian: undefined };
   const facts: FlowFacts[] = [];
   const flow = (to: number, s: State): void => {
     if (to < n) incoming[to] = join(incoming[to], s);
@@ -59,7 +70,7 @@ export function analyzeFlow(program: Program): FlowFacts[] {
       facts.push(UNREACHABLE);
       continue;
     }
-    facts.push({ reachable: true, a: s.a, x: s.x, arch: s.arch });
+    facts.push({ reachable: true, a: s.a, x: s.x, arch: s.arch, endian: s.endian });
     const next: State = { ...s, mem: [...s.mem] };
     switch (insn.kind) {
       case 'ret':
@@ -68,7 +79,9 @@ export function analyzeFlow(program: Program): FlowFacts[] {
         flow(i + 1 + (insn.offset >>> 0), next);
         continue;
       case 'jmp': {
-        const onTrue = insn.cond === 'jeq' && insn.src === 'K' && s.a === 'arch' ? { ...next, arch: insn.value >>> 0 } : next;
+        const onTrue = insn.cond === 'jeq' && insn.src === 'K' && s.a === 'arch'
+          ? { ...next, arch: insn.value >>> 0, endian: endianOfAuditArch(insn.value) }
+          : next;
         flow(i + 1 + insn.jt, onTrue);
         flow(i + 1 + insn.jf, next);
         continue;

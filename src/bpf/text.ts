@@ -14,6 +14,7 @@
  * Raw fields the kernel ignores follow in braces, `{jt=1 jf=2 k=0x5}`, so the text keeps every bit.
  */
 import { fieldAt } from './seccomp-data.js';
+import type { Endian } from '../syscalls/arch.js';
 import type { AluOp, Instruction, JumpCond, JumpIf } from './instructions.js';
 
 /** How operands are named; every member is optional and falls back to numbers. */
@@ -22,6 +23,8 @@ export interface NamingContext {
   readonly action?: (value: number) => string;
   /** Text for the constant of a conditional jump, given what A holds there. */
   readonly jumpConstant?: (value: number, index: number) => string | undefined;
+  /** The byte order of `seccomp_data` where instruction `index` loads (little when unknown). */
+  readonly loadEndian?: (index: number) => Endian | undefined;
 }
 
 export const ALU_SYMBOL: Readonly<Record<AluOp, string>> = {
@@ -49,9 +52,12 @@ export const num = (n: number): string => ((n >>> 0) < 10 ? String(n >>> 0) : he
 
 export const lineLabel = (index: number): string => String(index).padStart(4, '0');
 
-/** The `seccomp_data` field a 32-bit absolute load reads, or undefined for other offsets. */
-export function dataFieldText(offset: number): string | undefined {
-  const f = fieldAt(offset);
+/**
+ * The `seccomp_data` field a 32-bit absolute load reads, or undefined for other offsets. On a big-endian ABI
+ * offset 16 is `args[0] >> 32` (the high half) and offset 20 is `args[0]`.
+ */
+export function dataFieldText(offset: number, endian: Endian = 'little'): string | undefined {
+  const f = fieldAt(offset, endian);
   if (f === undefined) return undefined;
   switch (f.field) {
     case 'nr': return 'sys_number';
@@ -101,7 +107,7 @@ export function instructionText(
 function body(insn: Instruction, index: number, ctx: NamingContext, target: (i: number) => string): string {
   switch (insn.kind) {
     case 'ld_abs': {
-      const field = insn.size === 4 ? dataFieldText(insn.offset) : undefined;
+      const field = insn.size === 4 ? dataFieldText(insn.offset, ctx.loadEndian?.(index) ?? 'little') : undefined;
       return `A = ${field ?? `${sizeName(insn.size)}[${insn.offset >>> 0}]`}`;
     }
     case 'ld_ind': return `A = ${sizeName(insn.size)}[X + ${insn.offset >>> 0}]`;
