@@ -13,6 +13,7 @@ import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
 import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
 import { benchStartup, startupText, type StartupResult } from './startup.js';
+import { benchWorkload, workloadText, type WorkloadResult } from './workload.js';
 
 type Bench = (quick: boolean) => unknown;
 
@@ -22,6 +23,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   bounds: () => dispatchBounds('docker-default'),
   analysis: (quick) => benchAnalysis({ quick }),
   startup: (quick) => benchStartup({ quick }),
+  workload: () => benchWorkload(),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
@@ -30,6 +32,7 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   bounds: (r) => boundsText(r as BoundsResult),
   analysis: (r) => analysisText(r as AnalysisResult),
   startup: (r) => startupText(r as StartupResult),
+  workload: (r) => workloadText(r as WorkloadResult),
 };
 
 const args = process.argv.slice(2);
