@@ -69,7 +69,9 @@ export const explainCommand: Command = {
     'exit status: 0 explained, 2 error, 3 --timeout reached',
     '',
     'options:',
-    '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
+    '  --arch ABI   explain only this ABI: any ABI (x86_64, aarch64, arm64, s390x, SCMP_ARCH_MIPSEL, …) or other',
+    '               (arch values of no listed ABI); repeatable. Default: the ABIs whose arch value the filter',
+    '               checks (x86_64, x32 and i386 when it checks one of theirs or none), then other',
     '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
     profileOptionHelp(13),
     '  --unoptimized  compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
@@ -95,7 +97,7 @@ export const explainCommand: Command = {
     checked(loaded);
     let e;
     try {
-      e = explain(loaded.program, { abis, ...budget });
+      e = explain(loaded.program, { ...(abis && { abis }), ...budget });
     } catch (err) {
       throw analysisFailure(err, `explain: ${loaded.name}`);
     }
