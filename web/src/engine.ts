@@ -323,6 +323,6 @@ export function downloads(built: Built): Record<'raw' | 'c' | 'oci' | 'policy', 
 /** Raw `struct sock_filter` bytes (an uploaded `.bpf`) as the hex text the editor shows. */
 export function rawToText(bytes: Uint8Array, name: string): string {
   const program = decodeProgram(bytes);
-  return `# ${name.replace(/[\r\n]/g, ' ')}: ${program.length} instructions, raw struct sock_filter records in hex\n${formatHex(program)}`;
+  return `# ${name.replace(/[\r\n]/g, ' ')}: ${program.length} instructions (raw bytes, shown as hex)\n${formatHex(program)}`;
 }
 
