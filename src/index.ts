@@ -82,6 +82,15 @@ export {
   type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
 } from './policy/oci/index.js';
 export {
+  importFirecracker, firecrackerFilterNames, FIRECRACKER_ARCHES,
+  type FirecrackerArch, type FirecrackerImport, type FirecrackerImportOptions,
+} from './policy/formats/firecracker.js';
+export {
+  exportFirecracker,
+  type FirecrackerExport, type FirecrackerExportOptions, type FirecrackerFilter, type FirecrackerRule,
+  type FirecrackerCondition, type FirecrackerAction,
+} from './policy/formats/firecracker-export.js';
+export {
   compilePolicy, CompileError, linearDispatch,
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
   type DispatchCase, type DispatchEmitter, type Decision, type WordTest,
