@@ -86,7 +86,7 @@ describe('the playground in Chromium', () => {
     expect(rows).toEqual(disassemblyRows(program));
     expect(rows[1]).toMatch(/ARCH_X86_64/);
     // Unchanged, the built-in keeps its short link.
-    await page.waitForTimeout(300);
+    await page.waitForSelector('body[data-link=saved]');
     expect(page.url()).toBe(`${server.origin}/#profile:docker-default`);
 
     await page.click('#tab-stats');
@@ -164,9 +164,9 @@ describe('the playground in Chromium', () => {
     expect((await emulate(page, 'kexec_load')).verdict).toBe('ALLOW');
     await page.click('#tab-diff');
     await setEditor(page, '#editor-b', 'A = arch\nreturn ALLOW\n');
-    await page.waitForFunction(() => location.hash.startsWith('#s='));
-    await page.waitForTimeout(300);
+    await page.waitForSelector('body[data-state=ready][data-link=saved]');
     const url = page.url();
+    expect(url).toMatch(/#s=/);
     const rows = await page.$$eval('#disasm li', (lis) => lis.map((li) => li.textContent));
     await page.close();
 
@@ -177,7 +177,7 @@ describe('the playground in Chromium', () => {
     expect(await again.getAttribute('#verdict', 'data-verdict')).toBe('ALLOW');
     expect(await again.$$eval('#disasm li', (lis) => lis.map((li) => li.textContent))).toEqual(rows);
     // Written again from the restored page, the fragment is the same: the same texts, options and call.
-    await again.waitForTimeout(400);
+    await again.waitForSelector('body[data-state=ready][data-link=saved]');
     expect(again.url()).toBe(url);
     await again.close();
   });
