@@ -73,6 +73,7 @@ export {
   type ConditionJson, type Tuning, type TuneOptions, type ResolvedPolicy, type ResolvedAbi,
   type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
+export { policyFromJsonText } from './policy/json.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
@@ -80,6 +81,15 @@ export {
   type ImportOptions, type ImportResult, type ProfileMeta, type ExportOptions, type ExportResult, type ProfileJson,
   type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
 } from './policy/oci/index.js';
+export {
+  importFirecracker, firecrackerFilterNames, FIRECRACKER_ARCHES,
+  type FirecrackerArch, type FirecrackerImport, type FirecrackerImportOptions,
+} from './policy/formats/firecracker.js';
+export {
+  exportFirecracker,
+  type FirecrackerExport, type FirecrackerExportOptions, type FirecrackerFilter, type FirecrackerRule,
+  type FirecrackerCondition, type FirecrackerAction,
+} from './policy/formats/firecracker-export.js';
 export {
   compilePolicy, CompileError, linearDispatch,
   type CompileOptions as CompilePolicyOptions, type CompileResult, type ProgramPass, type DispatchStrategy, type DispatchSection,
@@ -100,3 +110,4 @@ export {
   type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,
   type SymbolicOptions, type AbiName, type SampleSummary, type AnalysisProgress, type BudgetOptions,
 } from './analysis/index.js';
+export { filterStats, filterStatsText, type FilterStats, type AbiStats } from './analysis/stats.js';

@@ -85,12 +85,27 @@ describe('documents that are no policy say what they are', () => {
     }
   });
   it.each([
-    ['Firecracker', firecracker, 'this is a Firecracker seccomp filter file; not supported by this command yet'],
     ['Kubernetes (YAML)', k8sYaml, 'this is a Kubernetes SeccompProfile file (security-profiles-operator.x-k8s.io/v1beta1) in YAML; it is read in its JSON form (e.g. yq -o json <stdin>, or kubectl get seccompprofile NAME -o json)'],
   ])('%s', async (_name, text, message) => {
     for (const argv of [['compile', '-'], ['disasm', '-'], ['explain', '-'], ['emu', '-', 'read']]) {
       expect(await cli(argv, text)).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: ${message}\n` });
     }
+  });
+});
+
+describe('a Firecracker filter file with several filters', () => {
+  it('compile asks for --name; the other commands say how to read one filter', async () => {
+    const several = 'this is a Firecracker filter file with 2 filters (vmm, api)';
+    expect(await cli(['compile', '-'], firecracker)).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: ${several}; pass --name NAME\n` });
+    for (const argv of [['disasm', '-'], ['explain', '-'], ['emu', '-', 'read']]) {
+      expect(await cli(argv, firecracker)).toMatchObject({
+        code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: ${several}; read one with 'seccomp-ts compile <stdin> --name NAME --format policy'\n`,
+      });
+    }
+  });
+  it('--name picks one filter, and an unknown name lists the filters', async () => {
+    expect((await cli(['compile', '-', '--name', 'vmm', '--format', 'policy'], firecracker)).code).toBe(0);
+    expect(await cli(['compile', '-', '--name', 'vcpu'], firecracker)).toMatchObject({ code: 2, stderr: 'seccomp-ts: <stdin>: no filter named "vcpu" (the file holds vmm, api)\n' });
   });
 });
 

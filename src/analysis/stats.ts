@@ -35,6 +35,7 @@ export interface AbiStats {
   readonly unfiltered: readonly { readonly nr: number; readonly name: string; readonly verdict: string }[];
 }
 
+/** A filter's size and, per ABI, what its syscalls cost and get (see `filterStats`). */
 export interface FilterStats {
   readonly instructions: number;
   readonly abis: readonly AbiStats[];

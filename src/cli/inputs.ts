@@ -11,6 +11,7 @@ import { compilePolicy, CompileError, type CompileResult } from '../compiler/com
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
+import { firecrackerFilterNames, importFirecracker, type FirecrackerArch } from '../policy/formats/firecracker.js';
 import { policyFromJsonText } from '../policy/json.js';
 import { loadProfile, type ImportOptions, type ProfileMeta } from '../policy/oci/index.js';
 import { JsonSyntaxError, parseJsonExact } from '../policy/oci/json.js';
@@ -90,6 +91,10 @@ export interface LoadedPolicy {
   readonly oci: boolean;
   /** How messages name the input. */
   readonly name: string;
+  /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
+  readonly format?: 'firecracker';
+  /** For a Firecracker input: the name of the filter read. */
+  readonly filterName?: string;
 }
 
 /** Parses JSON text; a syntax error is one line naming the input, with line and column when known. */
@@ -116,11 +121,10 @@ function documentProblem(document: PolicyDocument, name: string): CliError | und
     case 'policy':
     case 'oci-profile':
     case 'kubernetes-seccomp-profile':
+    case 'firecracker':
       return undefined;
     case 'oci-config-without-seccomp':
       return new CliError(`${name}: an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read`);
-    case 'firecracker':
-      return new CliError(`${name}: this is ${UNSUPPORTED_FORMATS.firecracker}; not supported by this command yet`);
     case 'not-an-object':
       return new CliError(`${name}: ${document.what}, not a policy or a Docker/OCI profile (those are JSON objects)` +
         (document.what === 'a JSON array' ? "; a filter in JSON form is read by 'seccomp-ts disasm' or 'seccomp-ts check'" : ''));
@@ -131,10 +135,14 @@ function documentProblem(document: PolicyDocument, name: string): CliError | und
  * The one place that decides what a JSON document is and reads it: a seccomp-ts policy or a Docker/OCI profile
  * (or an OCI config.json carrying one); anything else is an error saying what the input is.
  */
-function policyFromDocument(text: string, json: unknown, name: string, importOptions: ImportOptions): LoadedPolicy {
+function policyFromDocument(text: string, json: unknown, name: string, importOptions: ImportOptions, choice: FirecrackerChoice = {}): LoadedPolicy {
   const document = identifyPolicyDocument(json);
   const problem = documentProblem(document, name);
   if (problem !== undefined) throw problem;
+  if (document.kind === 'firecracker') return firecrackerPolicy(text, name, importOptions, choice);
+  if (choice.filterName !== undefined && choice.namesOutput !== true) {
+    throw new CliError(`${name}: --name ${choice.filterName} picks a filter of a Firecracker filter file, and this is ${document.kind === 'policy' ? 'a seccomp-ts policy' : 'a Docker/OCI profile'}`);
+  }
   try {
     if (document.kind === 'oci-profile' || document.kind === 'kubernetes-seccomp-profile') {
       const imported = loadProfile(text, name, importOptions);
@@ -142,6 +150,42 @@ function policyFromDocument(text: string, json: unknown, name: string, importOpt
     }
     return { policy: policyFromJsonText(text, json), warnings: [], oci: false, name };
   } catch (err) {
+    throw new CliError(naming(name, oneLine(errorMessage(err))));
+  }
+}
+
+/** Which filter of a Firecracker file to read, and whether the command has `--name` to say so. */
+export interface FirecrackerChoice {
+  readonly filterName?: string;
+  readonly nameFlag?: boolean;
+  /** `--name` also names what the command writes, so it is no error for an input of another format. */
+  readonly namesOutput?: boolean;
+}
+
+/** Docker's machine names (`--target`) as seccompiler names them. */
+const FIRECRACKER_TARGETS: Readonly<Record<string, FirecrackerArch>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
+
+/** One filter of a Firecracker/seccompiler file (JSON read exactly, so 64-bit values survive). */
+function firecrackerPolicy(text: string, name: string, importOptions: ImportOptions, choice: FirecrackerChoice): LoadedPolicy {
+  try {
+    const doc = parseJsonExact(text.replace(/^\uFEFF/, ''));
+    const names = firecrackerFilterNames(doc);
+    if (choice.filterName === undefined && names.length > 1) {
+      const how = choice.nameFlag === true ? 'pass --name NAME' : `read one with 'seccomp-ts compile ${name} --name NAME --format policy'`;
+      throw new CliError(`${name}: this is a Firecracker filter file with ${names.length} filters (${names.join(', ')}); ${how}`);
+    }
+    let arch: FirecrackerArch | undefined;
+    if (importOptions.target !== undefined) {
+      arch = FIRECRACKER_TARGETS[importOptions.target];
+      if (arch === undefined) {
+        throw new CliError(`${name}: seccompiler builds filters for ${Object.keys(FIRECRACKER_TARGETS).join(', ')} (--target), not ${importOptions.target}`);
+      }
+    }
+    const imported = importFirecracker(doc, { ...(choice.filterName !== undefined && { name: choice.filterName }), ...(arch !== undefined && { arch }) });
+    const label = `${name} (${imported.name})`;
+    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${label}: ${w}`), oci: false, name: label, format: 'firecracker', filterName: imported.name };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
     throw new CliError(naming(name, oneLine(errorMessage(err))));
   }
 }
@@ -193,6 +237,8 @@ export interface PolicyLoadOptions {
    * is imported again with them when given, else its ready policy is used.
    */
   readonly importOptions?: ImportOptions;
+  /** The filter to read from a Firecracker file (`--name`). */
+  readonly firecracker?: FirecrackerChoice;
 }
 
 /** Nothing but white space (or nothing at all): no filter and no policy, whatever the format. */
@@ -220,7 +266,7 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
     throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
       "'seccomp-ts disasm' or 'seccomp-ts check'");
   }
-  return policyFromDocument(text, parseJsonText(text, name), name, options.importOptions ?? {});
+  return policyFromDocument(text, parseJsonText(text, name), name, options.importOptions ?? {}, options.firecracker);
 }
 
 /** Compiles a loaded policy with the performance options, or plainly (`--unoptimized`); errors name the input. */

@@ -1,7 +1,7 @@
 /**
  * What a document handed to a policy reader is, decided in one place: a seccomp-ts policy, a Docker/OCI profile,
  * an OCI `config.json` (with or without a seccomp section), or a seccomp format of another tool that seccomp-ts
- * recognises but does not read (Firecracker's filter files, Kubernetes SeccompProfile resources), so that errors
+ * reads by other means (Firecracker's filter files, Kubernetes SeccompProfile resources), so that errors
  * say what the input is instead of listing the fields of the wrong format.
  */
 import { KUBERNETES_GROUP } from './oci/read.js';
@@ -13,16 +13,15 @@ export type PolicyDocument =
   | { readonly kind: 'oci-profile' }
   /** An OCI runtime `config.json` whose `linux` object has no `seccomp` (it sets no filter). */
   | { readonly kind: 'oci-config-without-seccomp' }
-  /** Firecracker's seccompiler JSON: thread names mapping to `{ default_action, filter_action, filter }`. */
+  /** Firecracker's seccompiler JSON: thread names mapping to `{ default_action, filter_action, filter }` (read by policy/formats/firecracker). */
   | { readonly kind: 'firecracker' }
   /** A Kubernetes `SeccompProfile` of the Security Profiles Operator (JSON or YAML). */
   | { readonly kind: 'kubernetes-seccomp-profile'; readonly apiVersion: string }
   /** Valid JSON that is no object (`"hello"`, `null`, `5`, an array): `what` names it ("a JSON string"). */
   | { readonly kind: 'not-an-object'; readonly what: string };
 
-/** Formats recognised but not read, by kind: how messages name them. */
+/** Formats recognised but not read in every form, by kind: how messages name them. */
 export const UNSUPPORTED_FORMATS = {
-  firecracker: 'a Firecracker seccomp filter file',
   'kubernetes-seccomp-profile': 'a Kubernetes SeccompProfile file',
 } as const;
 
@@ -52,10 +51,14 @@ export function kubernetesYamlApiVersion(text: string): string | undefined {
   return api[1];
 }
 
-/** Firecracker's format: every top-level value an object with `default_action` and `filter_action`. */
+/**
+ * Firecracker's format: every top-level value an object with `default_action` (or `mismatch_action`) and
+ * `filter_action` (or `match_action`), seccompiler's two spellings.
+ */
 function isFirecracker(o: Record<string, unknown>): boolean {
   const values = Object.values(o);
-  return values.length > 0 && values.every((v) => isObject(v) && 'default_action' in v && 'filter_action' in v);
+  return values.length > 0 && values.every((v) => isObject(v) && ('default_action' in v || 'mismatch_action' in v) &&
+    ('filter_action' in v || 'match_action' in v));
 }
 
 /** An OCI runtime configuration: `ociVersion`, or a `linux` object next to `process` or `root`. */

@@ -12,7 +12,7 @@
  */
 import { errorMessage } from '../util/error-message.js';
 import type { Action } from '../syscalls/actions.js';
-import { ARCH_NAMES, type ArchName } from '../syscalls/arch.js';
+import { isLinuxArchName, LINUX_ARCH_NAMES, type LinuxArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { at, PolicyError } from './errors.js';
 import { JsonNumber, parseJsonExact } from './oci/json.js';
@@ -170,14 +170,14 @@ function parseSyscallRef(v: unknown, path: string): SyscallRef {
   }
   if (isObject(v)) {
     checkKeys(v, ['arch', 'nr'], path);
-    if (typeof v.arch !== 'string' || !ARCH_NAMES.includes(v.arch as ArchName)) {
-      throw new PolicyError(at(path, 'arch'), `unknown ABI ${JSON.stringify(v.arch)} (one of ${ARCH_NAMES.join(', ')})`);
+    if (typeof v.arch !== 'string' || !isLinuxArchName(v.arch)) {
+      throw new PolicyError(at(path, 'arch'), `unknown ABI ${JSON.stringify(v.arch)} (one of ${LINUX_ARCH_NAMES.join(', ')})`);
     }
     const nr = v.nr;
     if (typeof nr !== 'number' || !Number.isInteger(nr) || nr < 0 || nr > 0xffffffff) {
       throw badValue(nr, at(path, 'nr'), (shown) => `a syscall number is an integer 0..0xffffffff, got ${shown}`);
     }
-    return { arch: v.arch as ArchName, nr };
+    return { arch: v.arch, nr };
   }
   throw new PolicyError(path, 'a syscall is a name or {"arch", "nr"}');
 }
@@ -261,12 +261,12 @@ function policyFromValue(v: unknown): Policy {
   checkKeys(v, ['defaultAction', 'arches', 'badArchAction', 'enosysGuard', 'allowSocketcallHole', 'rules'], '');
   if (v.defaultAction === undefined) throw new PolicyError('defaultAction', 'missing');
   const defaultAction = parseActionAt(v.defaultAction, 'defaultAction');
-  if (!Array.isArray(v.arches)) throw new PolicyError('arches', 'a list of ABIs (x86_64, i386, x32) is required');
+  if (!Array.isArray(v.arches)) throw new PolicyError('arches', 'a list of ABIs (x86_64, i386, x32, aarch64, …) is required');
   const arches = v.arches.map((a, i) => {
-    if (typeof a !== 'string' || !ARCH_NAMES.includes(a as ArchName)) {
-      throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${ARCH_NAMES.join(', ')})`);
+    if (typeof a !== 'string' || !isLinuxArchName(a)) {
+      throw new PolicyError(at('arches', i), `unknown ABI ${JSON.stringify(a)} (one of ${LINUX_ARCH_NAMES.join(', ')})`);
     }
-    return a as ArchName;
+    return a as LinuxArchName;
   });
   const badArchAction = v.badArchAction === undefined ? undefined : parseActionAt(v.badArchAction, 'badArchAction');
   const enosysGuard = parseBoolean(v.enosysGuard, 'enosysGuard');

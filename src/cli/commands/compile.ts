@@ -5,6 +5,8 @@ import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve
 import { formatPolicyJson } from '../../policy/json.js';
 import { exportProfile, formatProfileJson, type ImportOptions, type ProfileJson, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
 import { KUBERNETES_GROUP } from '../../policy/oci/read.js';
+import type { FirecrackerArch } from '../../policy/formats/firecracker.js';
+import { exportFirecracker } from '../../policy/formats/firecracker-export.js';
 import type { Policy } from '../../policy/types.js';
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
@@ -13,10 +15,16 @@ import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } 
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
 import { applyTuning } from '../options.js';
 
-const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes'] as const;
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'firecracker'] as const;
 
 /** Formats that write the (tuned) policy rather than a filter. */
-const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes'];
+const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes', 'firecracker'];
+
+/** Formats whose output carries a name (--name). */
+const NAMED_FORMATS: readonly OutputFormat[] = ['kubernetes', 'firecracker'];
+
+/** Docker's machine names (--target) as seccompiler names them. */
+const FIRECRACKER_MACHINES: Readonly<Record<string, FirecrackerArch>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
 type OutputFormat = (typeof FORMATS)[number];
 
 /** How many names a `partial-syscalls` warning quotes without --verbose. */
@@ -65,25 +73,37 @@ function parseArches(names: readonly string[]): LinuxArchName[] {
  * A Docker/OCI profile as a Kubernetes SeccompProfile of the Security Profiles Operator: the profile is its spec,
  * and the resource is named after the input (lower case, letters, digits and dashes, as Kubernetes requires).
  */
-function kubernetesSeccompProfile(profile: ProfileJson, where: string): object {
+function kubernetesSeccompProfile(profile: ProfileJson, where: string, chosen: string | undefined): object {
   const base = where.replace(/^profile:/, '').replace(/^.*\//, '').replace(/\.[^.]*$/, '');
-  const name = base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'seccomp-profile';
+  const name = chosen ?? (base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'seccomp-profile');
   return { apiVersion: `${KUBERNETES_GROUP}v1beta1`, kind: 'SeccompProfile', metadata: { name }, spec: profile };
+}
+
+/** A Kubernetes object name (RFC 1123 subdomain), as --name gives it. */
+function checkKubernetesName(name: string): void {
+  if (name.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+    throw new CliError(`compile: --name: "${name.slice(0, 80)}" is no Kubernetes object name (lower-case letters, digits, '-' and '.', at most 253)`);
+  }
 }
 
 /** The compiled filter in a program format, or the (tuned) policy as policy JSON or a Docker/OCI profile. */
 function render(
   policy: Policy,
   format: OutputFormat,
-  how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean },
+  how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean; name?: string; machine?: FirecrackerArch },
   warnings: string[],
 ): Uint8Array | string {
   if (POLICY_FORMATS.includes(format)) {
     try {
       if (format === 'policy') return formatPolicyJson(policy);
+      if (format === 'firecracker') {
+        const written = exportFirecracker(policy, { ...(how.name !== undefined && { name: how.name }), ...(how.machine !== undefined && { arch: how.machine }) });
+        warnings.push(...written.warnings);
+        return written.text;
+      }
       const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
       warnings.push(...exported.warnings);
-      if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where))}\n`;
+      if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where, how.name))}\n`;
       return exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
     } catch (err) {
       throw new CliError(`${how.where}: ${errorMessage(err)}`);
@@ -102,12 +122,14 @@ export const compileCommand: Command = {
   get usage() {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
-      '                          [--format raw|c|hex|asm|json|policy|oci] [-o FILE] [--unoptimized]',
-      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--verbose]',
+      '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|firecracker] [-o FILE]',
+      '                          [--unoptimized]',
+      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name FILTER] [--verbose]',
       '',
-      'Reads a policy in seccomp-ts JSON form or a Docker/OCI seccomp profile (or takes a built-in profile),',
-      'applies the tuning entries in order, and writes the filter. Raw bytes (struct sock_filter[], what',
-      "`bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a terminal: use -o.",
+      'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile or a Firecracker filter file (or takes',
+      'a built-in profile), applies the tuning entries in order, and writes the filter. Raw bytes (struct',
+      "sock_filter[], what `bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a",
+      'terminal: use -o.',
       '',
       'options:',
       profileOptionHelp(17),
@@ -117,7 +139,9 @@ export const compileCommand: Command = {
       '  --enosys         numbers above the highest known syscall return ERRNO(ENOSYS) instead of the default',
       '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
       '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile), kubernetes (that',
-      '                   profile as a Security Profiles Operator SeccompProfile resource, JSON)',
+      '                   profile as a Security Profiles Operator SeccompProfile resource, JSON, named by --name),',
+      '                   firecracker (one filter of a Firecracker/seccompiler file, named by --name, default',
+      '                   main; for the machine --target names: amd64, arm64 or riscv64)',
       '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
       '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
@@ -127,6 +151,11 @@ export const compileCommand: Command = {
       '                   arm, ppc64le, ppc64, s390x, riscv64, loong64, mips64, mips64le, mips, mipsle',
       '  --kernel V       kernel version for minKernel (default: every minKernel is met)',
       '  --strict         unknown syscall names are an error instead of a warning',
+      '',
+      'Firecracker (seccompiler) filter file input (see docs/formats.md):',
+      '  --name FILTER    the filter (thread name: vmm, api, vcpu, …) to read; needed when the file holds several;',
+      '                   with --format firecracker also the name written (default: the name read)',
+      '  --target T       the machine it is built for: amd64 (default), arm64, riscv64',
       '',
       'examples:',
       '  seccomp-ts compile --profile hardened --format asm',
@@ -147,6 +176,7 @@ export const compileCommand: Command = {
       kernel: { type: 'string' },
       strict: { type: 'boolean' },
       verbose: { type: 'boolean' },
+      name: { type: 'string' },
     }, 'compile');
     const format = (values.format ?? 'raw') as OutputFormat;
     if (!FORMATS.includes(format)) {
@@ -169,10 +199,25 @@ export const compileCommand: Command = {
     const flagProblem = importFlagProblem(values.target, values.kernel);
     const loaded = await loadPolicySource(source, io, {
       command: 'compile', ...(importFlags.length > 0 && flagProblem === undefined && { importOptions }),
+      firecracker: { nameFlag: true, namesOutput: NAMED_FORMATS.includes(format), ...(values.name !== undefined && { filterName: values.name }) },
     });
     const where = loaded.name;
-    if (!loaded.oci && importFlags.length > 0) {
-      throw new CliError(`compile: ${importFlags.join(', ')} only appl${importFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
+    if (values.name !== undefined && loaded.format !== 'firecracker' && !NAMED_FORMATS.includes(format)) {
+      throw new CliError(`compile: --name ${values.name} picks a filter of a Firecracker filter file or names a kubernetes or firecracker output, and ${where} is none`);
+    }
+    if (values.name !== undefined && format === 'kubernetes') checkKubernetesName(values.name);
+    let machine: FirecrackerArch | undefined;
+    if (format === 'firecracker' && values.target !== undefined) {
+      machine = FIRECRACKER_MACHINES[values.target];
+      if (machine === undefined) throw new CliError(`compile: --target: seccompiler builds filters for ${Object.keys(FIRECRACKER_MACHINES).join(', ')}, not ${values.target}`);
+    }
+    const firecrackerFlags = loaded.format === 'firecracker' ? importFlags.filter((f) => f !== '--target') : importFlags;
+    if (loaded.format === 'firecracker' && firecrackerFlags.length > 0) {
+      throw new CliError(`compile: ${firecrackerFlags.join(', ')} only appl${firecrackerFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI profiles, and ${where} is a Firecracker filter`);
+    }
+    const policyFlags = format === 'firecracker' ? importFlags.filter((f) => f !== '--target') : importFlags;
+    if (!loaded.oci && loaded.format === undefined && policyFlags.length > 0) {
+      throw new CliError(`compile: ${policyFlags.join(', ')} only appl${policyFlags.length === 1 ? 'ies' : 'y'} to Docker/OCI ` +
         `profiles, and ${where} is a seccomp-ts policy`);
     }
     if (flagProblem !== undefined) throw new CliError(`compile: ${flagProblem}`);
@@ -184,7 +229,11 @@ export const compileCommand: Command = {
     if (values.arch !== undefined) policy = { ...policy, arches: parseArches(values.arch) };
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
 
-    const output = render(policy, format, { where, meta, oci, optimize: values.unoptimized !== true, verbose: values.verbose === true }, warnings);
+    const name = values.name ?? loaded.filterName;
+    const output = render(policy, format, {
+      where, meta, oci, optimize: values.unoptimized !== true, verbose: values.verbose === true,
+      ...(name !== undefined && { name }), ...(machine !== undefined && { machine }),
+    }, warnings);
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
 
     await writeOutput(output, values.output, io, fileInputs(source));

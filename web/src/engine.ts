@@ -1,0 +1,328 @@
+/**
+ * What the playground computes, with no DOM: reading an input (a policy, a Docker/OCI profile, or a filter in
+ * any text form or base64), tuning and compiling it, and every view of the resulting filter. Everything comes
+ * from the library's public entry, as any user would import it.
+ */
+import {
+  ARCH_NAMES, cacheReport, callData, compilePolicy, decodeProgram, diffPrograms, diffText, disassemble,
+  detectFormat, encodeProgram, explain, explanationText, exportProfile, filterStats, findProfile,
+  formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, isOciProfile,
+  performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
+  readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
+  type ArchName, type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
+  type Program,
+} from '../../src/index.js';
+import { jsonOffsets, JsonLocateError, lineColumn, locatePath, offsetOf } from './json-locate.js';
+
+/** A fault in an input, placed in its text when the place is known. */
+export interface InputFault {
+  readonly message: string;
+  /** Offsets in the text (from ≤ to) of the faulty part. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Thrown by `loadInput` and `buildFilter`: the fault as the page shows it. */
+export class InputError extends Error {
+  constructor(readonly fault: InputFault) {
+    super(fault.message);
+    this.name = 'InputError';
+  }
+}
+
+/** An input read: a policy (to tune and compile) or a filter. */
+export type Loaded =
+  | { readonly kind: 'policy'; readonly what: string; readonly policy: Policy; readonly oci: boolean; readonly meta?: ProfileMeta; readonly warnings: readonly string[] }
+  | { readonly kind: 'filter'; readonly what: string; readonly program: Program; readonly warnings: readonly string[] };
+
+const placed = (text: string, message: string, from: number, to = from): InputError => {
+  const { line, column } = lineColumn(text, from);
+  return new InputError({ message: `line ${line}, column ${column}: ${message}`, from, to: Math.max(to, from), line, column });
+};
+
+/** A library error naming a JSON path, placed at that path in TEXT. */
+function pathFault(text: string, places: Map<string, { start: number; end: number }>, err: PolicyError): InputError {
+  const where = locatePath(places, err.path);
+  if (where === undefined) return new InputError({ message: err.message });
+  return placed(text, err.message, where.start, where.end);
+}
+
+/** Base64 (or base64url) text holding raw `struct sock_filter` records, decoded; undefined when TEXT is none. */
+function base64Bytes(text: string): Uint8Array | undefined {
+  const body = text.replace(/\s+/g, '');
+  if (body.length < 8 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(body)) return undefined;
+  try {
+    const binary = atob(body.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+const FORMAT_NAMES: Readonly<Record<string, string>> = {
+  raw: 'raw bytes', c: 'C source', hex: 'hex', json: 'JSON instructions', asm: 'assembler text',
+};
+
+/** A JSON object: a seccomp-ts policy, or a Docker/OCI profile (a config.json or SeccompProfile carrying one). */
+function loadDocument(text: string): Loaded {
+  let places: Map<string, { start: number; end: number }>;
+  try {
+    places = jsonOffsets(text);
+  } catch (err) {
+    if (err instanceof JsonLocateError) throw placed(text, `not valid JSON: ${err.message}`, err.offset, err.offset + 1);
+    throw err;
+  }
+  const json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+  const profile = isOciProfile(json) || json.kind === 'SeccompProfile';
+  try {
+    if (profile) {
+      const imported = importProfile(text);
+      return { kind: 'policy', what: 'Docker/OCI profile', policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
+    }
+    return { kind: 'policy', what: 'seccomp-ts policy', policy: policyFromJsonText(text, json), oci: false, warnings: [] };
+  } catch (err) {
+    if (err instanceof PolicyError) throw pathFault(text, places, err);
+    throw new InputError({ message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/** A filter in any text form the library reads (JSON, C, hex, assembler), or raw bytes in base64. */
+function loadProgramText(text: string): Loaded {
+  const bytes = new TextEncoder().encode(text);
+  const format = detectFormat(bytes);
+  let program: Program;
+  let what = `filter (${FORMAT_NAMES[format] ?? format})`;
+  try {
+    program = readProgram(bytes, format);
+  } catch (err) {
+    const raw = format === 'asm' ? base64Bytes(text) : undefined;
+    if (raw !== undefined && raw.length > 0 && raw.length % 8 === 0) {
+      program = decodeProgram(raw);
+      what = 'filter (raw bytes, base64)';
+    } else if (err instanceof ProgramFormatError) {
+      const { line, column } = err.where;
+      if (line !== undefined) {
+        const from = offsetOf(text, line, column ?? 1);
+        const to = column === undefined ? text.indexOf('\n', from) : from + 1;
+        throw new InputError({ message: err.message, from, to: to < 0 ? text.length : to, line, ...(column !== undefined && { column }) });
+      }
+      throw new InputError({ message: err.message });
+    } else {
+      throw new InputError({ message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const checked = validate(program);
+  if (!checked.ok) {
+    const first = checked.errors[0];
+    throw new InputError({ message: `not a filter the kernel accepts: ${first !== undefined ? `instruction ${first.index}: ${first.message}` : 'invalid'}` });
+  }
+  return { kind: 'filter', what, program, warnings: [] };
+}
+
+/** Reads the editor's text: a JSON object is a policy or profile, anything else a filter. */
+export function loadInput(text: string): Loaded {
+  if (text.replace(/^\uFEFF/, '').trim() === '') {
+    throw new InputError({ message: 'empty: paste a policy, a Docker/OCI profile or a filter, or pick a built-in profile' });
+  }
+  return /^\uFEFF?\s*\{/.test(text) ? loadDocument(text) : loadProgramText(text);
+}
+
+/** How the playground compiles a policy. */
+export interface BuildOptions {
+  /** `allow:NAME`, `deny:NAME`, `deny:all`, applied in order. */
+  readonly tune: readonly string[];
+  /** Range-tree dispatch and every optimizer pass (the CLI's default), or the plain form. */
+  readonly optimize: boolean;
+}
+
+/** A filter ready to show, with the (tuned) policy it came from when there is one. */
+export interface Built {
+  readonly loaded: Loaded;
+  readonly policy?: Policy;
+  readonly program: Program;
+  readonly warnings: readonly string[];
+}
+
+/** A compile warning worth showing; per-ABI name gaps are normal in a Docker/OCI profile, as the CLI holds. */
+const shownWarning = (w: PolicyWarning, oci: boolean): boolean => !(oci && (w.code === 'partial-syscalls' || w.code === 'uncovered-abi'));
+
+/** Tunes and compiles a policy input; a filter input is taken as it is (tuning applies to policies). */
+export function buildFilter(loaded: Loaded, options: BuildOptions): Built {
+  if (loaded.kind === 'filter') {
+    const warnings = [...loaded.warnings];
+    if (options.tune.length > 0) warnings.push('tuning applies to policies and profiles; this input is already a filter, so it is ignored');
+    return { loaded, program: loaded.program, warnings };
+  }
+  let policy: Policy;
+  try {
+    policy = tunePolicy(loaded.policy, options.tune);
+  } catch (err) {
+    throw new InputError({ message: `tuning: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  try {
+    const result = compilePolicy(policy, options.optimize ? performanceCompileOptions() : {});
+    const warnings = [...loaded.warnings, ...result.warnings.filter((w) => shownWarning(w, loaded.oci)).map((w) => w.message)];
+    return { loaded, policy, program: result.program, warnings };
+  } catch (err) {
+    throw new InputError({ message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/** The text a built-in profile is shown as: a Docker/OCI profile's own JSON, else the policy's JSON form. */
+export function builtInText(name: string): string {
+  const info = findProfile(name);
+  if (info === undefined) throw new InputError({ message: `no built-in profile "${name}"` });
+  return info.profileJson ?? formatPolicyJson(getProfile(name));
+}
+
+/** The disassembly, one string per instruction (the CLI's `disasm` rows, without the header). */
+export function disassemblyRows(program: Program): string[] {
+  return disassemble(program).split('\n').slice(2).filter((l) => l !== '');
+}
+
+/** `explain` as text, or why it could not be finished. */
+export function explainText(program: Program, timeoutMs: number): string {
+  try {
+    return explanationText(explain(program, { timeoutMs }));
+  } catch (err) {
+    return `explain: ${err instanceof Error ? err.message : String(err)}\n`;
+  }
+}
+
+/** The ABIs the emulate form offers: the three x86 ones first, then every other the tables know. */
+export function abiChoices(): LinuxArchName[] {
+  return [...ARCH_NAMES, ...LINUX_ARCH_NAMES.filter((a) => !(ARCH_NAMES as readonly string[]).includes(a))];
+}
+
+/** One syscall of an ABI under a filter: its number, name, instructions executed, verdict, and cache state. */
+export interface SyscallCost {
+  readonly nr: number;
+  readonly name: string;
+  readonly executed: number;
+  readonly verdict: string;
+  readonly cached: boolean;
+}
+
+/** Stats per ABI (the library's `filterStats`) and the cost of each syscall number, for the chart. */
+export interface StatsView {
+  readonly stats: FilterStats;
+  readonly costs: Readonly<Record<string, readonly SyscallCost[]>>;
+}
+
+export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAMES): StatsView {
+  const stats = filterStats(program, abis);
+  const filter = prepareFilter(program);
+  const cache = cacheReport(program, { nativePassthrough: [] });
+  const costs: Record<string, SyscallCost[]> = {};
+  for (const abi of abis) {
+    const cached = new Set(abi === 'x86_64' ? cache.native.cached : abi === 'i386' ? cache.compat.cached : []);
+    costs[abi] = syscallTable(abi).map((entry) => {
+      const run = filter.runCounting(seccompData({ arch: abi, nr: entry.nr }));
+      return { nr: entry.nr, name: entry.name, executed: run.executed, verdict: formatVerdict(run.raw), cached: cached.has(entry.nr) };
+    });
+  }
+  return { stats, costs };
+}
+
+/** A call to emulate, as the form holds it. */
+export interface EmulateRequest {
+  readonly abi: LinuxArchName;
+  /** A syscall name or number (decimal or 0x hex). */
+  readonly syscall: string;
+  /** Six arguments as typed (decimal, 0x hex, or negative); empty is 0. */
+  readonly args: readonly string[];
+}
+
+/** What one call gets. */
+export interface Emulation {
+  readonly nr: number;
+  readonly verdict: string;
+  readonly raw: number;
+  readonly executed: number;
+  /** Indices of the instructions executed, in order. */
+  readonly path: readonly number[];
+  readonly note?: string;
+}
+
+/** An argument as typed: decimal, 0x hex, 0o, 0b, or negative (taken modulo 2^64). */
+export function parseArgument(text: string, index: number): bigint {
+  const t = text.trim().replace(/_/g, '');
+  if (t === '') return 0n;
+  try {
+    const v = t.startsWith('-') ? -BigInt(t.slice(1)) : BigInt(t);
+    if (v >= 1n << 64n || v < -(1n << 63n)) throw new RangeError('out of range');
+    return v < 0n ? v + (1n << 64n) : v;
+  } catch {
+    throw new InputError({ message: `argument ${index}: "${text}" is not an integer of 64 bits (decimal, 0x hex, or negative)` });
+  }
+}
+
+/** Runs one call through the filter with a trace. */
+export function emulate(program: Program, request: EmulateRequest): Emulation {
+  const s = request.syscall.trim();
+  if (s === '') throw new InputError({ message: 'syscall: give a name or a number' });
+  const args = request.args.map((a, i) => parseArgument(a, i));
+  const syscall = /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : s;
+  let data;
+  try {
+    data = callData({ arch: request.abi, syscall, args });
+  } catch (err) {
+    throw new InputError({ message: `syscall: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  const run = interpret(program, data, { trace: true });
+  const note = bypassesFilters(data)
+    ? `Linux runs no filter for this call (${request.abi} ${s}): it always proceeds, whatever the filter says`
+    : undefined;
+  return {
+    nr: data.nr, verdict: formatVerdict(run), raw: run.raw, executed: run.executed,
+    path: (run.trace ?? []).map((step) => step.pc), ...(note !== undefined && { note }),
+  };
+}
+
+/** Where two filters differ, as the CLI's `diff` prints it, with witnesses. */
+export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string } {
+  try {
+    const d = diffPrograms(a, b, { timeoutMs });
+    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']) };
+  } catch (err) {
+    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n` };
+  }
+}
+
+/** A file to download. */
+export interface Download {
+  readonly name: string;
+  readonly type: string;
+  readonly data: Uint8Array | string;
+}
+
+/** The downloads a built input offers, or why one is not offered. */
+export function downloads(built: Built): Record<'raw' | 'c' | 'oci' | 'policy', Download | { unavailable: string }> {
+  const notPolicy = { unavailable: 'the input is a filter, not a policy' };
+  const policy = built.policy;
+  let oci: Download | { unavailable: string } = notPolicy;
+  if (policy !== undefined) {
+    try {
+      const meta = built.loaded.kind === 'policy' ? built.loaded.meta : undefined;
+      const exported = exportProfile(policy, meta !== undefined ? { meta } : {});
+      oci = { name: 'seccomp-profile.json', type: 'application/json', data: exported.text.endsWith('\n') ? exported.text : `${exported.text}\n` };
+    } catch (err) {
+      oci = { unavailable: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return {
+    raw: { name: 'filter.bpf', type: 'application/octet-stream', data: encodeProgram(built.program) },
+    c: { name: 'filter.c', type: 'text/x-c', data: writeProgram(built.program, 'c') },
+    oci,
+    policy: policy !== undefined ? { name: 'policy.json', type: 'application/json', data: formatPolicyJson(policy) } : notPolicy,
+  };
+}
+
+/** Raw `struct sock_filter` bytes (an uploaded `.bpf`) as the hex text the editor shows. */
+export function rawToText(bytes: Uint8Array, name: string): string {
+  const program = decodeProgram(bytes);
+  return `# ${name.replace(/[\r\n]/g, ' ')}: ${program.length} instructions (raw bytes, shown as hex)\n${formatHex(program)}`;
+}
+

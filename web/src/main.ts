@@ -1,0 +1,543 @@
+/**
+ * The playground page: wires the editor, the views and the URL fragment to the engine. Output follows the input
+ * as it is typed (debounced); a faulty input shows its fault at its place and the last good output stays.
+ */
+import { listProfiles, syscallTable, type LinuxArchName } from '../../src/index.js';
+import { costChart } from './chart.js';
+import { createEditor, type Editor } from './editor.js';
+import {
+  abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
+  loadInput, rawToText, statsView, type Built, type InputFault, type StatsView,
+} from './engine.js';
+import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
+
+const DEBOUNCE_MS = 250;
+/** Longest an explain or diff may run before it gives up and says so (the page stays responsive). */
+const ANALYSIS_TIMEOUT_MS = 4000;
+const TABS = ['filter', 'explain', 'stats', 'diff', 'download'] as const;
+type Tab = (typeof TABS)[number];
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error(`page: #${id} is missing`);
+  return node as T;
+};
+
+const plain = new URLSearchParams(location.search).has('plain');
+let editorA: Editor;
+let editorB: Editor;
+
+/** The page's state beyond the editors' text. */
+const page = {
+  tune: [] as string[],
+  tab: 'filter' as Tab,
+  /** The built-in whose unchanged text is in the editor, if any: the fragment is then `#profile:NAME`. */
+  profile: undefined as string | undefined,
+  profileText: '',
+  /** The last input that built, and what was computed from it (computed on demand, once per build). */
+  good: undefined as Built | undefined,
+  stats: undefined as StatsView | undefined,
+  explained: undefined as Built | undefined,
+  diffed: undefined as { a: Built; bText: string } | undefined,
+  restoring: false,
+};
+
+// ---------------------------------------------------------------------------------------------- rendering
+
+function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefined, keptNote: string): void {
+  if (fault === undefined) {
+    box.hidden = true;
+    box.textContent = '';
+    editor.mark(undefined);
+    return;
+  }
+  box.hidden = false;
+  box.textContent = fault.message + keptNote;
+  if (fault.from !== undefined) editor.mark({ from: fault.from, to: fault.to ?? fault.from + 1, message: fault.message });
+  else editor.mark(undefined);
+}
+
+function renderWarnings(warnings: readonly string[]): void {
+  $('warnings').replaceChildren(...warnings.map((w) => {
+    const li = document.createElement('li');
+    li.textContent = `warning: ${w}`;
+    return li;
+  }));
+}
+
+function renderDisassembly(built: Built): void {
+  const rows = disassemblyRows(built.program);
+  $('disasm').replaceChildren(...rows.map((text, i) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    li.dataset.index = String(i);
+    return li;
+  }));
+  $('program-size').textContent = `${built.program.length} instructions · ${built.loaded.what}` +
+    (built.loaded.kind === 'policy' ? `, compiled${($('optimize') as HTMLInputElement).checked ? '' : ' unoptimized'}` : '');
+}
+
+function renderStats(): void {
+  const built = page.good;
+  if (built === undefined) return;
+  page.stats ??= statsView(built.program);
+  const view = page.stats;
+  $('stats-table').querySelector('tbody')!.replaceChildren(...view.stats.abis.map((s) => {
+    const tr = document.createElement('tr');
+    tr.dataset.abi = s.abi;
+    const verdicts = Object.entries(s.verdicts).sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
+    const cells = [s.abi, String(s.syscalls), s.meanExecuted.toFixed(2), String(s.maxExecuted), String(s.kernelCached), verdicts];
+    cells.forEach((text, i) => {
+      const td = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) td.setAttribute('scope', 'row');
+      td.textContent = text;
+      tr.append(td);
+    });
+    return tr;
+  }));
+  renderChart();
+}
+
+function renderChart(): void {
+  const view = page.stats;
+  if (view === undefined) return;
+  const abi = ($('chart-abi') as HTMLSelectElement).value;
+  const costs = view.costs[abi] ?? [];
+  const legend = document.createElement('p');
+  legend.className = 'legend';
+  legend.innerHTML = '<span class="swatch allow"></span> ALLOW <span class="swatch deny"></span> other verdicts ' +
+    '<span class="swatch cached"></span> kernel-cached (the filter never runs)';
+  $('chart').replaceChildren(costChart(costs, abi), legend);
+  $('chart').setAttribute('aria-label', `Instructions executed per syscall number on ${abi}: at most ${Math.max(0, ...costs.map((c) => c.executed))}, ` +
+    `${costs.filter((c) => c.cached).length} kernel-cached`);
+}
+
+function renderExplain(): void {
+  const built = page.good;
+  if (built === undefined || page.explained === built) return;
+  $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
+  page.explained = built;
+}
+
+function renderDiff(): void {
+  const a = page.good;
+  const bText = editorB.text();
+  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText)) return;
+  if (bText.trim() === '') {
+    showFault($('error-b'), editorB, undefined, '');
+    $('diff').textContent = 'Put a second policy, profile or filter in B (or pick a built-in) to compare it with A.';
+    return;
+  }
+  try {
+    const b = buildFilter(loadInput(bText), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
+    showFault($('error-b'), editorB, undefined, '');
+    const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
+    $('diff').textContent = d.text;
+    $('diff').dataset.equivalent = String(d.equivalent);
+    page.diffed = { a, bText };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    showFault($('error-b'), editorB, err.fault, '');
+  }
+}
+
+function renderDownloads(): void {
+  const built = page.good;
+  if (built === undefined) return;
+  const offered = downloads(built);
+  const labels = { raw: 'Raw filter (struct sock_filter[], .bpf)', c: 'C source', oci: 'Docker/OCI profile (JSON)', policy: 'seccomp-ts policy (JSON)' };
+  $('downloads').replaceChildren(...(Object.keys(labels) as (keyof typeof labels)[]).map((key) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = `download-${key}`;
+    button.textContent = labels[key];
+    const d = offered[key];
+    if ('unavailable' in d) {
+      button.disabled = true;
+      const why = document.createElement('span');
+      why.className = 'muted';
+      why.textContent = ` (${d.unavailable})`;
+      li.append(button, why);
+      return li;
+    }
+    button.addEventListener('click', () => {
+      const url = URL.createObjectURL(new Blob([d.data as BlobPart], { type: d.type }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = d.name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    });
+    li.append(button, ` ${d.name}`);
+    return li;
+  }));
+}
+
+/** The views of the visible tab that are computed on demand. */
+function renderVisible(): void {
+  if (page.tab === 'stats') renderStats();
+  else if (page.tab === 'explain') renderExplain();
+  else if (page.tab === 'diff') renderDiff();
+  else if (page.tab === 'download') renderDownloads();
+}
+
+// ---------------------------------------------------------------------------------------------- emulation
+
+function emulateNow(): void {
+  const built = page.good;
+  const out = $('verdict');
+  for (const li of $('disasm').querySelectorAll('li.hit')) li.classList.remove('hit', 'last');
+  if (built === undefined) return;
+  const abi = ($('emu-abi') as HTMLSelectElement).value as LinuxArchName;
+  const syscall = ($('emu-syscall') as HTMLInputElement).value;
+  const args = [...document.querySelectorAll<HTMLInputElement>('.arg')].map((i) => i.value);
+  try {
+    const r = emulate(built.program, { abi, syscall, args });
+    out.className = r.verdict === 'ALLOW' ? 'verdict allow' : 'verdict deny';
+    out.dataset.verdict = r.verdict;
+    out.textContent = `${abi} ${syscall.trim()} (nr ${r.nr >>> 0}): ${r.verdict}, ${r.executed} instructions executed` +
+      (r.note !== undefined ? `. ${r.note}` : '');
+    const rows = $('disasm').children;
+    r.path.forEach((pc, i) => {
+      const li = rows[pc];
+      li?.classList.add('hit');
+      if (i === r.path.length - 1) li?.classList.add('last');
+    });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    out.className = 'verdict fault';
+    out.dataset.verdict = '';
+    out.textContent = err.message;
+  }
+}
+
+function useDatalist(abi: string): void {
+  const id = `syscall-names-${abi}`;
+  if (document.getElementById(id) === null) {
+    const list = document.createElement('datalist');
+    list.id = id;
+    for (const e of syscallTable(abi as LinuxArchName)) {
+      const option = document.createElement('option');
+      option.value = e.name;
+      list.append(option);
+    }
+    $('datalists').append(list);
+  }
+  $('emu-syscall').setAttribute('list', id);
+}
+
+// ---------------------------------------------------------------------------------------------- state
+
+function currentState(): PlaygroundState {
+  return {
+    a: editorA.text(),
+    b: editorB.text(),
+    tune: [...page.tune],
+    optimize: ($('optimize') as HTMLInputElement).checked,
+    emulate: {
+      abi: ($('emu-abi') as HTMLSelectElement).value,
+      syscall: ($('emu-syscall') as HTMLInputElement).value,
+      args: [...document.querySelectorAll<HTMLInputElement>('.arg')].map((i) => i.value),
+    },
+    tab: page.tab,
+  };
+}
+
+/** Whether the state is a built-in profile as it opens, so that `#profile:NAME` says it all. */
+function isPlainProfile(s: PlaygroundState): boolean {
+  return page.profile !== undefined && s.a === page.profileText && s.b === '' && s.tune.length === 0 && s.optimize &&
+    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter';
+}
+
+/** The debounce of input changes: set while an update is due. */
+let timer: ReturnType<typeof setTimeout> | undefined;
+let fragmentWrites = Promise.resolve();
+let pendingWrites = 0;
+/** `data-link` on the body: `pending` while the fragment is behind the page, `saved` once it holds the state. */
+const linkState = (): void => {
+  document.body.dataset.link = pendingWrites > 0 || timer !== undefined ? 'pending' : 'saved';
+};
+function saveFragment(): void {
+  if (page.restoring) return;
+  const s = currentState();
+  pendingWrites++;
+  linkState();
+  fragmentWrites = fragmentWrites.then(async () => {
+    const fragment = isPlainProfile(s) ? `${PROFILE_PREFIX}${page.profile}` : await encodeState(s);
+    if (location.hash !== fragment) history.replaceState(null, '', fragment);
+  }).catch((err: unknown) => console.warn(`link: ${err instanceof Error ? err.message : String(err)}`)).finally(() => {
+    pendingWrites--;
+    linkState();
+  });
+}
+
+function applyState(s: PlaygroundState): void {
+  page.restoring = true;
+  try {
+    page.tune = [...s.tune];
+    ($('optimize') as HTMLInputElement).checked = s.optimize;
+    const abi = $('emu-abi') as HTMLSelectElement;
+    abi.value = abiChoices().includes(s.emulate.abi as LinuxArchName) ? s.emulate.abi : 'x86_64';
+    useDatalist(abi.value);
+    ($('emu-syscall') as HTMLInputElement).value = s.emulate.syscall;
+    document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, i) => {
+      input.value = s.emulate.args[i] ?? '';
+    });
+    renderTunings();
+    editorB.setText(s.b);
+    editorA.setText(s.a);
+    selectTab((TABS as readonly string[]).includes(s.tab) ? (s.tab as Tab) : 'filter', false);
+  } finally {
+    page.restoring = false;
+  }
+}
+
+function loadProfileInto(editor: Editor, name: string): void {
+  const text = builtInText(name);
+  if (editor === editorA) {
+    page.profile = name;
+    page.profileText = text;
+  }
+  editor.setText(text);
+}
+
+/** Reads the fragment: `#profile:NAME`, `#s=STATE`, or nothing (the hardened profile). */
+async function restoreFromFragment(): Promise<void> {
+  const hash = decodeURIComponent(location.hash);
+  if (hash.startsWith(PROFILE_PREFIX)) {
+    const name = hash.slice(PROFILE_PREFIX.length);
+    try {
+      loadProfileInto(editorA, name);
+    } catch (err) {
+      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
+    }
+    return;
+  }
+  if (hash.startsWith(STATE_PREFIX)) {
+    try {
+      applyState(await decodeState(location.hash));
+      return;
+    } catch (err) {
+      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
+      return;
+    }
+  }
+  loadProfileInto(editorA, 'hardened');
+}
+
+// ---------------------------------------------------------------------------------------------- updates
+
+function schedule(): void {
+  clearTimeout(timer);
+  timer = setTimeout(update, DEBOUNCE_MS);
+  linkState();
+}
+
+/** Rebuilds from the input; on a fault, marks it and keeps the last good output. */
+function update(): void {
+  clearTimeout(timer);
+  timer = undefined;
+  const text = editorA.text();
+  try {
+    const built = buildFilter(loadInput(text), { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
+    page.good = built;
+    page.stats = undefined;
+    showFault($('error'), editorA, undefined, '');
+    $('input-kind').textContent = built.loaded.what;
+    renderWarnings(built.warnings);
+    renderDisassembly(built);
+    emulateNow();
+    renderVisible();
+    document.body.dataset.state = 'ready';
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const kept = page.good !== undefined ? ' (the output shows the last input that worked)' : '';
+    showFault($('error'), editorA, err.fault, kept);
+    document.body.dataset.state = page.good !== undefined ? 'stale' : 'error';
+  }
+  saveFragment();
+}
+
+// ---------------------------------------------------------------------------------------------- controls
+
+function renderTunings(): void {
+  $('tunings').replaceChildren(...page.tune.map((entry, i) => {
+    const li = document.createElement('li');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = '×';
+    remove.setAttribute('aria-label', `remove ${entry}`);
+    remove.addEventListener('click', () => {
+      page.tune.splice(i, 1);
+      renderTunings();
+      update();
+    });
+    li.append(`${entry} `, remove);
+    return li;
+  }));
+}
+
+function addTuning(op: 'allow' | 'deny'): void {
+  const input = $('tune-name') as HTMLInputElement;
+  const name = input.value.trim();
+  if (name === '') {
+    input.focus();
+    return;
+  }
+  page.tune.push(`${op}:${name}`);
+  input.value = '';
+  renderTunings();
+  update();
+}
+
+function selectTab(tab: Tab, focus: boolean): void {
+  page.tab = tab;
+  for (const t of TABS) {
+    const button = $(`tab-${t}`);
+    const selected = t === tab;
+    button.setAttribute('aria-selected', String(selected));
+    button.tabIndex = selected ? 0 : -1;
+    $(`panel-${t}`).hidden = !selected;
+    if (selected && focus) button.focus();
+  }
+  renderVisible();
+  saveFragment();
+}
+
+async function readFile(file: File, target: Editor): Promise<void> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (target === editorA) page.profile = undefined;
+  try {
+    target.setText(bytes.includes(0) ? rawToText(bytes, file.name) : new TextDecoder().decode(bytes));
+  } catch (err) {
+    showFault(target === editorA ? $('error') : $('error-b'), target,
+      { message: `${file.name}: ${err instanceof Error ? err.message : String(err)}` }, '');
+  }
+}
+
+function profileButtons(host: HTMLElement, target: () => Editor, suffix: string): void {
+  host.replaceChildren(...listProfiles().map((p) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = `profile-${p.name}${suffix}`;
+    button.textContent = p.name;
+    button.title = p.description;
+    button.addEventListener('click', () => loadProfileInto(target(), p.name));
+    return button;
+  }));
+}
+
+function wire(): void {
+  profileButtons($('profiles'), () => editorA, '');
+  profileButtons($('profiles-b'), () => editorB, '-b');
+  const abiSelect = $('emu-abi') as HTMLSelectElement;
+  const chartSelect = $('chart-abi') as HTMLSelectElement;
+  for (const abi of abiChoices()) abiSelect.append(new Option(abi, abi));
+  for (const abi of ['x86_64', 'i386', 'x32']) chartSelect.append(new Option(abi, abi));
+  const args = document.querySelector('#emulate .args') as HTMLFieldSetElement;
+  for (let i = 0; i < 6; i++) {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.className = 'arg';
+    input.id = `emu-arg${i}`;
+    input.inputMode = 'numeric';
+    input.placeholder = '0';
+    label.append(`arg${i} `, input);
+    args.append(label);
+  }
+  useDatalist('x86_64');
+
+  abiSelect.addEventListener('change', () => {
+    useDatalist(abiSelect.value);
+    emulateNow();
+    saveFragment();
+  });
+  $('emulate').addEventListener('input', () => {
+    emulateNow();
+    saveFragment();
+  });
+  $('emulate').addEventListener('submit', (e) => {
+    e.preventDefault();
+    emulateNow();
+    saveFragment();
+  });
+  chartSelect.addEventListener('change', renderChart);
+  $('optimize').addEventListener('change', update);
+  $('tune-allow').addEventListener('click', () => addTuning('allow'));
+  $('tune-deny').addEventListener('click', () => addTuning('deny'));
+  $('tune-name').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      addTuning('allow');
+    }
+  });
+
+  TABS.forEach((t, i) => {
+    $(`tab-${t}`).addEventListener('click', () => selectTab(t, false));
+    $(`tab-${t}`).addEventListener('keydown', (e) => {
+      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (e.key === 'Home' || e.key === 'End') {
+        e.preventDefault();
+        selectTab(TABS[e.key === 'Home' ? 0 : TABS.length - 1] as Tab, true);
+      } else if (step !== 0) {
+        e.preventDefault();
+        selectTab(TABS[(i + step + TABS.length) % TABS.length] as Tab, true);
+      }
+    });
+  });
+
+  $('upload').addEventListener('change', () => {
+    const file = ($('upload') as HTMLInputElement).files?.[0];
+    if (file !== undefined) void readFile(file, editorA);
+    ($('upload') as HTMLInputElement).value = '';
+  });
+  for (const zone of document.querySelectorAll<HTMLElement>('[data-drop]')) {
+    zone.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      zone.classList.add('dropping');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dropping'));
+    zone.addEventListener('drop', (e) => {
+      e.preventDefault();
+      zone.classList.remove('dropping');
+      const file = e.dataTransfer?.files[0];
+      if (file !== undefined) void readFile(file, zone.dataset.drop === 'b' ? editorB : editorA);
+    });
+  }
+
+  $('share').addEventListener('click', async () => {
+    saveFragment();
+    await fragmentWrites;
+    try {
+      await navigator.clipboard.writeText(location.href);
+      $('share').textContent = 'Link copied';
+    } catch {
+      $('share').textContent = 'Link is in the address bar';
+    }
+    setTimeout(() => {
+      $('share').textContent = 'Copy link';
+    }, 2000);
+  });
+
+  window.addEventListener('hashchange', () => void restoreFromFragment());
+}
+
+async function start(): Promise<void> {
+  wire();
+  editorA = createEditor($('editor-a'), 'Input A: policy, profile or filter', () => {
+    if (page.profile !== undefined && editorA.text() !== page.profileText) page.profile = undefined;
+    schedule();
+  }, plain);
+  editorB = createEditor($('editor-b'), 'Input B, compared with A', () => {
+    if (page.tab === 'diff') schedule();
+    else saveFragment();
+  }, plain);
+  $('editor-a').dataset.editor = editorA.kind;
+  await restoreFromFragment();
+  update();
+}
+
+void start();
