@@ -103,7 +103,8 @@ export { rangeDispatch, rangeTreeDispatch, type RangeDispatchOptions } from './c
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
   subsetOf, letsThrough, type SubsetResult,
-  cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, actionText,
+  cacheReport, cacheReportText, constAllow, KERNEL_CACHE_ABIS, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, abisOf,
+  actionText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
   type ArgField, type NamedSyscall, type DiffResult, type Difference, type DiffOptions, type Witness, type CacheReport,
   type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,

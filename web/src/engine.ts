@@ -217,7 +217,7 @@ export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAM
   const cache = cacheReport(program, { nativePassthrough: [] });
   const costs: Record<string, SyscallCost[]> = {};
   for (const abi of abis) {
-    const cached = new Set(abi === 'x86_64' ? cache.native.cached : abi === 'i386' ? cache.compat.cached : []);
+    const cached = new Set(abi === 'x86_64' ? cache.native.cached : abi === 'i386' ? cache.compat?.cached ?? [] : []);
     costs[abi] = syscallTable(abi).map((entry) => {
       const run = filter.runCounting(seccompData({ arch: abi, nr: entry.nr }));
       return { nr: entry.nr, name: entry.name, executed: run.executed, verdict: formatVerdict(run.raw), cached: cached.has(entry.nr) };
@@ -323,6 +323,6 @@ export function downloads(built: Built): Record<'raw' | 'c' | 'oci' | 'policy', 
 /** Raw `struct sock_filter` bytes (an uploaded `.bpf`) as the hex text the editor shows. */
 export function rawToText(bytes: Uint8Array, name: string): string {
   const program = decodeProgram(bytes);
-  return `# ${name.replace(/[\r\n]/g, ' ')}: ${program.length} instructions, raw struct sock_filter records in hex\n${formatHex(program)}`;
+  return `# ${name.replace(/[\r\n]/g, ' ')}: ${program.length} instructions (raw bytes, shown as hex)\n${formatHex(program)}`;
 }
 

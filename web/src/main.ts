@@ -252,14 +252,26 @@ function isPlainProfile(s: PlaygroundState): boolean {
     s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter';
 }
 
+/** The debounce of input changes: set while an update is due. */
+let timer: ReturnType<typeof setTimeout> | undefined;
 let fragmentWrites = Promise.resolve();
+let pendingWrites = 0;
+/** `data-link` on the body: `pending` while the fragment is behind the page, `saved` once it holds the state. */
+const linkState = (): void => {
+  document.body.dataset.link = pendingWrites > 0 || timer !== undefined ? 'pending' : 'saved';
+};
 function saveFragment(): void {
   if (page.restoring) return;
   const s = currentState();
+  pendingWrites++;
+  linkState();
   fragmentWrites = fragmentWrites.then(async () => {
     const fragment = isPlainProfile(s) ? `${PROFILE_PREFIX}${page.profile}` : await encodeState(s);
     if (location.hash !== fragment) history.replaceState(null, '', fragment);
-  }).catch((err: unknown) => console.warn(`link: ${err instanceof Error ? err.message : String(err)}`));
+  }).catch((err: unknown) => console.warn(`link: ${err instanceof Error ? err.message : String(err)}`)).finally(() => {
+    pendingWrites--;
+    linkState();
+  });
 }
 
 function applyState(s: PlaygroundState): void {
@@ -318,15 +330,16 @@ async function restoreFromFragment(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- updates
 
-let timer: ReturnType<typeof setTimeout> | undefined;
 function schedule(): void {
   clearTimeout(timer);
   timer = setTimeout(update, DEBOUNCE_MS);
+  linkState();
 }
 
 /** Rebuilds from the input; on a fault, marks it and keeps the last good output. */
 function update(): void {
   clearTimeout(timer);
+  timer = undefined;
   const text = editorA.text();
   try {
     const built = buildFilter(loadInput(text), { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });

@@ -1,0 +1,166 @@
+/**
+ * The playground's parts that need no browser, run in Node: the JSON locator that places the library's errors in
+ * the editor, the URL-fragment state, and the engine (input detection, compiling, emulation) held to the library.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions,
+} from '../src/index.js';
+import { buildFilter, builtInText, emulate, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
+import { jsonOffsets, JsonLocateError, lineColumn, locatePath } from '../web/src/json-locate.js';
+import { decodeState, encodeState, type PlaygroundState } from '../web/src/state.js';
+
+/** Every path of a parsed JSON value, as the library writes paths, with the value there. */
+function paths(value: unknown, path = ''): [string, unknown][] {
+  const here: [string, unknown][] = [[path, value]];
+  if (Array.isArray(value)) return [...here, ...value.flatMap((v, i) => paths(v, `${path}[${i}]`))];
+  if (typeof value === 'object' && value !== null) {
+    return [...here, ...Object.entries(value).flatMap(([k, v]) => paths(v, path === '' ? k : `${path}.${k}`))];
+  }
+  return here;
+}
+
+const fault = (f: () => unknown): InputError => {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error('no InputError');
+};
+
+// Keys that make paths ambiguous (dots, brackets) are left out: the library's paths cannot name them either.
+const plainKey = fc.stringMatching(/^[a-z_][a-z0-9_]{0,6}$/);
+const jsonDoc = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, true, false), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(plainKey, tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+describe('the JSON locator', () => {
+  it('finds every value of a document at its path, in any layout', () => {
+    fc.assert(fc.property(jsonDoc, fc.constantFrom(0, 2, '\t'), (doc, indent) => {
+      const text = JSON.stringify(doc, null, indent);
+      const places = jsonOffsets(text);
+      for (const [path, value] of paths(doc)) {
+        const at = places.get(path);
+        expect(at, path).toBeDefined();
+        expect(JSON.parse(text.slice(at!.start, at!.end))).toEqual(value);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('refuses exactly the texts JSON.parse refuses', () => {
+    fc.assert(fc.property(jsonDoc, fc.nat(), fc.constantFrom('', ',', '}', ']', '"', ':', 'x', '\n'), (doc, at, insert) => {
+      const base = JSON.stringify(doc, null, 1);
+      const cut = at % (base.length + 1);
+      const text = base.slice(0, cut) + insert + base.slice(cut + (insert === '' ? 1 : 0));
+      let parses = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        parses = false;
+      }
+      let located = true;
+      try {
+        jsonOffsets(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(JsonLocateError);
+        expect((err as JsonLocateError).offset).toBeLessThanOrEqual(text.length);
+        located = false;
+      }
+      expect(located).toBe(parses);
+    }), { numRuns: 500 });
+  });
+
+  it('places a missing member at its object, and paths inside config.json and SeccompProfile documents', () => {
+    const text = '{\n  "linux": {\n    "seccomp": {\n      "syscalls": [{"names": ["read"]}]\n    }\n  }\n}';
+    const places = jsonOffsets(text);
+    const names = locatePath(places, 'syscalls[0].names[0]')!;
+    expect(text.slice(names.start, names.end)).toBe('"read"');
+    const action = locatePath(places, 'syscalls[0].action')!;
+    expect(text.slice(action.start, action.end)).toBe('{"names": ["read"]}');
+    expect(lineColumn(text, action.start)).toEqual({ line: 4, column: 20 });
+  });
+});
+
+describe('the fragment state', () => {
+  it('round-trips any state', async () => {
+    await fc.assert(fc.asyncProperty(fc.record({
+      a: fc.string({ maxLength: 2000 }), b: fc.string({ maxLength: 200 }), tune: fc.array(fc.string(), { maxLength: 3 }),
+      optimize: fc.boolean(),
+      emulate: fc.record({ abi: fc.constantFrom('x86_64', 'i386', 'aarch64'), syscall: fc.string(), args: fc.array(fc.string(), { maxLength: 6 }) }),
+      tab: fc.constantFrom('filter', 'stats', 'diff'),
+    }), async (state: PlaygroundState) => {
+      const fragment = await encodeState(state);
+      expect(fragment).toMatch(/^#s=[A-Za-z0-9_-]+$/);
+      expect(await decodeState(fragment)).toEqual(state);
+    }), { numRuns: 60 });
+  });
+
+  it('compresses docker-default well below its size, and says when a link is damaged', async () => {
+    const text = builtInText('docker-default');
+    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter' });
+    expect(fragment.length).toBeLessThan(text.length / 3);
+    await expect(decodeState('#s=AAAA')).rejects.toThrow(/damaged/);
+  });
+});
+
+describe('the playground engine', () => {
+  it('builds every built-in profile from the text it shows into the filter the CLI compiles', () => {
+    for (const { name } of listProfiles()) {
+      const built = buildFilter(loadInput(builtInText(name)), { tune: [], optimize: true });
+      expect(encodeProgram(built.program)).toEqual(encodeProgram(compilePolicy(getProfile(name), performanceCompileOptions()).program));
+    }
+  });
+
+  it('reads a raw filter as hex text, and the same bytes as base64', () => {
+    const bytes = encodeProgram(compilePolicy(getProfile('hardened'), performanceCompileOptions()).program);
+    const hex = loadInput(rawToText(bytes, 'hardened.bpf'));
+    const b64 = loadInput(Buffer.from(bytes).toString('base64'));
+    expect([hex.what, b64.what]).toEqual(['filter (hex)', 'filter (raw bytes, base64)']);
+    for (const l of [hex, b64]) expect(l.kind === 'filter' && encodeProgram(l.program)).toEqual(bytes);
+  });
+
+  it('places faults: a profile error at its JSON path, a syntax error at its line and column, an asm error at its line', () => {
+    const profile = '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [\n    {"names": ["read"], "action": "SCMP_ACT_NOPE"}\n  ]\n}';
+    const e1 = fault(() => loadInput(profile)).fault;
+    expect(e1.message).toMatch(/^line 4, column 35: syscalls\[0\]\.action: /);
+    expect(profile.slice(e1.from, e1.to)).toBe('"SCMP_ACT_NOPE"');
+    expect(fault(() => loadInput('{"a": 1,}')).fault.message).toMatch(/^line 1, column 9: not valid JSON/);
+    const e3 = fault(() => loadInput('A = arch\nif (A == 5) goto nowhere\nreturn ALLOW\n')).fault;
+    expect(e3.line).toBe(2);
+    expect(fault(() => loadInput('  \n')).fault.message).toMatch(/^empty/);
+  });
+
+  it('tunes a policy in order and refuses a bad entry with a message', () => {
+    const loaded = loadInput(builtInText('hardened'));
+    const built = buildFilter(loaded, { tune: ['allow:kexec_load'], optimize: true });
+    expect(emulate(built.program, { abi: 'x86_64', syscall: 'kexec_load', args: [] }).verdict).toBe('ALLOW');
+    expect(fault(() => buildFilter(loaded, { tune: ['allow:no_such_call'], optimize: true })).message).toMatch(/^tuning: .*no_such_call/);
+  });
+
+  it('emulates as the library does, for names and numbers on any ABI, with 64-bit and negative arguments', () => {
+    const program = compilePolicy(getProfile('hardened'), performanceCompileOptions()).program;
+    fc.assert(fc.property(
+      fc.constantFrom('x86_64', 'i386', 'x32') as fc.Arbitrary<'x86_64' | 'i386' | 'x32'>,
+      fc.constantFrom('socket', 'read', 'kexec_load', 'clock_adjtime', 'openat'),
+      fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }), { minLength: 6, maxLength: 6 }),
+      (abi, syscall, args) => {
+        const r = emulate(program, { abi, syscall, args: args.map((a) => (a < 0n ? `-${-a}` : `0x${a.toString(16)}`)) });
+        const expected = interpret(program, callData({ arch: abi, syscall, args: args.map((a) => (a < 0n ? a + (1n << 64n) : a)) }), { trace: true });
+        expect(r.verdict).toBe(formatVerdict(expected));
+        expect(r.path).toEqual(expected.trace!.map((s) => s.pc));
+      },
+    ), { numRuns: 200 });
+    expect(emulate(program, { abi: 'x86_64', syscall: '41', args: ['17'] }).verdict).toBe('ERRNO(EAFNOSUPPORT)');
+    expect(parseArgument('-1', 0)).toBe((1n << 64n) - 1n);
+    expect(() => parseArgument('1'.repeat(30), 2)).toThrow(/argument 2/);
+    expect(fault(() => emulate(program, { abi: 'x86_64', syscall: 'reed', args: [] })).message).toMatch(/^syscall: .*read/);
+  });
+});
