@@ -14,6 +14,7 @@ import { OUT_DIR } from './native.js';
 import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
 import { benchPlayground, playgroundText, type PlaygroundResult } from './playground.js';
 import { benchStartup, startupText, type StartupResult } from './startup.js';
+import { benchWorkload, workloadText, type WorkloadResult } from './workload.js';
 
 type Bench = (quick: boolean) => unknown;
 
@@ -24,6 +25,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   analysis: (quick) => benchAnalysis({ quick }),
   startup: (quick) => benchStartup({ quick }),
   playground: (quick) => benchPlayground({ quick }),
+  workload: () => benchWorkload(),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
@@ -33,6 +35,7 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   analysis: (r) => analysisText(r as AnalysisResult),
   startup: (r) => startupText(r as StartupResult),
   playground: (r) => playgroundText(r as PlaygroundResult),
+  workload: (r) => workloadText(r as WorkloadResult),
 };
 
 const args = process.argv.slice(2);

@@ -103,10 +103,15 @@ export { rangeDispatch, rangeTreeDispatch, type RangeDispatchOptions } from './c
 export {
   explain, explanationText, explanationJson, predictVerdict, behaviourText, diffPrograms, diffText, witnessText,
   subsetOf, letsThrough, type SubsetResult,
-  cacheReport, cacheReportText, constAllow, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, actionText,
+  cacheReport, cacheReportText, constAllow, KERNEL_CACHE_ABIS, symbolicExecute, AnalysisError, AnalysisTimeout, abiOf, abisOf,
+  actionText,
   type Explanation, type ExplainGroup, type ExplainOptions, type Behaviour, type Outcome, type Term, type Conjunction,
   type ArgField, type NamedSyscall, type DiffResult, type Difference, type DiffOptions, type Witness, type CacheReport,
   type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss, type Leaf, type SymbolicResult,
   type SymbolicOptions, type AbiName, type SampleSummary, type AnalysisProgress, type BudgetOptions,
 } from './analysis/index.js';
 export { filterStats, filterStatsText, type FilterStats, type AbiStats } from './analysis/stats.js';
+export {
+  parseWorkload, workloadStats, workloadStatsText, WorkloadError,
+  type Workload, type WorkloadStats, type AbiWorkloadStats, type WorkloadSyscall, type WorkloadStatsOptions,
+} from './analysis/workload.js';

@@ -26,10 +26,10 @@ describe('kernel action-cache report', () => {
   it('caches every number of both bitmaps for an allow-all filter; the sizes are the tables', () => {
     const r = cacheReport([ins.ret(ALLOW)]);
     expect(r.native.size).toBe(maxSyscallNr('x86_64') + 1);
-    expect(r.compat.size).toBe(maxSyscallNr('i386') + 1);
+    expect(r.compat!.size).toBe(maxSyscallNr('i386') + 1);
     expect(r.native.cached).toHaveLength(r.native.size);
-    expect(r.compat.cachedRanges).toEqual([[0, r.compat.size - 1]]);
-    expect(r.x32.cached).toEqual([]);
+    expect(r.compat!.cachedRanges).toEqual([[0, r.compat!.size - 1]]);
+    expect(r.x32!.cached).toEqual([]);
   });
 
   it('caches only numbers whose path reads nothing but nr and arch', () => {
@@ -45,7 +45,7 @@ describe('kernel action-cache report', () => {
     expect(write).toMatchObject({ name: 'write', miss: { reason: 'loads-data', pc: 7, offset: 16 } });
     expect(r.native.uncached.find((u) => u.nr === 2)?.miss).toMatchObject({ reason: 'returns', value: EPERM });
     // i386 calls fail the arch test: nothing cached there.
-    expect(r.compat.cached).toEqual([]);
+    expect(r.compat!.cached).toEqual([]);
     expect(cacheReportText(r)).toContain('not cached because the filter reads arguments or ip on their path: write');
   });
 
@@ -83,7 +83,7 @@ describe('kernel action-cache report', () => {
     const archBit: Program = [ins.loadWord(4), ins.jump('jset', 0x80000000, 0, 1), ins.ret(ALLOW), ins.ret(EPERM)];
     const s = cacheReport(archBit);
     expect(s.native.cached).toHaveLength(s.native.size);
-    expect(s.compat.cached).toEqual([]);
+    expect(s.compat!.cached).toEqual([]);
   });
 
   it('never caches x32 numbers: they are past the native bitmap', () => {
@@ -91,7 +91,7 @@ describe('kernel action-cache report', () => {
     const p = native(ins.jump('jge', X32_SYSCALL_BIT, 0, 1), ins.ret(ALLOW), ins.ret(EPERM));
     const r = cacheReport(p, { nativePassthrough: [] });
     expect(r.native.cached).toEqual([]);
-    expect(r.x32.cached).toEqual([]);
+    expect(r.x32!.cached).toEqual([]);
     expect(constAllow(p.map(toRaw), X86, X32_SYSCALL_BIT | 1).cached).toBe(true); // the walk would say yes...
     expect(r.native.size).toBeLessThan(X32_SYSCALL_BIT); // ...but the kernel never asks for such a number.
   });
@@ -99,14 +99,14 @@ describe('kernel action-cache report', () => {
   it('counts the uprobe/uretprobe exception on the native ABI only', () => {
     const r = cacheReport([ins.ret(EPERM)]);
     expect(r.native.cached).toEqual([335, 336]);
-    expect(r.compat.cached).toEqual([]);
+    expect(r.compat!.cached).toEqual([]);
     expect(cacheReport([ins.ret(EPERM)], { nativePassthrough: [] }).native.cached).toEqual([]);
   });
 
   it('is sound: a cached number gets ALLOW from the emulator for any arguments (random programs)', () => {
     fc.assert(fc.property(programArb({ maxLength: 16 }), fc.array(argsArb(), { minLength: 4, maxLength: 4 }), (p, argVectors) => {
       const r = cacheReport(p, { nativePassthrough: [] });
-      for (const [abi, arch] of [[r.native, X86], [r.compat, AUDIT_ARCH_I386 as number]] as const) {
+      for (const [abi, arch] of [[r.native, X86], [r.compat!, AUDIT_ARCH_I386 as number]] as const) {
         for (const nr of abi.cached.slice(0, 40)) {
           for (const args of argVectors) {
             const words = new Uint32Array(16);
@@ -124,7 +124,7 @@ describe('kernel action-cache report', () => {
     fc.assert(fc.property(programArb({ maxLength: 16, opaque: false }), (p) => {
       const r = cacheReport(p, { nativePassthrough: [] });
       const e = explain(p, { abis: ['x86_64', 'i386'] });
-      for (const [abi, cached] of [['x86_64', r.native.cached], ['i386', r.compat.cached]] as const) {
+      for (const [abi, cached] of [['x86_64', r.native.cached], ['i386', r.compat!.cached]] as const) {
         for (const nr of cached) {
           const g = e.groups.find((x) => x.abi === abi && (x.syscalls.some((s) => s.nr === nr) || x.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
           expect(g?.behaviour.outcomes).toEqual([]);

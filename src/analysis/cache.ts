@@ -11,8 +11,8 @@ import { toRaw, type Program, type RawInstruction } from '../bpf/instructions.js
 import * as op from '../bpf/opcodes.js';
 import { OFFSET_ARCH, OFFSET_NR } from '../bpf/seccomp-data.js';
 import { SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from '../syscalls/arch.js';
-import { maxSyscallNr, syscallName } from '../syscalls/resolve.js';
+import { LINUX_ARCHES, type LinuxArchName } from '../syscalls/arch.js';
+import { syscallName, syscallTable } from '../syscalls/resolve.js';
 import type { Interval } from './intervals.js';
 
 /** Why a syscall number is not cached. */
@@ -68,9 +68,47 @@ export function constAllow(raws: readonly RawInstruction[], arch: number, nr: nu
   return { cached: false, reason: 'ran-off-end' };
 }
 
+/**
+ * The ABIs a kernel's action cache covers, by the kernel's native ABI: `SECCOMP_ARCH_NATIVE` and, where the
+ * kernel runs 32-bit programs, `SECCOMP_ARCH_COMPAT` (the kernel's arch/NAME/include/asm/seccomp.h). Kernels that define
+ * neither (MIPS, SuperH) have no action cache: their filters run for every call. A little-endian ppc64 kernel's
+ * compat ABI is 32-bit little-endian powerpc, which the tables do not know; only its native ABI is modelled.
+ */
+export const KERNEL_CACHE_ABIS: Readonly<Partial<Record<LinuxArchName, { readonly native: LinuxArchName; readonly compat?: LinuxArchName }>>> = {
+  x86_64: { native: 'x86_64', compat: 'i386' },
+  i386: { native: 'i386' },
+  aarch64: { native: 'aarch64', compat: 'arm' },
+  arm: { native: 'arm' },
+  s390x: { native: 's390x', compat: 's390' },
+  ppc64: { native: 'ppc64', compat: 'ppc' },
+  ppc64le: { native: 'ppc64le' },
+  ppc: { native: 'ppc' },
+  parisc64: { native: 'parisc64', compat: 'parisc' },
+  parisc: { native: 'parisc' },
+  riscv64: { native: 'riscv64' },
+  loongarch64: { native: 'loongarch64' },
+  m68k: { native: 'm68k' },
+};
+
+/** The kernel whose action cache covers calls of `abi`: its own as native, else one running it as compat. */
+export function cachingKernel(abi: LinuxArchName): LinuxArchName | undefined {
+  if (KERNEL_CACHE_ABIS[abi] !== undefined) return abi;
+  return (Object.keys(KERNEL_CACHE_ABIS) as LinuxArchName[]).find((k) => KERNEL_CACHE_ABIS[k]?.compat === abi);
+}
+
+/**
+ * The kernel's bitmap size for an ABI (`NR_syscalls`), as one past the highest number the tables know below
+ * ARM's private range (0xf0000 and up, past the kernel's table).
+ */
+export function cacheBitmapSize(abi: LinuxArchName): number {
+  let max = -1;
+  for (const e of syscallTable(abi)) if (e.nr < 0xf0000 && e.nr > max) max = e.nr;
+  return max + 1;
+}
+
 /** The cache bitmap of one ABI. */
 export interface AbiCache {
-  readonly abi: 'x86_64' | 'i386';
+  readonly abi: LinuxArchName;
   readonly arch: number;
   /** Bitmap size: the kernel's table size for this ABI (`NR_syscalls` / `IA32_NR_syscalls`). */
   readonly size: number;
@@ -84,22 +122,30 @@ export interface AbiCache {
 
 /** The syscall numbers the kernel's action cache allows without running the filter, per ABI. */
 export interface CacheReport {
+  /** The kernel modelled, by its native ABI. */
+  readonly kernel: LinuxArchName;
   readonly native: AbiCache;
-  readonly compat: AbiCache;
-  /** x32 calls (nr with bit 0x40000000) are never in the bitmap: the filter always runs for them. */
-  readonly x32: { readonly cached: readonly number[]; readonly note: string };
+  /** The compat ABI's bitmap, on kernels that have one (x86_64: i386; aarch64: arm; s390x: s390; …). */
+  readonly compat?: AbiCache;
+  /** On x86_64: x32 calls (nr with bit 0x40000000) are never in the bitmap: the filter always runs for them. */
+  readonly x32?: { readonly cached: readonly number[]; readonly note: string };
 }
 
 /** Bitmap sizes and passthrough numbers for the action-cache report. */
 export interface CacheOptions {
-  /** Size of the native bitmap (default: one past the highest x86_64 syscall number the tables know). */
+  /**
+   * The kernel, by its native ABI (default x86_64): one of {@link KERNEL_CACHE_ABIS}. MIPS and SuperH kernels
+   * have no action cache.
+   */
+  readonly kernel?: LinuxArchName;
+  /** Size of the native bitmap (default: one past the highest native syscall number the tables know). */
   readonly nativeSize?: number;
-  /** Size of the compat bitmap (default: one past the highest i386 syscall number the tables know). */
+  /** Size of the compat bitmap (default: one past the highest compat syscall number the tables know). */
   readonly compatSize?: number;
   /**
    * Native syscall numbers the kernel lets through before any filter runs and reports as cached
-   * (`seccomp_uprobe_exception`: uretprobe 335 since 6.11, uprobe 336 since 6.17). Default [335, 336];
-   * pass [] for older kernels.
+   * (`seccomp_uprobe_exception`: uretprobe 335 since 6.11, uprobe 336 since 6.17). Default [335, 336] on an
+   * x86_64 kernel, none elsewhere; pass [] for older kernels.
    */
   readonly nativePassthrough?: readonly number[];
 }
@@ -116,7 +162,7 @@ function toRanges(numbers: readonly number[]): Interval[] {
   return out;
 }
 
-function abiCache(raws: readonly RawInstruction[], abi: 'x86_64' | 'i386', arch: number, size: number, passthrough: readonly number[]): AbiCache {
+function abiCache(raws: readonly RawInstruction[], abi: LinuxArchName, arch: number, size: number, passthrough: readonly number[]): AbiCache {
   const cached: number[] = [];
   const uncached: { nr: number; name?: string; miss: CacheMiss }[] = [];
   for (let nr = 0; nr < size; nr++) {
@@ -138,13 +184,20 @@ function abiCache(raws: readonly RawInstruction[], abi: 'x86_64' | 'i386', arch:
  * the reports.
  */
 export function cacheReport(program: Program, options: CacheOptions = {}): CacheReport {
+  const kernel = options.kernel ?? 'x86_64';
+  const abis = KERNEL_CACHE_ABIS[kernel];
+  if (abis === undefined) {
+    throw new Error(`a ${kernel} kernel has no seccomp action cache (no SECCOMP_ARCH_NATIVE); its filters run for every call`);
+  }
   const raws = program.map(toRaw);
-  const nativeSize = options.nativeSize ?? (maxSyscallNr('x86_64') as number) + 1;
-  const compatSize = options.compatSize ?? (maxSyscallNr('i386') as number) + 1;
+  const nativeSize = options.nativeSize ?? cacheBitmapSize(abis.native);
+  const passthrough = options.nativePassthrough ?? (kernel === 'x86_64' ? UPROBE_PASSTHROUGH : []);
+  const native = abiCache(raws, abis.native, LINUX_ARCHES[abis.native].auditArch, nativeSize, passthrough);
+  const compat = abis.compat === undefined ? undefined
+    : abiCache(raws, abis.compat, LINUX_ARCHES[abis.compat].auditArch, options.compatSize ?? cacheBitmapSize(abis.compat), []);
   return {
-    native: abiCache(raws, 'x86_64', AUDIT_ARCH_X86_64, nativeSize, options.nativePassthrough ?? UPROBE_PASSTHROUGH),
-    compat: abiCache(raws, 'i386', AUDIT_ARCH_I386, compatSize, []),
-    x32: { cached: [], note: 'x32 numbers carry bit 0x40000000 and are past the native bitmap: never cached' },
+    kernel, native, ...(compat && { compat }),
+    ...(kernel === 'x86_64' && { x32: { cached: [], note: 'x32 numbers carry bit 0x40000000 and are past the native bitmap: never cached' } }),
   };
 }
 
@@ -160,7 +213,7 @@ function missText(m: CacheMiss): string {
 /** The report as text, for `seccomp-ts stats`. */
 export function cacheReportText(r: CacheReport): string {
   const lines: string[] = [];
-  for (const c of [r.native, r.compat]) {
+  for (const c of r.compat ? [r.native, r.compat] : [r.native]) {
     const set = c.cachedRanges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ');
     lines.push(`${c.abi}: ${c.cached.length} of ${c.size} syscall numbers always allowed without running the filter${c.cached.length ? `: ${set}` : ''}`);
     const loads = c.uncached.filter((u) => u.miss.reason === 'loads-data' && u.name !== undefined);
@@ -170,6 +223,6 @@ export function cacheReportText(r: CacheReport): string {
     const odd = c.uncached.filter((u) => u.miss.reason === 'instruction' || u.miss.reason === 'ran-off-end');
     if (odd.length > 0) lines.push(`  not cached (${missText(odd[0]!.miss)}): ${odd.length} numbers`);
   }
-  lines.push(`x32: ${r.x32.note}`);
+  if (r.x32) lines.push(`x32: ${r.x32.note}`);
   return `${lines.join('\n')}\n`;
 }

@@ -28,13 +28,17 @@ export const WORD_COUNT = 16;
 export const WORD_NR = 0;
 export const WORD_ARCH = 1;
 
-/** Human name of a word: `nr`, `arch`, `ip.lo`, `arg2.hi`. */
-export function wordName(w: WordIndex): string {
+/**
+ * Human name of a word: `nr`, `arch`, `ip.lo`, `arg2.hi`. The first word of a 64-bit field is its low half on a
+ * little-endian ABI, its high half on a big-endian one.
+ */
+export function wordName(w: WordIndex, endian: 'little' | 'big' = 'little'): string {
   if (w === WORD_NR) return 'nr';
   if (w === WORD_ARCH) return 'arch';
-  if (w === 2 || w === 3) return `ip.${w === 2 ? 'lo' : 'hi'}`;
-  const arg = Math.floor((w - 4) / 2);
-  return `arg${arg}.${w % 2 === 0 ? 'lo' : 'hi'}`;
+  const first = w % 2 === 0;
+  const half = first === (endian === 'little') ? 'lo' : 'hi';
+  if (w === 2 || w === 3) return `ip.${half}`;
+  return `arg${Math.floor((w - 4) / 2)}.${half}`;
 }
 
 export const argWords = (index: number): readonly [WordIndex, WordIndex] => [4 + 2 * index, 5 + 2 * index];

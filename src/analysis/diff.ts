@@ -7,14 +7,14 @@ import { isUnfiltered, unfilteredNote, UNFILTERED_X86_64_SYSCALLS } from '../sys
 import type { Program } from '../bpf/instructions.js';
 import { prepareFilter } from '../emulator/executor.js';
 import { syscallTable } from '../syscalls/resolve.js';
-import type { ArchName } from '../syscalls/arch.js';
+import { LINUX_ARCH_NAMES } from '../syscalls/arch.js';
 import { boundaryValues, biasedWord, programConstants, seededRandom } from './constants.js';
 import {
   WORD_ARCH, WORD_COUNT, WORD_NR, conjoin, solve, withAtom, type WordConstraint,
 } from './constraints.js';
 import { conjunctionHolds, conjunctionText, termsOf, type Conjunction, type DataWords, type NamedSyscall } from './explain.js';
 import { U32_MAX, formatSet, normalize, type Interval, type IntervalSet } from './intervals.js';
-import { ABI_NAMES, abiOf, partition, type AbiName, type Segment } from './partition.js';
+import { ABI_NAMES, abiOf, abisOf, endianOfArch, halfWords, partition, type AbiName, type Segment } from './partition.js';
 import { Budget } from './budget.js';
 import { listCases, symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
@@ -66,7 +66,10 @@ export interface DiffResult {
 
 /** Which ABIs `diffPrograms` compares, how much it samples, and its limits. */
 export interface DiffOptions extends SymbolicOptions {
-  /** ABIs to compare (default: x86_64, x32, i386 and foreign arch values). */
+  /**
+   * ABIs to compare (default: the ABIs whose arch value either filter checks, the three x86 ones when one of
+   * theirs is checked or none is, and other arch values).
+   */
   readonly abis?: readonly AbiName[];
   /** Samples per segment where a filter is not summarised exactly (default 256). */
   readonly samples?: number;
@@ -78,10 +81,15 @@ export interface DiffOptions extends SymbolicOptions {
 }
 
 function wordsToWitness(abi: AbiName, words: Uint32Array): Witness {
-  const u64 = (i: number) => (BigInt(words[i + 1] as number) << 32n) | BigInt(words[i] as number);
+  // 64-bit fields read in the byte order of the witness's arch value: on s390x word 4 is args[0]'s high half.
+  const endian = endianOfArch(words[WORD_ARCH] as number);
+  const u64 = (arg: number) => {
+    const { lo, hi } = halfWords(arg, endian);
+    return (BigInt(words[hi] as number) << 32n) | BigInt(words[lo] as number);
+  };
   return {
     abi, arch: words[WORD_ARCH] as number, nr: words[WORD_NR] as number,
-    args: Array.from({ length: 6 }, (_, i) => u64(4 + 2 * i)), instructionPointer: u64(2), words,
+    args: Array.from({ length: 6 }, (_, i) => u64(i)), instructionPointer: u64(-1), words,
   };
 }
 
@@ -142,7 +150,7 @@ export function diffPrograms(a: Program, b: Program, options: DiffOptions = {}):
   const sb = symbolicExecute(b, { ...options, budget });
   let compared = 0;
   const fromA = new Set<Leaf>(sa.leaves);
-  const segments = partition([...sa.leaves, ...sb.leaves], options.abis ?? ABI_NAMES);
+  const segments = partition([...sa.leaves, ...sb.leaves], options.abis ?? abisOf(a, b));
   const reasons = new Set<string>([...sa.reasons, ...sb.reasons]);
   const found: Difference[] = [];
   let exhaustive = sa.exact && sb.exact;
@@ -215,14 +223,15 @@ export function inDifference(d: Difference, words: DataWords): boolean {
   const arch = (words[WORD_ARCH] ?? 0) >>> 0;
   const nr = (words[WORD_NR] ?? 0) >>> 0;
   const within = (set: readonly Interval[], v: number) => set.some(([lo, hi]) => v >= lo && v <= hi);
-  return abiOf(arch, nr) === d.abi && within(d.numbers, nr) && (d.archValues === undefined || within(d.archValues, arch))
+  const abi = d.abi === 'other' ? 'other' : abiOf(arch, nr);
+  return abi === d.abi && within(d.numbers, nr) && (d.archValues === undefined || within(d.archValues, arch))
     && conjunctionHolds(d.when, words);
 }
 
 function difference(seg: Segment, words: readonly WordConstraint[], va: number, vb: number, witness: Witness, exact: boolean): Difference {
   return {
     abi: seg.abi, syscalls: [], numbers: [[seg.lo, seg.hi]], ...(seg.archRange && { archValues: [seg.archRange] }),
-    when: exact ? termsOf(words, !seg.uniform) : [],
+    when: exact ? termsOf(words, !seg.uniform, endianOfArch(seg.arch)) : [],
     verdictA: va, verdictB: vb, actionA: actionText(va), actionB: actionText(vb), witness, exact,
   };
 }
@@ -270,12 +279,19 @@ function mergeDifferences(list: readonly Difference[]): Difference[] {
   }
   const out: Difference[] = [];
   for (const { first, numbers, archValues } of groups.values()) {
-    const syscalls = first.abi === 'other' ? [] : syscallTable(first.abi as ArchName)
+    const syscalls = first.abi === 'other' ? [] : syscallTable(first.abi)
       .filter((e) => numbers.some(([lo, hi]) => e.nr >= lo && e.nr <= hi)).map((e) => ({ name: e.name, nr: e.nr as number }));
     out.push({ ...first, numbers, syscalls, ...(first.abi === 'other' && { archValues: normalize(archValues) }) });
   }
-  return out.sort((x, y) => ABI_NAMES.indexOf(x.abi) - ABI_NAMES.indexOf(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0)
+  return out.sort((x, y) => abiRank(x.abi) - abiRank(y.abi) || (x.numbers[0]?.[0] ?? 0) - (y.numbers[0]?.[0] ?? 0)
     || (x.archValues?.[0]?.[0] ?? 0) - (y.archValues?.[0]?.[0] ?? 0));
+}
+
+/** x86_64, x32, i386 first (as they always were listed), then the other ABIs in table order, then `other`. */
+function abiRank(abi: AbiName): number {
+  const x86 = ABI_NAMES.indexOf(abi);
+  if (abi === 'other') return 1000;
+  return x86 >= 0 ? x86 : 3 + LINUX_ARCH_NAMES.indexOf(abi);
 }
 
 const hex = (v: number | bigint): string => (BigInt(v) < 10n ? String(v) : `0x${BigInt(v).toString(16)}`);

@@ -9,7 +9,7 @@
 import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import type { Program } from '../bpf/instructions.js';
 import { SECCOMP_RET_ALLOW } from '../syscalls/actions.js';
-import type { ArchName } from '../syscalls/arch.js';
+import type { Endian, LinuxArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import {
   WORD_ARCH, WORD_NR, isUnconstrained, wordName, type WordConstraint, type WordIndex,
@@ -18,16 +18,19 @@ import {
   U32_MAX, U64_MAX, containsBig, contains, formatSet, formatValue, isFull, normalize, normalizeBig, size,
   type BigIntervalSet, type Interval, type IntervalSet,
 } from './intervals.js';
-import { ABI_NAMES, abiOf, partition, type AbiName } from './partition.js';
+import { abiOf, abisOf, endianOfArch, halfWords, partition, type AbiName } from './partition.js';
 import { sampleSegment, type SampleSummary } from './sampling.js';
 import { Budget } from './budget.js';
 import { symbolicExecute, type Leaf, type SymbolicOptions } from './symbolic.js';
 import { actionText } from './verdict-text.js';
 
-/** One test in a condition: a whole 64-bit argument (or the instruction pointer), or one 32-bit word. */
+/**
+ * One test in a condition: a whole 64-bit argument (or the instruction pointer), or one 32-bit word (on a
+ * big-endian ABI, `endian: 'big'`: its first word is the high half).
+ */
 export type Term =
   | { readonly kind: 'arg'; readonly field: ArgField; readonly in: BigIntervalSet }
-  | { readonly kind: 'word'; readonly word: WordIndex; readonly mask: number; readonly in: IntervalSet };
+  | { readonly kind: 'word'; readonly word: WordIndex; readonly mask: number; readonly in: IntervalSet; readonly endian?: Endian };
 
 /** `arg0`..`arg5`, or `ip` (the instruction pointer). */
 export type ArgField = `arg${0 | 1 | 2 | 3 | 4 | 5}` | 'ip';
@@ -91,7 +94,10 @@ export interface Explanation {
 
 /** Which ABIs `explain` covers and how far it may go. */
 export interface ExplainOptions extends SymbolicOptions {
-  /** ABIs to explain (default: x86_64, x32, i386 and other arch values). */
+  /**
+   * ABIs to explain (default: the ABIs whose arch value the filter checks, the three x86 ones when it checks
+   * one of theirs or none, and other arch values).
+   */
   readonly abis?: readonly AbiName[];
   /** Samples per inexact group of syscall numbers (default 512). */
   readonly samples?: number;
@@ -124,22 +130,25 @@ function combineHalves(lo: IntervalSet, hi: IntervalSet): BigIntervalSet | undef
   return normalizeBig(out);
 }
 
-function wordTerms(w: WordIndex, c: WordConstraint): Term[] {
+function wordTerms(w: WordIndex, c: WordConstraint, endian: Endian): Term[] {
   const terms: Term[] = [];
-  if (!isFull(c.range)) terms.push({ kind: 'word', word: w, mask: U32_MAX, in: c.range });
-  for (const atom of c.atoms) terms.push({ kind: 'word', word: w, mask: atom.mask, in: atom.set });
+  const order = endian === 'big' ? { endian } : {};
+  if (!isFull(c.range)) terms.push({ kind: 'word', word: w, mask: U32_MAX, in: c.range, ...order });
+  for (const atom of c.atoms) terms.push({ kind: 'word', word: w, mask: atom.mask, in: atom.set, ...order });
   return terms;
 }
 
-/** Turns a leaf's constraints on the data words (not nr/arch) into terms. */
-export function termsOf(words: readonly WordConstraint[], withSelectors = false): Term[] {
+/**
+ * Turns a leaf's constraints on the data words (not nr/arch) into terms, reading 64-bit fields in the byte
+ * order of the calls they apply to.
+ */
+export function termsOf(words: readonly WordConstraint[], withSelectors = false, endian: Endian = 'little'): Term[] {
   // Masked tests on nr/arch that a segment does not decide on its own (see `Segment.uniform`).
   const terms: Term[] = withSelectors
     ? [WORD_NR, WORD_ARCH].flatMap((w) => (words[w] as WordConstraint).atoms.map((a): Term => ({ kind: 'word', word: w, mask: a.mask, in: a.set })))
     : [];
   for (let pair = 0; pair < 7; pair++) {
-    const loW = 2 + 2 * pair;
-    const hiW = loW + 1;
+    const { lo: loW, hi: hiW } = halfWords(pair - 1, endian);
     const lo = words[loW] as WordConstraint;
     const hi = words[hiW] as WordConstraint;
     if (isUnconstrained(lo) && isUnconstrained(hi)) continue;
@@ -151,7 +160,8 @@ export function termsOf(words: readonly WordConstraint[], withSelectors = false)
         continue;
       }
     }
-    terms.push(...wordTerms(loW, lo), ...wordTerms(hiW, hi));
+    const [firstW, secondW] = loW < hiW ? [loW, hiW] : [hiW, loW];
+    terms.push(...wordTerms(firstW, words[firstW] as WordConstraint, endian), ...wordTerms(secondW, words[secondW] as WordConstraint, endian));
   }
   return terms;
 }
@@ -219,8 +229,8 @@ function mergeTwo(a: readonly Term[], b: readonly Term[]): Term[] | undefined {
 const MAX_ELSE_CANDIDATES = 8;
 
 /** Summarises the leaves that apply to one segment. */
-function behaviourOf(leaves: readonly Leaf[], uniform: boolean): Behaviour {
-  let items: Item[] = leaves.map((l) => ({ terms: termsOf(l.words, !uniform), verdict: l.verdict, exact: l.exact }));
+function behaviourOf(leaves: readonly Leaf[], uniform: boolean, endian: Endian): Behaviour {
+  let items: Item[] = leaves.map((l) => ({ terms: termsOf(l.words, !uniform, endian), verdict: l.verdict, exact: l.exact }));
   const exact = items.length > 0 && items.every((i) => i.exact && i.verdict !== undefined);
   if (!exact) return { outcomes: [], exact: false };
   items = mergeItems(items);
@@ -279,7 +289,8 @@ function missingPoint<T extends number | bigint>(set: readonly (readonly [T, T])
 }
 
 function termText(t: Term): string {
-  const name = t.kind === 'arg' ? t.field : t.mask === U32_MAX ? wordName(t.word) : `(${wordName(t.word)} & ${formatValue(t.mask)})`;
+  const name = t.kind === 'arg' ? t.field
+    : t.mask === U32_MAX ? wordName(t.word, t.endian) : `(${wordName(t.word, t.endian)} & ${formatValue(t.mask)})`;
   const set: readonly (readonly [number | bigint, number | bigint])[] = t.in;
   const only = set.length === 1 && set[0]?.[0] === set[0]?.[1] ? set[0]?.[0] : undefined;
   if (only !== undefined) return `${name} == ${formatValue(only)}`;
@@ -312,7 +323,7 @@ export function behaviourText(b: Behaviour): string {
 export function explain(program: Program, options: ExplainOptions = {}): Explanation {
   const budget = options.budget ?? new Budget(options);
   const result = symbolicExecute(program, { ...options, budget });
-  const abis = options.abis ?? ABI_NAMES;
+  const abis = options.abis ?? abisOf(program);
   const segments = partition(result.leaves, abis);
   let summarised = 0;
   // First the numbers of each (ABI, arch range, behaviour); then, for foreign arch values, the arch ranges whose
@@ -323,7 +334,7 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   for (const seg of segments) {
     budget.check('summary', summarised++);
     // A search cut short leaves some inputs without a leaf: nothing can be summarised exactly then.
-    let behaviour = result.truncated ? { outcomes: [], exact: false } : behaviourOf(seg.leaves, seg.uniform);
+    let behaviour = result.truncated ? { outcomes: [], exact: false } : behaviourOf(seg.leaves, seg.uniform, endianOfArch(seg.arch));
     let key = `${seg.abi}|${JSON.stringify(behaviour, bigintReplacer)}`;
     if (!behaviour.exact) {
       behaviour = {
@@ -358,7 +369,7 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
         continue;
       }
       let start = lo;
-      for (const entry of namedIn(abi as ArchName, lo, hi)) {
+      for (const entry of namedIn(abi, lo, hi)) {
         if (entry.nr > start) unnamed.push([start, entry.nr - 1]);
         named.push({ name: entry.name, nr: entry.nr });
         start = entry.nr + 1;
@@ -378,23 +389,27 @@ export function explain(program: Program, options: ExplainOptions = {}): Explana
   return { exact, reasons: exact ? [] : result.reasons, abis, groups: out, paths: result.leaves.length };
 }
 
-function namedIn(arch: ArchName, lo: number, hi: number): NamedSyscall[] {
+function namedIn(arch: LinuxArchName, lo: number, hi: number): NamedSyscall[] {
   return syscallTable(arch).filter((e) => e.nr >= lo && e.nr <= hi).map((e) => ({ name: e.name, nr: e.nr }));
 }
 
 /** A concrete input, as 16 `seccomp_data` words (word i is what `LD [4*i]` loads). */
 export type DataWords = ArrayLike<number>;
 
-function termHolds(t: Term, words: DataWords): boolean {
+function termHolds(t: Term, words: DataWords, endian: Endian): boolean {
   if (t.kind === 'word') return contains(t.in, ((words[t.word] ?? 0) & t.mask) >>> 0);
-  const pair = t.field === 'ip' ? 1 : 2 + Number(t.field.slice(3));
-  const value = (BigInt((words[2 * pair + 1] ?? 0) >>> 0) << 32n) | BigInt((words[2 * pair] ?? 0) >>> 0);
+  const { lo, hi } = halfWords(t.field === 'ip' ? -1 : Number(t.field.slice(3)), endian);
+  const value = (BigInt((words[hi] ?? 0) >>> 0) << 32n) | BigInt((words[lo] ?? 0) >>> 0);
   return containsBig(t.in, value);
 }
 
-/** True when every term of a conjunction holds for the input (the empty conjunction always holds). */
+/**
+ * True when every term of a conjunction holds for the input (the empty conjunction always holds). Whole
+ * arguments are read in the byte order the input's arch value announces.
+ */
 export function conjunctionHolds(c: Conjunction, words: DataWords): boolean {
-  return c.every((t) => termHolds(t, words));
+  const endian = endianOfArch((words[WORD_ARCH] ?? 0) >>> 0);
+  return c.every((t) => termHolds(t, words, endian));
 }
 
 /**
@@ -404,7 +419,7 @@ export function conjunctionHolds(c: Conjunction, words: DataWords): boolean {
 export function predictVerdict(explanation: Explanation, words: DataWords): number | undefined {
   const arch = (words[WORD_ARCH] ?? 0) >>> 0;
   const nr = (words[WORD_NR] ?? 0) >>> 0;
-  const abi = abiOf(arch, nr);
+  const abi = abiOf(arch, nr, explanation.abis);
   const group = explanation.groups.find((g) => g.abi === abi
     && (g.archValues === undefined || g.archValues.some(([lo, hi]) => arch >= lo && arch <= hi))
     && (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
@@ -477,7 +492,7 @@ export function explanationJson(e: Explanation): unknown {
         action: o.action, verdict: o.verdict,
         when: o.when.map((c) => c.map((t) => (t.kind === 'arg'
           ? { field: t.field, in: t.in }
-          : { field: wordName(t.word), ...(t.mask !== U32_MAX && { mask: t.mask }), in: t.in }))),
+          : { field: wordName(t.word, t.endian), ...(t.mask !== U32_MAX && { mask: t.mask }), in: t.in }))),
       })),
       ...(g.behaviour.otherwise && { otherwise: g.behaviour.otherwise }),
       ...(g.behaviour.sampled && { sampled: g.behaviour.sampled }),

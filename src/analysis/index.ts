@@ -10,11 +10,11 @@ export {
 export { diffPrograms, diffText, witnessText, inDifference, type DiffResult, type Difference, type DiffOptions, type Witness } from './diff.js';
 export { subsetOf, letsThrough, type SubsetResult } from './subset.js';
 export {
-  cacheReport, cacheReportText, constAllow,
+  cacheReport, cacheReportText, constAllow, KERNEL_CACHE_ABIS,
   type CacheReport, type AbiCache, type CacheOptions, type CacheDecision, type CacheMiss,
 } from './cache.js';
 export { symbolicExecute, AnalysisError, type Leaf, type SymbolicResult, type SymbolicOptions } from './symbolic.js';
-export { abiOf, type AbiName } from './partition.js';
+export { abiOf, abisOf, type AbiName } from './partition.js';
 export { AnalysisTimeout, type AnalysisProgress, type BudgetOptions } from './budget.js';
 export type { SampleSummary } from './sampling.js';
 export { actionText } from './verdict-text.js';

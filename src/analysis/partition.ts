@@ -2,14 +2,62 @@
  * Slices the leaves of a symbolic execution by ABI and syscall number: for each ABI, the syscall-number space is
  * cut into segments on which the same leaves apply, so that every number of a segment behaves alike.
  */
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { analyzeFlow, endianOfAuditArch } from '../bpf/flow.js';
+import type { Program } from '../bpf/instructions.js';
+import {
+  AUDIT_ARCH_I386, AUDIT_ARCH_LE, AUDIT_ARCH_X86_64, LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, archesOfAuditArch,
+  isLinuxArchName, type Endian, type LinuxArchName,
+} from '../syscalls/arch.js';
 import { WORD_ARCH, WORD_NR, admits, solve, withAtom, type WordConstraint } from './constraints.js';
 import { U32_MAX, complement, intersect, normalize, type Interval, type IntervalSet } from './intervals.js';
 import type { Leaf } from './symbolic.js';
 
-/** An ABI as the analysis reports it: the three x86 ABIs, or any other `arch` value. */
-export type AbiName = ArchName | 'other';
+/** An ABI as the analysis reports it: any ABI the tables know, or `other` (every arch value of no listed ABI). */
+export type AbiName = LinuxArchName | 'other';
+/** The x86 ABIs and `other`: what an analysis covers when a filter checks no other ABI's arch value. */
 export const ABI_NAMES: readonly AbiName[] = ['x86_64', 'x32', 'i386', 'other'];
+
+/** Reads an ABI name as users write it (`arm64`, `SCMP_ARCH_S390X`, `other`); throws an Error otherwise. */
+export function parseAbiName(text: string): AbiName {
+  if (text.trim().toLowerCase() === 'other') return 'other';
+  for (const arch of LINUX_ARCH_NAMES) {
+    if (LINUX_ARCHES[arch].aliases.some((a) => a.toLowerCase() === text.trim().toLowerCase())) return arch;
+  }
+  throw new Error(`unknown ABI ${JSON.stringify(text)} (${LINUX_ARCH_NAMES.join(', ')}, a Go/Debian name such as arm64, SCMP_ARCH_*, or other)`);
+}
+
+/**
+ * The ABIs an analysis of these programs covers by default: every ABI whose arch value some program compares
+ * `arch` with (the three x86 ABIs when one of theirs is compared, or when none of any known ABI is), then
+ * `other`, in the order the programs check them. A filter for arm64 is analysed as aarch64, arm and other arch
+ * values.
+ */
+export function abisOf(...programs: readonly Program[]): AbiName[] {
+  const checked = new Set<LinuxArchName>(); // in the order the programs check them
+  for (const program of programs) {
+    const facts = analyzeFlow(program);
+    program.forEach((insn, i) => {
+      if (insn.kind === 'jmp' && insn.src === 'K' && facts[i]?.reachable && facts[i]?.a === 'arch') {
+        for (const abi of archesOfAuditArch(insn.value)) checked.add(abi);
+      }
+    });
+  }
+  const x86 = checked.size === 0 || ['x86_64', 'x32', 'i386'].some((a) => checked.has(a as LinuxArchName));
+  return [
+    ...(x86 ? ['x86_64', 'x32', 'i386'] as const : []),
+    ...[...checked].filter((a) => a !== 'x86_64' && a !== 'x32' && a !== 'i386'),
+    'other',
+  ];
+}
+
+/** The byte order of `seccomp_data` for calls carrying this arch value (`__AUDIT_ARCH_LE`). */
+export const endianOfArch = (arch: number): Endian => endianOfAuditArch(arch);
+
+/** The word indices of an argument's (or, for -1, the instruction pointer's) low and high halves. */
+export function halfWords(arg: number, endian: Endian): { readonly lo: number; readonly hi: number } {
+  const first = 2 + 2 * (arg + 1);
+  return endian === 'little' ? { lo: first, hi: first + 1 } : { lo: first + 1, hi: first };
+}
 
 /** The `nr` values an ABI's calls can carry. x32 calls are the x86_64-arch calls with the x32 bit set. */
 export function nrDomain(abi: AbiName): IntervalSet {
@@ -19,7 +67,10 @@ export function nrDomain(abi: AbiName): IntervalSet {
   return [[0, U32_MAX]];
 }
 
-const KNOWN_ARCHES: IntervalSet = normalize([[AUDIT_ARCH_X86_64, AUDIT_ARCH_X86_64], [AUDIT_ARCH_I386, AUDIT_ARCH_I386]]);
+/** The arch values of the listed ABIs: `other` stands for every value but these. */
+function listedArches(abis: readonly AbiName[]): IntervalSet {
+  return normalize(abis.filter(isLinuxArchName).map((a): Interval => [LINUX_ARCHES[a].auditArch, LINUX_ARCHES[a].auditArch]));
+}
 
 /** A run of syscall numbers on which the same leaves apply. */
 export interface Segment {
@@ -109,9 +160,12 @@ function slice(leaves: readonly Leaf[], abi: AbiName, arch: number, domain: Inte
   }));
 }
 
-/** Arch values other than the two x86 ones, cut where the leaves' `arch` tests change. */
-function otherArchRanges(leaves: readonly Leaf[]): Interval[] {
-  const points = new Set<number>([0]);
+/**
+ * Arch values of no listed ABI, cut where the leaves' `arch` tests change and where `__AUDIT_ARCH_LE` does, so
+ * that every range has one byte order.
+ */
+function otherArchRanges(leaves: readonly Leaf[], known: IntervalSet): Interval[] {
+  const points = new Set<number>([0, AUDIT_ARCH_LE, 0x80000000, 0x80000000 + AUDIT_ARCH_LE]);
   for (const leaf of leaves) {
     const c = leaf.words[WORD_ARCH] as WordConstraint;
     for (const [lo, hi] of c.range) {
@@ -121,42 +175,49 @@ function otherArchRanges(leaves: readonly Leaf[]): Interval[] {
     // Masked tests on arch are rare: cut at the mask's lowest bit boundaries around the known values.
     for (const atom of c.atoms) for (const set of atom.set) points.add(set[0]);
   }
-  for (const [lo, hi] of KNOWN_ARCHES) {
+  for (const [lo, hi] of known) {
     points.add(lo);
-    points.add(hi + 1);
+    if (hi < U32_MAX) points.add(hi + 1);
   }
   const sorted = [...points].sort((a, b) => a - b);
   const ranges: Interval[] = [];
   sorted.forEach((p, i) => {
     const end = (sorted[i + 1] ?? 2 ** 32) - 1;
-    for (const r of intersect([[p, end]], complement(KNOWN_ARCHES))) ranges.push(r);
+    for (const r of intersect([[p, end]], complement(known))) ranges.push(r);
   });
   return ranges;
 }
 
 /** The `arch` value carried by calls of an ABI (undefined for 'other'). */
 export function archValueOf(abi: AbiName): number | undefined {
-  if (abi === 'i386') return AUDIT_ARCH_I386;
-  if (abi === 'x86_64' || abi === 'x32') return AUDIT_ARCH_X86_64;
-  return undefined;
+  return abi === 'other' ? undefined : LINUX_ARCHES[abi].auditArch;
 }
 
-/** Which ABI a concrete (arch, nr) belongs to. */
-export function abiOf(arch: number, nr: number): AbiName {
-  if (arch >>> 0 === AUDIT_ARCH_I386) return 'i386';
-  if (arch >>> 0 === AUDIT_ARCH_X86_64) return (nr & X32_SYSCALL_BIT) !== 0 ? 'x32' : 'x86_64';
-  return 'other';
+/**
+ * Which ABI a concrete (arch, nr) belongs to; with `abis`, an ABI not listed there counts as `other` (as in an
+ * analysis covering only those).
+ */
+export function abiOf(arch: number, nr: number, abis?: readonly AbiName[]): AbiName {
+  let abi: AbiName;
+  if (arch >>> 0 === AUDIT_ARCH_I386) abi = 'i386';
+  else if (arch >>> 0 === AUDIT_ARCH_X86_64) abi = (nr & X32_SYSCALL_BIT) !== 0 ? 'x32' : 'x86_64';
+  else abi = archesOfAuditArch(arch)[0] ?? 'other';
+  if (abis === undefined || abis.includes(abi)) return abi;
+  // x86_64 and x32 share an arch value: it is `other` only when neither is listed.
+  const shared = abi === 'x32' || abi === 'x86_64';
+  return shared && (abis.includes('x86_64') || abis.includes('x32')) ? abi : 'other';
 }
 
 /** All segments of the requested ABIs. */
 export function partition(leaves: readonly Leaf[], abis: readonly AbiName[] = ABI_NAMES): Segment[] {
   const out: Segment[] = [];
+  const known = listedArches(abis);
   for (const abi of abis) {
     const arch = archValueOf(abi);
     if (arch !== undefined) {
       out.push(...slice(leaves, abi, arch, nrDomain(abi)));
     } else {
-      for (const range of otherArchRanges(leaves)) out.push(...slice(leaves, abi, range[0], nrDomain(abi), range));
+      for (const range of otherArchRanges(leaves, known)) out.push(...slice(leaves, abi, range[0], nrDomain(abi), range));
     }
   }
   return out;

@@ -10,7 +10,7 @@ import { formatAction } from '../syscalls/action-text.js';
 import { ARCH_NAMES, type LinuxArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import { isUnfiltered } from '../syscalls/unfiltered.js';
-import { cacheReport } from './cache.js';
+import { cacheBitmapSize, cachingKernel, cacheReport } from './cache.js';
 
 /** What one ABI's syscalls cost under a filter. */
 export interface AbiStats {
@@ -24,7 +24,8 @@ export interface AbiStats {
   readonly verdicts: Readonly<Record<string, number>>;
   /**
    * Syscalls of the table the kernel's action cache will let through without running the filter (the filter
-   * allows them on a path that reads only nr and arch). Always 0 for x32, which the kernel never caches.
+   * allows them on a path that reads only nr and arch), on the kernel that caches this ABI (natively, or as
+   * its compat ABI: arm on aarch64). Always 0 for x32, MIPS and SuperH, which no kernel caches.
    */
   readonly kernelCached: number;
   /**
@@ -43,11 +44,15 @@ export interface FilterStats {
 /** Size, executed instructions, verdicts and kernel-cacheable syscalls of a filter, per ABI. */
 export function filterStats(program: Program, abis: readonly LinuxArchName[] = ARCH_NAMES): FilterStats {
   const filter = prepareFilter(program);
-  const cache = cacheReport(program, { nativePassthrough: [] });
-  // The cache report models an x86_64 kernel: its native table and the i386 compat table.
   const none: ReadonlySet<number> = new Set();
-  const cachedBy = (abi: LinuxArchName): ReadonlySet<number> =>
-    abi === 'x86_64' ? new Set(cache.native.cached) : abi === 'i386' ? new Set(cache.compat.cached) : none;
+  // Each ABI on the kernel that caches it: x86_64 and i386 on an x86_64 kernel, arm on aarch64's, …
+  const cachedBy = (abi: LinuxArchName): ReadonlySet<number> => {
+    const kernel = cachingKernel(abi);
+    if (kernel === undefined) return none;
+    const size = cacheBitmapSize(abi);
+    const r = cacheReport(program, { kernel, nativePassthrough: [], nativeSize: size, compatSize: size });
+    return new Set((r.native.abi === abi ? r.native : r.compat)?.cached ?? []);
+  };
   return {
     instructions: program.length,
     abis: abis.map((abi) => {
@@ -80,7 +85,8 @@ export function filterStats(program: Program, abis: readonly LinuxArchName[] = A
 /** The report as an aligned table. */
 export function filterStatsText(stats: FilterStats, title: string): string {
   const rows = stats.abis.map((a) => [
-    a.abi, String(a.syscalls), a.meanExecuted.toFixed(2), String(a.maxExecuted), a.abi === 'x32' ? '0 (never)' : String(a.kernelCached),
+    a.abi, String(a.syscalls), a.meanExecuted.toFixed(2), String(a.maxExecuted),
+    cachingKernel(a.abi) === undefined ? '0 (never)' : String(a.kernelCached),
     Object.entries(a.verdicts).sort((x, y) => y[1] - x[1]).map(([v, n]) => `${v} ${n}`).join(', '),
   ]);
   const head = ['ABI', 'syscalls', 'mean', 'max', 'kernel-cached', 'verdicts'];

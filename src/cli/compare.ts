@@ -15,7 +15,7 @@ import { budgetOptions, checked, parseAbis } from './options.js';
 export interface Comparison {
   readonly a: LoadedFilter;
   readonly b: LoadedFilter;
-  readonly options: BudgetOptions & { readonly abis: AbiName[] };
+  readonly options: BudgetOptions & { readonly abis?: AbiName[] };
   readonly json: boolean;
 }
 
@@ -42,7 +42,7 @@ export async function loadComparison(argv: readonly string[], command: string, i
   const a = checked(await loadFilterSource(sources[0] as Source, io, options));
   const b = checked(await loadFilterSource(sources[1] as Source, io, options));
   refuseUnoptimizedFilters(values.unoptimized, [a, b], command);
-  return { a, b, options: { abis, ...budget }, json: values.json === true };
+  return { a, b, options: { ...(abis && { abis }), ...budget }, json: values.json === true };
 }
 
 /** One class of differing inputs as `--json` prints it (64-bit values stay bigints until serialised). */

@@ -5,7 +5,7 @@
 import { errorMessage } from '../util/error-message.js';
 import { AnalysisError, checkStructure } from '../analysis/symbolic.js';
 import { AnalysisTimeout, progressText, type BudgetOptions } from '../analysis/budget.js';
-import { ABI_NAMES, type AbiName } from '../analysis/partition.js';
+import { parseAbiName, type AbiName } from '../analysis/partition.js';
 import { parseArch, parseLinuxArch, quoteName, SYSCALL_NAME_MAX, type ArchName, type LinuxArchName } from '../syscalls/index.js';
 import { CliError } from './command.js';
 import { PolicyError } from '../policy/errors.js';
@@ -67,14 +67,22 @@ export function analysisFailure(err: unknown, prefix: string): unknown {
   return err;
 }
 
-/** `--arch` values: the three ABIs and `other` (every foreign arch value). */
-export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] {
+/**
+ * `--arch` values: any ABI (`aarch64`, `arm64`, `SCMP_ARCH_S390X`, …) and `other` (every arch value of no listed
+ * ABI). Undefined when none is given: the analysis then covers the ABIs the filters check.
+ */
+export function parseAbis(values: readonly string[] | undefined, command: string): AbiName[] | undefined {
   const abis: AbiName[] = [];
   for (const a of values ?? []) {
-    if (!(ABI_NAMES as readonly string[]).includes(a)) throw new CliError(`${command}: --arch: unknown ABI '${a}' (x86_64, x32, i386 or other)`);
-    if (!abis.includes(a as AbiName)) abis.push(a as AbiName);
+    let abi: AbiName;
+    try {
+      abi = parseAbiName(a);
+    } catch (err) {
+      throw new CliError(`${command}: --arch: ${errorMessage(err)}`);
+    }
+    if (!abis.includes(abi)) abis.push(abi);
   }
-  return abis.length > 0 ? abis : [...ABI_NAMES];
+  return abis.length > 0 ? abis : undefined;
 }
 
 /**

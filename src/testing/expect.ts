@@ -12,7 +12,7 @@ import { interpret } from '../emulator/interpreter.js';
 import type { Policy } from '../policy/types.js';
 import { parseAction } from '../syscalls/action-text.js';
 import { decodeAction, encodeAction, type Action, type ActionKind } from '../syscalls/actions.js';
-import { X32_SYSCALL_BIT, auditArchOf, type ArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, X32_SYSCALL_BIT, auditArchOf, type ArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { resolveSyscall, syscallName, syscallTable } from '../syscalls/resolve.js';
 import { WORD_ARCH, WORD_COUNT, WORD_NR, solve, withAtom, type WordConstraint } from '../analysis/constraints.js';
 import { diffPrograms, witnessText } from '../analysis/diff.js';
@@ -109,10 +109,12 @@ function nrOf(arch: ArchName, syscall: string | number): number {
 
 const hex = (v: number | bigint): string => (BigInt(v) < 10n ? String(v) : `0x${BigInt(v).toString(16)}`);
 
-function inputText(arch: ArchName, words: Uint32Array): string {
+function inputText(arch: LinuxArchName, words: Uint32Array): string {
   const nr = words[WORD_NR] as number;
   const name = syscallName(arch, nr);
-  const u64 = (i: number) => (BigInt(words[i + 1] as number) << 32n) | BigInt(words[i] as number);
+  // The first word of a 64-bit field is its low half on little-endian ABIs, its high half on big-endian ones.
+  const big = LINUX_ARCHES[arch].endian === 'big';
+  const u64 = (i: number) => (BigInt(words[big ? i : i + 1] as number) << 32n) | BigInt(words[big ? i + 1 : i] as number);
   const args = Array.from({ length: 6 }, (_, i) => hex(u64(4 + 2 * i)));
   return `${arch} ${name ?? 'nr'}${name ? ` (nr ${hex(nr)})` : ` ${hex(nr)}`} args=[${args.join(', ')}] ip=${hex(u64(2))}`;
 }

@@ -217,7 +217,7 @@ export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAM
   const cache = cacheReport(program, { nativePassthrough: [] });
   const costs: Record<string, SyscallCost[]> = {};
   for (const abi of abis) {
-    const cached = new Set(abi === 'x86_64' ? cache.native.cached : abi === 'i386' ? cache.compat.cached : []);
+    const cached = new Set(abi === 'x86_64' ? cache.native.cached : abi === 'i386' ? cache.compat?.cached ?? [] : []);
     costs[abi] = syscallTable(abi).map((entry) => {
       const run = filter.runCounting(seccompData({ arch: abi, nr: entry.nr }));
       return { nr: entry.nr, name: entry.name, executed: run.executed, verdict: formatVerdict(run.raw), cached: cached.has(entry.nr) };

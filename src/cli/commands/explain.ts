@@ -1,6 +1,6 @@
 /** `seccomp-ts explain`: any filter (or a policy, compiled first) as per-ABI, per-syscall conditions → verdict. */
 import { explain, explanationJson, explanationText, type Explanation } from '../../analysis/explain.js';
-import { ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
+import { ARCH_NAMES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT } from '../../syscalls/arch.js';
 import { isUnfiltered, unfilteredNote } from '../../syscalls/unfiltered.js';
 import { lookupSyscall, quoteName, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { CliError, parseFlags, type Command } from '../command.js';
@@ -40,7 +40,7 @@ function checkSyscallNames(syscalls: readonly string[]): void {
     if (/^(\d+|0x[0-9a-f]+)$/i.test(text) && BigInt(text) > 0xffffffffn) {
       throw new CliError(`explain: --syscall: syscall number ${text} is larger than any: seccomp_data.nr is 32 bits (at most 4294967295 = 0xffffffff)`);
     }
-    if (/^(\d+|0x[0-9a-f]+)$/i.test(text) || ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue;
+    if (/^(\d+|0x[0-9a-f]+)$/i.test(text) || LINUX_ARCH_NAMES.some((a) => lookupSyscall(a, text) !== undefined)) continue;
     const near = [...new Set(ARCH_NAMES.flatMap((a) => suggestSyscalls(a, text)))].slice(0, 3);
     throw new CliError(`explain: --syscall: unknown syscall ${quoteName(text)}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''}`);
   }
@@ -69,7 +69,9 @@ export const explainCommand: Command = {
     'exit status: 0 explained, 2 error, 3 --timeout reached',
     '',
     'options:',
-    '  --arch ABI   explain only this ABI: x86_64, x32, i386 or other (foreign arch values); repeatable',
+    '  --arch ABI   explain only this ABI: any ABI (x86_64, aarch64, arm64, s390x, SCMP_ARCH_MIPSEL, …) or other',
+    '               (arch values of no listed ABI); repeatable. Default: the ABIs whose arch value the filter',
+    '               checks (x86_64, x32 and i386 when it checks one of theirs or none), then other',
     '  --syscall S  print only the line of this syscall (a name or number) on each ABI; repeatable',
     profileOptionHelp(13),
     '  --unoptimized  compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
@@ -95,7 +97,7 @@ export const explainCommand: Command = {
     checked(loaded);
     let e;
     try {
-      e = explain(loaded.program, { abis, ...budget });
+      e = explain(loaded.program, { ...(abis && { abis }), ...budget });
     } catch (err) {
       throw analysisFailure(err, `explain: ${loaded.name}`);
     }
