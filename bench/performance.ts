@@ -22,6 +22,7 @@ import { prepareFilter } from '../src/emulator/executor.js';
 import type { Policy } from '../src/policy/types.js';
 import type { LinuxArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
+import { benchWorkload, type WorkloadResult } from './workload.js';
 import { buildWithLibseccomp, type LibseccompBuild } from './libseccomp.js';
 import { buildHelpers, OUT_DIR, runHelper } from './native.js';
 import { benchProfiles, type BenchProfile } from './profiles.js';
@@ -303,6 +304,8 @@ export interface PerformanceResult {
   readonly scaling: ScalingPoint[];
   readonly growth: Growth[];
   readonly targets: Target[];
+  /** Recorded workloads under docker-default, hardened and their own profiles (bench/workload.ts). */
+  readonly workload: WorkloadResult;
 }
 
 /** Between two scaling sizes: how much compile time and mean executed grew, beside n·log n and log n. */
@@ -335,7 +338,7 @@ function growth(points: readonly ScalingPoint[]): Growth[] {
 interface Target { readonly what: string; readonly ours: number; readonly limit: number; readonly met: boolean }
 
 /** The issue's targets on Docker's default profile, checked against the baseline of this run. */
-function targets(profiles: readonly ProfileResult[]): Target[] {
+function targets(profiles: readonly ProfileResult[], workload: WorkloadResult): Target[] {
   const d = profiles.find((p) => p.profile === 'docker-default');
   const lib = d?.libseccomp;
   if (d === undefined || lib === undefined) return [];
@@ -352,6 +355,10 @@ function targets(profiles: readonly ProfileResult[]): Target[] {
   add('executor ns <= native switch interpreter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.nativeSwitchNs);
   add('executor ns <= libpcap bpf_filter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.pcapNs);
   add('executor ns <= 1.5 x straight-line C (cc -O2, same filter)', d.ours.interpreters.executorNs, 1.5 * d.ours.interpreters.straightLineNs);
+  for (const c of workload.cases) {
+    add(`${c.workload} under ${c.policy}: executed per call, workload-compiled, <= 0.5 x libseccomp tree (action cache)`, c.seccompTsWorkload.perCall, 0.5 * c.libseccompTree.perCall);
+    add(`${c.workload} under ${c.policy}: executed per call, workload-compiled, <= 0.5 x libseccomp tree (no cache)`, c.seccompTsWorkload.perCallNoCache, 0.5 * c.libseccompTree.perCallNoCache);
+  }
   d.ours.stats.abis.forEach((a, i) => {
     const l = lib.tree.stats.abis[i];
     if (l === undefined || a.abi === 'x32') return;
@@ -374,10 +381,11 @@ export function benchPerformance(options: PerformanceOptions = {}): PerformanceR
     kernel = { error: String(err instanceof Error ? err.message : err) };
   }
   const scale = scaling(bins, dir, quick);
+  const workload = benchWorkload();
   writeFileSync(join(OUT_DIR, 'scaling.svg'), scalingSvg(scale));
   const result: PerformanceResult = {
     benchmark: 'performance', node: process.version, date: new Date().toISOString(), quick, profiles, kernel, scaling: scale,
-    growth: growth(scale), targets: targets(profiles),
+    growth: growth(scale), targets: targets(profiles, workload), workload,
   };
   writeFileSync(join(OUT_DIR, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;

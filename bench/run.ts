@@ -12,7 +12,9 @@ import { boundsText, dispatchBounds, type BoundsResult } from './bounds.js';
 import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
 import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
+import { benchPlayground, playgroundText, type PlaygroundResult } from './playground.js';
 import { benchStartup, startupText, type StartupResult } from './startup.js';
+import { benchWorkload, workloadText, type WorkloadResult } from './workload.js';
 
 type Bench = (quick: boolean) => unknown;
 
@@ -22,6 +24,8 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   bounds: () => dispatchBounds('docker-default'),
   analysis: (quick) => benchAnalysis({ quick }),
   startup: (quick) => benchStartup({ quick }),
+  playground: (quick) => benchPlayground({ quick }),
+  workload: () => benchWorkload(),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
@@ -30,6 +34,8 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   bounds: (r) => boundsText(r as BoundsResult),
   analysis: (r) => analysisText(r as AnalysisResult),
   startup: (r) => startupText(r as StartupResult),
+  playground: (r) => playgroundText(r as PlaygroundResult),
+  workload: (r) => workloadText(r as WorkloadResult),
 };
 
 const args = process.argv.slice(2);
@@ -43,7 +49,7 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
-for (const name of only) results[name] = (BENCHMARKS[name] as Bench)(quick);
+for (const name of only) results[name] = await (BENCHMARKS[name] as Bench)(quick);
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);

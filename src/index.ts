@@ -111,3 +111,7 @@ export {
   type SymbolicOptions, type AbiName, type SampleSummary, type AnalysisProgress, type BudgetOptions,
 } from './analysis/index.js';
 export { filterStats, filterStatsText, type FilterStats, type AbiStats } from './analysis/stats.js';
+export {
+  parseWorkload, workloadStats, workloadStatsText, WorkloadError,
+  type Workload, type WorkloadStats, type AbiWorkloadStats, type WorkloadSyscall, type WorkloadStatsOptions,
+} from './analysis/workload.js';

@@ -10,6 +10,7 @@ import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
+import { parseWorkload, WorkloadError, type Workload } from '../analysis/workload.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
 import { firecrackerFilterNames, importFirecracker, type FirecrackerArch } from '../policy/formats/firecracker.js';
 import { policyFromJsonText } from '../policy/json.js';
@@ -270,9 +271,9 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
 }
 
 /** Compiles a loaded policy with the performance options, or plainly (`--unoptimized`); errors name the input. */
-export function compileLoaded(policy: Policy, name: string, optimize: boolean): CompileResult {
+export function compileLoaded(policy: Policy, name: string, optimize: boolean, workload?: { readonly counts: Workload; readonly kernelCache: boolean }): CompileResult {
   try {
-    return compilePolicy(policy, optimize ? performanceCompileOptions() : {});
+    return compilePolicy(policy, optimize ? performanceCompileOptions(workload !== undefined ? { dispatch: { workload: workload.counts.abis, kernelCache: workload.kernelCache } } : {}) : {});
   } catch (err) {
     if (err instanceof PolicyError || err instanceof CompileError) throw new CliError(naming(name, errorMessage(err)));
     throw err;
@@ -347,4 +348,18 @@ export function refuseUnoptimizedFilters(unoptimized: boolean | undefined, loade
   if (unoptimized !== true || loaded.some((l) => l.compiled)) return;
   const names = loaded.map((l) => l.name).join(' and ');
   throw new CliError(`${command}: --unoptimized compiles a policy, and ${names} ${loaded.length === 1 ? 'is' : 'are'} already ${loaded.length === 1 ? 'a filter' : 'filters'}`);
+}
+
+/** Call counts from a file (`--workload`): a recording or a `{name: count}` map; errors name the file and path. */
+export async function readWorkload(path: string, io: CliIO, command: string): Promise<Workload> {
+  const name = path === '-' ? '<stdin>' : path;
+  const bytes = await readInput(path, io);
+  if (isEmptyInput(bytes)) throw new CliError(`${command}: --workload ${name}: empty (expected call counts: {name: count} or a recording)`);
+  const json = parseJsonText(new TextDecoder().decode(bytes), name);
+  try {
+    return parseWorkload(json);
+  } catch (err) {
+    if (err instanceof WorkloadError) throw new CliError(`${command}: --workload ${name}: ${oneLine(err.message)}`);
+    throw err;
+  }
 }

@@ -351,6 +351,7 @@ function update(): void {
     renderDisassembly(built);
     emulateNow();
     renderVisible();
+    if (document.body.dataset.state === 'loading') performance.mark('playground-ready');
     document.body.dataset.state = 'ready';
   } catch (err) {
     if (!(err instanceof InputError)) throw err;

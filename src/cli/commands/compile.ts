@@ -12,7 +12,8 @@ import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { parseLinuxArch, type LinuxArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
-import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, singleSource } from '../inputs.js';
+import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, readWorkload, singleSource } from '../inputs.js';
+import type { Workload } from '../../analysis/workload.js';
 import { applyTuning } from '../options.js';
 
 const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'firecracker'] as const;
@@ -90,7 +91,7 @@ function checkKubernetesName(name: string): void {
 function render(
   policy: Policy,
   format: OutputFormat,
-  how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean; name?: string; machine?: FirecrackerArch },
+  how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean; name?: string; machine?: FirecrackerArch; workload?: { counts: Workload; kernelCache: boolean } },
   warnings: string[],
 ): Uint8Array | string {
   if (POLICY_FORMATS.includes(format)) {
@@ -109,7 +110,7 @@ function render(
       throw new CliError(`${how.where}: ${errorMessage(err)}`);
     }
   }
-  const result = compileLoaded(policy, how.where, how.optimize);
+  const result = compileLoaded(policy, how.where, how.optimize, how.workload);
   for (const w of result.warnings) {
     const line = warningLine(w, how.oci, how.verbose);
     if (line !== undefined) warnings.push(line);
@@ -123,7 +124,7 @@ export const compileCommand: Command = {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
       '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|firecracker] [-o FILE]',
-      '                          [--unoptimized]',
+      '                          [--unoptimized] [--workload COUNTS [--no-cache]]',
       '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name FILTER] [--verbose]',
       '',
       'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile or a Firecracker filter file (or takes',
@@ -144,6 +145,10 @@ export const compileCommand: Command = {
       '                   main; for the machine --target names: amd64, arm64 or riscv64)',
       '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
+      '  --workload F     search syscall numbers in the order that is cheapest for the call counts in F (a recording',
+      '                   from `seccomp-ts record --format json`, or {"name": count}); calls the kernel\'s action',
+      '                   cache answers cost nothing; same verdicts, see `stats --workload`',
+      '  --no-cache       with --workload: for kernels without the action cache (before 5.11), every call counts',
       '  --verbose        warnings in full (every syscall name a policy names that some covered ABI lacks)',
       '',
       'Docker/OCI profile input (see docs/docker-oci.md):',
@@ -177,10 +182,16 @@ export const compileCommand: Command = {
       strict: { type: 'boolean' },
       verbose: { type: 'boolean' },
       name: { type: 'string' },
+      workload: { type: 'string' },
+      'no-cache': { type: 'boolean' },
     }, 'compile');
+    if (values['no-cache'] === true && values.workload === undefined) throw new CliError('compile: --no-cache applies to --workload');
     const format = (values.format ?? 'raw') as OutputFormat;
     if (!FORMATS.includes(format)) {
       throw new CliError(`compile: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`);
+    }
+    if (values.workload !== undefined && (values.unoptimized === true || POLICY_FORMATS.includes(format))) {
+      throw new CliError(`compile: --workload shapes an optimized filter, and ${values.unoptimized === true ? '--unoptimized asks for the plain one' : `--format ${format} writes a policy`}`);
     }
     if (values.unoptimized === true && POLICY_FORMATS.includes(format)) {
       throw new CliError(`compile: --unoptimized shapes a filter, and --format ${format} writes a policy`);
@@ -233,6 +244,7 @@ export const compileCommand: Command = {
     const output = render(policy, format, {
       where, meta, oci, optimize: values.unoptimized !== true, verbose: values.verbose === true,
       ...(name !== undefined && { name }), ...(machine !== undefined && { machine }),
+      ...(values.workload !== undefined && { workload: { counts: await readWorkload(values.workload, io, 'compile'), kernelCache: values['no-cache'] !== true } }),
     }, warnings);
     for (const w of warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
 

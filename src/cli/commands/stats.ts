@@ -7,12 +7,14 @@ import { validate } from '../../bpf/validator.js';
 import { filterStats, filterStatsText } from '../../analysis/stats.js';
 import { ARCH_NAMES, parseLinuxArch, type LinuxArchName } from '../../syscalls/arch.js';
 import { CliError, parseFlags, type Command } from '../command.js';
-import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
+import { loadFilterSource, profileOptionHelp, readWorkload, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
+import { workloadStats, workloadStatsText } from '../../analysis/workload.js';
 
 export const statsCommand: Command = {
   name: 'stats',
   usage: [
     'usage: seccomp-ts stats FILE|-|profile:NAME|--profile NAME [--arch ABI]... [--unoptimized] [--json]',
+    '                        [--workload COUNTS [--no-cache]]',
     '',
     'FILE is a filter in any format (raw struct sock_filter bytes, C, hex, JSON, assembler text), from',
     'seccomp-ts, libseccomp or anything else, or a policy (seccomp-ts JSON, Docker/OCI profile, or a built-in',
@@ -29,6 +31,12 @@ export const statsCommand: Command = {
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached",',
     '                  "unfiltered": [{"nr", "name", "verdict"}]}]}; x86_64 uretprobe and uprobe, which Linux never',
     '                  filters, are counted apart',
+    '  --workload F    what a workload pays instead: F holds call counts (a recording from `seccomp-ts record',
+    '                  --format json`, {"name": count} for x86_64, or {"ABI": {"name": count}}); per ABI the',
+    "                  instructions executed per call, calls the kernel's action cache lets through costing 0,",
+    '                  and the costliest syscalls; --json: {"instructions", "calls", "perCall", "abis": [{"abi",',
+    '                  "calls", "skippedCalls", "perCall", "perFilteredCall", "syscalls": [...]}]}',
+    "  --no-cache      with --workload: a kernel without the action cache (before 5.11): every call runs the filter",
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseFlags(argv, {
@@ -36,7 +44,11 @@ export const statsCommand: Command = {
       arch: { type: 'string', multiple: true },
       unoptimized: { type: 'boolean' },
       json: { type: 'boolean' },
+      workload: { type: 'string' },
+      'no-cache': { type: 'boolean' },
     }, 'stats');
+    if (values['no-cache'] === true && values.workload === undefined) throw new CliError('stats: --no-cache applies to --workload');
+    if (values.workload !== undefined && values.arch !== undefined) throw new CliError('stats: --workload reports the ABIs the counts name; --arch does not apply');
     const source = singleSource(positionals, values.profile, 'stats');
     const optimize = values.unoptimized !== true;
     const loaded = await loadFilterSource(source, io, { command: 'stats', optimize });
@@ -54,6 +66,12 @@ export const statsCommand: Command = {
         throw new CliError(`stats: --arch: ${(err as Error).message}`);
       }
       if (!abis.includes(abi)) abis.push(abi);
+    }
+    if (values.workload !== undefined) {
+      const workload = await readWorkload(values.workload, io, 'stats');
+      const costs = workloadStats(program, workload, { kernelCache: values['no-cache'] !== true });
+      io.stdout(values.json ? `${JSON.stringify(costs, null, 2)}\n` : workloadStatsText(costs, title));
+      return 0;
     }
     const stats = filterStats(program, abis.length > 0 ? abis : ARCH_NAMES);
     io.stdout(values.json ? `${JSON.stringify(stats, null, 2)}\n` : filterStatsText(stats, title));

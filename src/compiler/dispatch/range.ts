@@ -9,6 +9,7 @@ import type { DispatchCase, DispatchEmitter, DispatchSection, DispatchStrategy }
 import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalTree, type DispatchOutcome, type DispatchRun } from './value-search.js';
 import { syscallTable } from '../../syscalls/resolve.js';
 import type { LinuxArchName } from '../../syscalls/arch.js';
+import { SECCOMP_RET_ALLOW } from '../../syscalls/actions.js';
 
 /** Shape, hot syscalls and hole handling of the range-tree dispatch. */
 export interface RangeDispatchOptions {
@@ -25,6 +26,15 @@ export interface RangeDispatchOptions {
    * it allows. Off by default; never applied above the highest known number, nor under an ENOSYS guard.
    */
   readonly freeHoles?: boolean;
+  /**
+   * Call counts of a workload (per ABI, `seccomp_data.nr` → calls): the tree is then optimal for those
+   * frequencies instead of the table's. Runs that return ALLOW weigh nothing on ABIs the kernel's action cache
+   * covers (every ABI but x32), since the kernel never runs the filter for their calls; numbers the workload
+   * never calls keep a trace of the table weight, so that they still sit sensibly.
+   */
+  readonly workload?: ReadonlyMap<LinuxArchName, ReadonlyMap<number, number>>;
+  /** With `workload`: whether the kernel has the action cache (Linux 5.11+; default true). */
+  readonly kernelCache?: boolean;
 }
 
 
@@ -124,15 +134,39 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
 }
 
 /** The number of table syscalls in each run (plus a little, so that no run is weightless). */
-function runWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[]): Float64Array {
+function tableWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[]): Float64Array {
   const known = knownNumbers(arch);
   return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
+}
+
+const ALLOW_OUTCOME = `ret:${SECCOMP_RET_ALLOW}`;
+/** How much of the table weight a run keeps under a workload, relative to one call. */
+const TABLE_TRACE = 1e-9;
+
+/**
+ * Each run's share of a workload's filtered calls, plus a trace of its table weight. Calls the kernel's action
+ * cache answers (constant ALLOW outside x32) do not count: the filter never runs for them.
+ */
+function workloadWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[], counts: ReadonlyMap<number, number>, kernelCache: boolean): Float64Array {
+  const table = tableWeights(arch, runs);
+  const cacheable = kernelCache && arch !== 'x32';
+  const sorted = [...counts].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((t, [, n]) => t + n, 0);
+  const weights = Float64Array.from(table, (w) => w * TABLE_TRACE * Math.max(1, total));
+  let i = 0;
+  runs.forEach((r, k) => {
+    while (i < sorted.length && (sorted[i] as [number, number])[0] < r.lo) i++;
+    let calls = 0;
+    while (i < sorted.length && (sorted[i] as [number, number])[0] <= r.hi) calls += (sorted[i++] as [number, number])[1];
+    if (!(cacheable && r.out?.id === ALLOW_OUTCOME)) weights[k] = (weights[k] as number) + calls;
+  });
+  return weights;
 }
 
 /** Builds a range-tree dispatch strategy. */
 export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrategy {
   return {
-    name: options.hot?.length ? 'range+hot' : 'range',
+    name: `range${options.hot?.length ? '+hot' : ''}${options.workload !== undefined ? '+workload' : ''}`,
     emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void {
       const runs = dispatchRuns(section, options);
       for (const nr of options.hot ?? []) {
@@ -142,7 +176,8 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
         out.jumpIf('jeq', nr, c.target, next);
         out.bind(next);
       }
-      const weights = runWeights(section.arch, runs);
+      const counts = options.workload?.get(section.arch);
+      const weights = counts !== undefined && counts.size > 0 ? workloadWeights(section.arch, runs, counts, options.kernelCache !== false) : tableWeights(section.arch, runs);
       const tree = options.shape === 'balanced' ? halvingTree(weights, true)
         : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(runs, weights) : halvingTree(weights, false);
       emitTree(out, runs, tree);
