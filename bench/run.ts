@@ -12,6 +12,7 @@ import { boundsText, dispatchBounds, type BoundsResult } from './bounds.js';
 import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
 import { benchPerformance, performanceText, type PerformanceResult } from './performance.js';
+import { benchPlayground, playgroundText, type PlaygroundResult } from './playground.js';
 import { benchStartup, startupText, type StartupResult } from './startup.js';
 import { benchWorkload, workloadText, type WorkloadResult } from './workload.js';
 
@@ -23,6 +24,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   bounds: () => dispatchBounds('docker-default'),
   analysis: (quick) => benchAnalysis({ quick }),
   startup: (quick) => benchStartup({ quick }),
+  playground: (quick) => benchPlayground({ quick }),
   workload: () => benchWorkload(),
 };
 
@@ -32,6 +34,7 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   bounds: (r) => boundsText(r as BoundsResult),
   analysis: (r) => analysisText(r as AnalysisResult),
   startup: (r) => startupText(r as StartupResult),
+  playground: (r) => playgroundText(r as PlaygroundResult),
   workload: (r) => workloadText(r as WorkloadResult),
 };
 
@@ -46,7 +49,7 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
-for (const name of only) results[name] = (BENCHMARKS[name] as Bench)(quick);
+for (const name of only) results[name] = await (BENCHMARKS[name] as Bench)(quick);
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);
