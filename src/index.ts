@@ -74,6 +74,7 @@ export {
   type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
 export { policyFromJsonText } from './policy/json.js';
+export { identifyPolicyDocument, type PolicyDocument } from './policy/detect.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,

@@ -96,6 +96,7 @@ describe('the fragment state', () => {
       optimize: fc.boolean(),
       emulate: fc.record({ abi: fc.constantFrom('x86_64', 'i386', 'aarch64'), syscall: fc.string(), args: fc.array(fc.string(), { maxLength: 6 }) }),
       tab: fc.constantFrom('filter', 'stats', 'diff'),
+      firecrackerFilter: fc.string({ maxLength: 10 }),
     }), async (state: PlaygroundState) => {
       const fragment = await encodeState(state);
       expect(fragment).toMatch(/^#s=[A-Za-z0-9_-]+$/);
@@ -105,7 +106,7 @@ describe('the fragment state', () => {
 
   it('compresses docker-default well below its size, and says when a link is damaged', async () => {
     const text = builtInText('docker-default');
-    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter' });
+    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter', firecrackerFilter: '' });
     expect(fragment.length).toBeLessThan(text.length / 3);
     await expect(decodeState('#s=AAAA')).rejects.toThrow(/damaged/);
   });
@@ -136,6 +137,23 @@ describe('the playground engine', () => {
     const e3 = fault(() => loadInput('A = arch\nif (A == 5) goto nowhere\nreturn ALLOW\n')).fault;
     expect(e3.line).toBe(2);
     expect(fault(() => loadInput('  \n')).fault.message).toMatch(/^empty/);
+  });
+
+  it('reads each filter of a Firecracker file, and places its faults', () => {
+    const file = JSON.stringify({
+      vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'read' }] },
+      api: { default_action: { errno: 1 }, filter_action: 'allow', filter: [{ syscall: 'write' }, { syscall: 'read', args: [{ index: 0, type: 'dword', op: 'eq', val: 3 }] }] },
+    }, null, 2);
+    const first = loadInput(file);
+    expect([first.what, first.kind === 'policy' && first.filters]).toEqual(['Firecracker filter "vmm"', ['vmm', 'api']]);
+    const api = buildFilter(loadInput(file, { firecrackerFilter: 'api' }), { tune: [], optimize: true });
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'write', args: [] }).verdict).toBe('ALLOW');
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'read', args: ['4'] }).verdict).toBe('ERRNO(EPERM)');
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'read', args: ['3'] }).verdict).toBe('ALLOW');
+    const bad = file.replace('"eq"', '"equal"');
+    const e = fault(() => loadInput(bad, { firecrackerFilter: 'api' })).fault;
+    expect(bad.slice(e.from, e.to)).toBe('"equal"');
+    expect(fault(() => loadInput('{"ociVersion": "1.0.2", "linux": {}}')).message).toMatch(/without linux\.seccomp/);
   });
 
   it('tunes a policy in order and refuses a bad entry with a message', () => {

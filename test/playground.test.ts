@@ -44,7 +44,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function open(fragment: string, viewport?: { width: number; height: number }): Promise<Page> {
+async function open(fragment: string, viewport?: { width: number; height: number }, editor = 'codemirror'): Promise<Page> {
   const page = await browser!.context.newPage();
   if (viewport !== undefined) await page.setViewportSize(viewport);
   const errors: string[] = [];
@@ -52,7 +52,7 @@ async function open(fragment: string, viewport?: { width: number; height: number
   await page.goto(`${server.origin}/${fragment}`);
   await page.waitForSelector('body[data-state=ready]', { timeout: 15_000 });
   expect(errors).toEqual([]);
-  expect(await page.getAttribute('#editor-a', 'data-editor')).toBe('codemirror');
+  expect(await page.getAttribute('#editor-a', 'data-editor')).toBe(editor);
   return page;
 }
 
@@ -212,6 +212,28 @@ describe('the playground in Chromium', () => {
     expect(diff).toMatch(/^x86_64 .*: A .*, B .*\n {4}witness: x86_64 nr=/m);
     await page.screenshot({ path: join(SHOTS, 'diff.png') });
     await page.close();
+  });
+
+  itWhen(missing, 'offers the filters of a Firecracker file, and falls back to a plain text area', async () => {
+    const page = await open('#profile:hardened');
+    await setEditor(page, '#editor-a', JSON.stringify({
+      vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'read' }] },
+      api: { default_action: { errno: 1 }, filter_action: 'allow', filter: [{ syscall: 'write' }] },
+    }, null, 2));
+    await page.waitForFunction(() => document.querySelector('#input-kind')?.textContent === 'Firecracker filter "vmm"');
+    expect((await emulate(page, 'write')).verdict).toBe('TRAP');
+    await page.selectOption('#firecracker-filter', 'api');
+    await page.waitForFunction(() => document.querySelector('#input-kind')?.textContent === 'Firecracker filter "api"');
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe('ALLOW');
+    await page.close();
+
+    const plain = await open('?plain#profile:hardened', undefined, 'textarea');
+    expect((await emulate(plain, 'kexec_load')).verdict).toBe('ERRNO(EPERM)');
+    await plain.fill('#editor-a textarea', '{"defaultAction": "ALLOW",\n "rules": [}');
+    await plain.waitForSelector('body[data-state=stale]');
+    expect(await plain.textContent('#error')).toMatch(/^line 2, column 12: not valid JSON/);
+    expect(await plain.getAttribute('#editor-a textarea', 'aria-invalid')).toBe('true');
+    await plain.close();
   });
 
   itWhen(missing, 'works by keyboard and fits a phone-width screen', async () => {

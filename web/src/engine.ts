@@ -6,7 +6,7 @@
 import {
   ARCH_NAMES, cacheReport, callData, compilePolicy, decodeProgram, diffPrograms, diffText, disassemble,
   detectFormat, encodeProgram, explain, explanationText, exportProfile, filterStats, findProfile,
-  formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, isOciProfile,
+  formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, identifyPolicyDocument, importFirecracker, firecrackerFilterNames,
   performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
   readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
   type ArchName, type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
@@ -34,7 +34,12 @@ export class InputError extends Error {
 
 /** An input read: a policy (to tune and compile) or a filter. */
 export type Loaded =
-  | { readonly kind: 'policy'; readonly what: string; readonly policy: Policy; readonly oci: boolean; readonly meta?: ProfileMeta; readonly warnings: readonly string[] }
+  | {
+      readonly kind: 'policy'; readonly what: string; readonly policy: Policy; readonly oci: boolean; readonly meta?: ProfileMeta;
+      readonly warnings: readonly string[];
+      /** A Firecracker file's filters, by name, when the input is one (the one read is named in `what`). */
+      readonly filters?: readonly string[];
+    }
   | { readonly kind: 'filter'; readonly what: string; readonly program: Program; readonly warnings: readonly string[] };
 
 const placed = (text: string, message: string, from: number, to = from): InputError => {
@@ -65,8 +70,17 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   raw: 'raw bytes', c: 'C source', hex: 'hex', json: 'JSON instructions', asm: 'assembler text',
 };
 
-/** A JSON object: a seccomp-ts policy, or a Docker/OCI profile (a config.json or SeccompProfile carrying one). */
-function loadDocument(text: string): Loaded {
+/** How an input is read where it leaves a choice: which filter of a Firecracker file. */
+export interface LoadOptions {
+  /** The filter (thread name) of a Firecracker file; the first when undefined. */
+  readonly firecrackerFilter?: string;
+}
+
+/**
+ * A JSON object: a seccomp-ts policy, a Docker/OCI profile (or a config.json or Kubernetes SeccompProfile carrying
+ * one), or a Firecracker filter file; anything else is a fault saying what the document is.
+ */
+function loadDocument(text: string, options: LoadOptions): Loaded {
   let places: Map<string, { start: number; end: number }>;
   try {
     places = jsonOffsets(text);
@@ -74,16 +88,35 @@ function loadDocument(text: string): Loaded {
     if (err instanceof JsonLocateError) throw placed(text, `not valid JSON: ${err.message}`, err.offset, err.offset + 1);
     throw err;
   }
-  const json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
-  const profile = isOciProfile(json) || json.kind === 'SeccompProfile';
+  const json = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  const document = identifyPolicyDocument(json);
   try {
-    if (profile) {
-      const imported = importProfile(text);
-      return { kind: 'policy', what: 'Docker/OCI profile', policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
+    switch (document.kind) {
+      case 'oci-profile':
+      case 'kubernetes-seccomp-profile': {
+        const imported = importProfile(text);
+        const what = document.kind === 'oci-profile' ? 'Docker/OCI profile' : 'Kubernetes SeccompProfile';
+        return { kind: 'policy', what, policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
+      }
+      case 'firecracker': {
+        const filters = firecrackerFilterNames(json);
+        const name = options.firecrackerFilter !== undefined && filters.includes(options.firecrackerFilter) ? options.firecrackerFilter : filters[0];
+        const imported = importFirecracker(json, { ...(name !== undefined && { name }) });
+        return {
+          kind: 'policy', what: `Firecracker filter "${imported.name}"`, policy: imported.policy, oci: false, warnings: imported.warnings,
+          filters,
+        };
+      }
+      case 'oci-config-without-seccomp':
+        throw new InputError({ message: 'an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read' });
+      case 'not-an-object':
+        throw new InputError({ message: `${document.what}, not a policy or a profile` });
+      case 'policy':
+        return { kind: 'policy', what: 'seccomp-ts policy', policy: policyFromJsonText(text, json), oci: false, warnings: [] };
     }
-    return { kind: 'policy', what: 'seccomp-ts policy', policy: policyFromJsonText(text, json), oci: false, warnings: [] };
   } catch (err) {
     if (err instanceof PolicyError) throw pathFault(text, places, err);
+    if (err instanceof InputError) throw err;
     throw new InputError({ message: err instanceof Error ? err.message : String(err) });
   }
 }
@@ -122,11 +155,11 @@ function loadProgramText(text: string): Loaded {
 }
 
 /** Reads the editor's text: a JSON object is a policy or profile, anything else a filter. */
-export function loadInput(text: string): Loaded {
+export function loadInput(text: string, options: LoadOptions = {}): Loaded {
   if (text.replace(/^\uFEFF/, '').trim() === '') {
     throw new InputError({ message: 'empty: paste a policy, a Docker/OCI profile or a filter, or pick a built-in profile' });
   }
-  return /^\uFEFF?\s*\{/.test(text) ? loadDocument(text) : loadProgramText(text);
+  return /^\uFEFF?\s*\{/.test(text) ? loadDocument(text, options) : loadProgramText(text);
 }
 
 /** How the playground compiles a policy. */

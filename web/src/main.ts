@@ -31,6 +31,8 @@ let editorB: Editor;
 const page = {
   tune: [] as string[],
   tab: 'filter' as Tab,
+  /** The filter chosen in a Firecracker file ('' for the first). */
+  firecrackerFilter: '',
   /** The built-in whose unchanged text is in the editor, if any: the fragment is then `#profile:NAME`. */
   profile: undefined as string | undefined,
   profileText: '',
@@ -206,6 +208,12 @@ function emulateNow(): void {
       li?.classList.add('hit');
       if (i === r.path.length - 1) li?.classList.add('last');
     });
+    // The return the call reached, scrolled into the listing's view (the page itself does not move).
+    const last = rows[r.path[r.path.length - 1] ?? 0] as HTMLElement | undefined;
+    const list = $('disasm');
+    if (last !== undefined && (last.offsetTop < list.scrollTop || last.offsetTop > list.scrollTop + list.clientHeight - last.offsetHeight)) {
+      list.scrollTop = Math.max(0, last.offsetTop - list.clientHeight / 2);
+    }
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     out.className = 'verdict fault';
@@ -243,13 +251,14 @@ function currentState(): PlaygroundState {
       args: [...document.querySelectorAll<HTMLInputElement>('.arg')].map((i) => i.value),
     },
     tab: page.tab,
+    firecrackerFilter: page.firecrackerFilter,
   };
 }
 
 /** Whether the state is a built-in profile as it opens, so that `#profile:NAME` says it all. */
 function isPlainProfile(s: PlaygroundState): boolean {
   return page.profile !== undefined && s.a === page.profileText && s.b === '' && s.tune.length === 0 && s.optimize &&
-    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter';
+    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '';
 }
 
 /** The debounce of input changes: set while an update is due. */
@@ -278,6 +287,7 @@ function applyState(s: PlaygroundState): void {
   page.restoring = true;
   try {
     page.tune = [...s.tune];
+    page.firecrackerFilter = s.firecrackerFilter;
     ($('optimize') as HTMLInputElement).checked = s.optimize;
     const abi = $('emu-abi') as HTMLSelectElement;
     abi.value = abiChoices().includes(s.emulate.abi as LinuxArchName) ? s.emulate.abi : 'x86_64';
@@ -342,7 +352,9 @@ function update(): void {
   timer = undefined;
   const text = editorA.text();
   try {
-    const built = buildFilter(loadInput(text), { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
+    const loaded = loadInput(text, page.firecrackerFilter !== '' ? { firecrackerFilter: page.firecrackerFilter } : {});
+    const built = buildFilter(loaded, { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
+    renderFirecrackerChoice(loaded.kind === 'policy' ? loaded.filters : undefined, loaded.what);
     page.good = built;
     page.stats = undefined;
     showFault($('error'), editorA, undefined, '');
@@ -363,6 +375,18 @@ function update(): void {
 }
 
 // ---------------------------------------------------------------------------------------------- controls
+
+/** The filter select of a Firecracker file holding several filters; hidden otherwise. */
+function renderFirecrackerChoice(filters: readonly string[] | undefined, what: string): void {
+  const select = $('firecracker-filter') as HTMLSelectElement;
+  $('firecracker-choice').hidden = filters === undefined || filters.length < 2;
+  if (filters === undefined || filters.length < 2) return;
+  const chosen = filters.find((f) => what === `Firecracker filter "${f}"`) ?? filters[0] ?? '';
+  if ([...select.options].map((o) => o.value).join('\n') !== filters.join('\n')) {
+    select.replaceChildren(...filters.map((f) => new Option(f, f)));
+  }
+  select.value = chosen;
+}
 
 function renderTunings(): void {
   $('tunings').replaceChildren(...page.tune.map((entry, i) => {
@@ -466,6 +490,10 @@ function wire(): void {
     saveFragment();
   });
   chartSelect.addEventListener('change', renderChart);
+  $('firecracker-filter').addEventListener('change', () => {
+    page.firecrackerFilter = ($('firecracker-filter') as HTMLSelectElement).value;
+    update();
+  });
   $('optimize').addEventListener('change', update);
   $('tune-allow').addEventListener('click', () => addTuning('allow'));
   $('tune-deny').addEventListener('click', () => addTuning('deny'));
