@@ -93,8 +93,8 @@ export interface LoadedPolicy {
   /** How messages name the input. */
   readonly name: string;
   /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
-  readonly format?: 'firecracker';
-  /** For a Firecracker input: the name of the filter read. */
+  readonly format?: 'firecracker' | 'kubernetes-yaml';
+  /** For a Firecracker input or a YAML SeccompProfile: the name of the filter or resource read. */
   readonly filterName?: string;
 }
 
@@ -191,11 +191,16 @@ function firecrackerPolicy(text: string, name: string, importOptions: ImportOpti
   }
 }
 
-/** A Kubernetes SeccompProfile in YAML (not JSON): the error saying how to read it, or undefined. */
-function yamlDocumentProblem(text: string, name: string): CliError | undefined {
-  const apiVersion = kubernetesYamlApiVersion(text);
-  return apiVersion === undefined ? undefined : new CliError(`${name}: this is ${UNSUPPORTED_FORMATS['kubernetes-seccomp-profile']} ` +
-    `(${apiVersion}) in YAML; it is read in its JSON form (e.g. yq -o json ${name}, or kubectl get seccompprofile NAME -o json)`);
+/**
+ * A Kubernetes SeccompProfile in YAML: the resource (the only one, or the one --name picks) as JSON text and its
+ * name, or undefined when the text is no such YAML. The YAML reader is loaded only then.
+ */
+async function yamlResource(text: string, name: string, choice: FirecrackerChoice = {}): Promise<{ json: string; name: string; resourceName: string } | undefined> {
+  if (kubernetesYamlApiVersion(text) === undefined) return undefined;
+  const { seccompProfilesFromYaml, pickResource } = await import('./yaml.js');
+  const how = choice.nameFlag === true ? 'pass --name NAME' : `read one with 'seccomp-ts compile ${name} --name NAME --format kubernetes'`;
+  const resource = pickResource(seccompProfilesFromYaml(text, name), name, choice.filterName, how);
+  return { json: resource.json, name: `${name} (${resource.name})`, resourceName: resource.name };
 }
 
 /** A JSON value that is no object or array (`"hello"`, `null`, `5`), if TEXT is one. */
@@ -259,8 +264,11 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
   const bytes = await readInput(source.path, io);
   const text = new TextDecoder().decode(bytes);
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a policy or a Docker/OCI profile, in JSON');
-  const yaml = bytes.includes(0) ? undefined : yamlDocumentProblem(text, name);
-  if (yaml !== undefined) throw yaml;
+  const yaml = bytes.includes(0) ? undefined : await yamlResource(text, name, options.firecracker);
+  if (yaml !== undefined) {
+    const loaded = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, options.importOptions ?? {}, { ...options.firecracker, filterName: undefined });
+    return { ...loaded, format: 'kubernetes-yaml', ...(!yaml.resourceName.startsWith('#') && { filterName: yaml.resourceName }) };
+  }
   const scalar = bytes.includes(0) ? undefined : jsonScalar(text);
   if (scalar !== undefined) throw documentProblem(identifyPolicyDocument(scalar.value), name)!;
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
@@ -316,8 +324,11 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a filter, or a policy to compile');
   if (options.format === undefined && !bytes.includes(0)) {
     const text = new TextDecoder().decode(bytes);
-    const yaml = yamlDocumentProblem(text, name);
-    if (yaml !== undefined) throw yaml;
+    const yaml = await yamlResource(text, name);
+    if (yaml !== undefined) {
+      const { policy } = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, {});
+      return { program: compileLoaded(policy, yaml.name, optimize).program, name: yaml.name, compiled: true };
+    }
     const scalar = jsonScalar(text);
     if (scalar !== undefined) {
       const what = (identifyPolicyDocument(scalar.value) as { what: string }).what;
