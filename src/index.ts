@@ -77,6 +77,7 @@ export {
 export { policyFromJsonText } from './policy/json.js';
 export { identifyPolicyDocument, type PolicyDocument } from './policy/detect.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
+export { intersectPolicies, mergePolicies, AlgebraError } from './policy/algebra.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
   dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
