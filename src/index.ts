@@ -35,6 +35,7 @@ export {
   addCall, emptyRecording, mergeRecordings, formatRecording, parseRecording, recordingPolicy, syscallKey, RecordingError,
   RECORDED_ARGUMENTS, MAX_CONDITION_VALUES, type Recording, type SyscallCalls, type RecordedPolicyOptions,
 } from './record/recording.js';
+export { recordingFromStrace, StraceError, type StraceRecording } from './record/strace.js';
 export {
   parseSeccompRecord, renderSeccompRecord, isSeccompRecordLine, auditFields, AuditRecordError, RECORD_FORMS,
   type SeccompRecord, type SeccompEvent, type RecordForm,
