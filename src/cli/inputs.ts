@@ -11,6 +11,8 @@ import { compilePolicy, CompileError, type CompileResult } from '../compiler/com
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
 import { parseWorkload, WorkloadError, type Workload } from '../analysis/workload.js';
+import { formatRecording } from '../record/recording.js';
+import { recordingFromStrace, StraceError } from '../record/strace.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
 import { firecrackerFilterNames, importFirecracker, type FirecrackerArch } from '../policy/formats/firecracker.js';
 import { policyFromJsonText } from '../policy/json.js';
@@ -361,12 +363,23 @@ export function refuseUnoptimizedFilters(unoptimized: boolean | undefined, loade
   throw new CliError(`${command}: --unoptimized compiles a policy, and ${names} ${loaded.length === 1 ? 'is' : 'are'} already ${loaded.length === 1 ? 'a filter' : 'filters'}`);
 }
 
-/** Call counts from a file (`--workload`): a recording or a `{name: count}` map; errors name the file and path. */
+/** Call counts from a file (`--workload`): a recording, a `{name: count}` map or an strace log; errors name the file and path. */
 export async function readWorkload(path: string, io: CliIO, command: string): Promise<Workload> {
   const name = path === '-' ? '<stdin>' : path;
   const bytes = await readInput(path, io);
   if (isEmptyInput(bytes)) throw new CliError(`${command}: --workload ${name}: empty (expected call counts: {name: count} or a recording)`);
-  const json = parseJsonText(new TextDecoder().decode(bytes), name);
+  const text = new TextDecoder().decode(bytes);
+  let json: unknown;
+  if (/^\uFEFF?\s*[{[]/.test(text)) json = parseJsonText(text, name);
+  else {
+    // Not JSON: an strace log, counted as record counts.
+    try {
+      json = JSON.parse(formatRecording(recordingFromStrace(text).recording));
+    } catch (err) {
+      if (err instanceof StraceError) throw new CliError(`${command}: --workload ${name}: neither JSON call counts nor strace output (${err.message})`);
+      throw err;
+    }
+  }
   try {
     return parseWorkload(json);
   } catch (err) {

@@ -2,12 +2,12 @@
  * The playground page: wires the editor, the views and the URL fragment to the engine. Output follows the input
  * as it is typed (debounced); a faulty input shows its fault at its place and the last good output stays.
  */
-import { listProfiles, syscallTable, type LinuxArchName } from '../../src/index.js';
+import { listProfiles, syscallTable, TARGETS, type LinuxArchName, type TargetArch } from '../../src/index.js';
 import { costChart } from './chart.js';
 import { createEditor, type Editor } from './editor.js';
 import {
   abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
-  loadInput, rawToText, statsView, type Built, type InputFault, type StatsView,
+  loadInput, rawToText, statsAbis, statsView, type Built, type InputFault, type StatsView,
 } from './engine.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
@@ -82,8 +82,15 @@ function renderDisassembly(built: Built): void {
 function renderStats(): void {
   const built = page.good;
   if (built === undefined) return;
-  page.stats ??= statsView(built.program);
+  page.stats ??= statsView(built.program, statsAbis(built));
   const view = page.stats;
+  const chart = $('chart-abi') as HTMLSelectElement;
+  const abis = view.stats.abis.map((s) => s.abi);
+  if ([...chart.options].map((o) => o.value).join() !== abis.join()) {
+    const chosen = chart.value;
+    chart.replaceChildren(...abis.map((abi) => new Option(abi, abi)));
+    if (abis.includes(chosen as LinuxArchName)) chart.value = chosen;
+  }
   $('stats-table').querySelector('tbody')!.replaceChildren(...view.stats.abis.map((s) => {
     const tr = document.createElement('tr');
     tr.dataset.abi = s.abi;
@@ -252,13 +259,14 @@ function currentState(): PlaygroundState {
     },
     tab: page.tab,
     firecrackerFilter: page.firecrackerFilter,
+    target: ($('target') as HTMLSelectElement).value,
   };
 }
 
 /** Whether the state is a built-in profile as it opens, so that `#profile:NAME` says it all. */
 function isPlainProfile(s: PlaygroundState): boolean {
   return page.profile !== undefined && s.a === page.profileText && s.b === '' && s.tune.length === 0 && s.optimize &&
-    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '';
+    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '' && s.target === 'amd64';
 }
 
 /** The debounce of input changes: set while an update is due. */
@@ -288,6 +296,7 @@ function applyState(s: PlaygroundState): void {
   try {
     page.tune = [...s.tune];
     page.firecrackerFilter = s.firecrackerFilter;
+    ($('target') as HTMLSelectElement).value = Object.hasOwn(TARGETS, s.target) ? s.target : 'amd64';
     ($('optimize') as HTMLInputElement).checked = s.optimize;
     const abi = $('emu-abi') as HTMLSelectElement;
     abi.value = abiChoices().includes(s.emulate.abi as LinuxArchName) ? s.emulate.abi : 'x86_64';
@@ -352,7 +361,10 @@ function update(): void {
   timer = undefined;
   const text = editorA.text();
   try {
-    const loaded = loadInput(text, page.firecrackerFilter !== '' ? { firecrackerFilter: page.firecrackerFilter } : {});
+    const loaded = loadInput(text, {
+      target: ($('target') as HTMLSelectElement).value as TargetArch,
+      ...(page.firecrackerFilter !== '' && { firecrackerFilter: page.firecrackerFilter }),
+    });
     const built = buildFilter(loaded, { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
     renderFirecrackerChoice(loaded.kind === 'policy' ? loaded.filters : undefined, loaded.what);
     page.good = built;
@@ -461,7 +473,15 @@ function wire(): void {
   const abiSelect = $('emu-abi') as HTMLSelectElement;
   const chartSelect = $('chart-abi') as HTMLSelectElement;
   for (const abi of abiChoices()) abiSelect.append(new Option(abi, abi));
-  for (const abi of ['x86_64', 'i386', 'x32']) chartSelect.append(new Option(abi, abi));
+  const target = $('target') as HTMLSelectElement;
+  for (const name of Object.keys(TARGETS)) target.append(new Option(name, name));
+  target.value = 'amd64';
+  target.addEventListener('change', () => {
+    // The emulate form follows to the machine's own ABI, the one its calls mostly come from.
+    abiSelect.value = TARGETS[target.value as TargetArch].native;
+    useDatalist(abiSelect.value);
+    update();
+  });
   const args = document.querySelector('#emulate .args') as HTMLFieldSetElement;
   for (let i = 0; i < 6; i++) {
     const label = document.createElement('label');
