@@ -250,6 +250,7 @@ describe('the playground in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-explain');
     expect(await page.isVisible('#panel-explain')).toBe(true);
+    await page.waitForSelector('#explain:not([aria-busy])');
     expect(await page.textContent('#explain')).toMatch(/^x86_64 .*: ALLOW$/m);
     await page.keyboard.press('End');
     expect(await page.getAttribute('#tab-download', 'aria-selected')).toBe('true');

@@ -40,7 +40,7 @@ const page = {
   good: undefined as Built | undefined,
   stats: undefined as StatsView | undefined,
   explained: undefined as Built | undefined,
-  diffed: undefined as { a: Built; bText: string } | undefined,
+  diffed: undefined as { a: Built; bText: string; target: string } | undefined,
   restoring: false,
 };
 
@@ -121,33 +121,53 @@ function renderChart(): void {
     `${costs.filter((c) => c.cached).length} kernel-cached`);
 }
 
+/** Runs a long analysis once the page has shown that it is busy; skipped when the input changed meanwhile. */
+function afterPaint(built: Built, out: HTMLElement, note: string, run: () => void): void {
+  out.textContent = note;
+  out.setAttribute('aria-busy', 'true');
+  requestAnimationFrame(() => setTimeout(() => {
+    if (page.good !== built) return;
+    run();
+    out.removeAttribute('aria-busy');
+  }, 0));
+}
+
 function renderExplain(): void {
   const built = page.good;
   if (built === undefined || page.explained === built) return;
-  $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
   page.explained = built;
+  afterPaint(built, $('explain'), 'explaining…', () => {
+    $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
+  });
 }
 
 function renderDiff(): void {
   const a = page.good;
   const bText = editorB.text();
-  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText)) return;
+  const target = ($('target') as HTMLSelectElement).value as TargetArch;
+  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText && page.diffed.target === target)) return;
   if (bText.trim() === '') {
     showFault($('error-b'), editorB, undefined, '');
     $('diff').textContent = 'Put a second policy, profile or filter in B (or pick a built-in) to compare it with A.';
+    delete $('diff').dataset.equivalent;
     return;
   }
+  let b: Built;
   try {
-    const b = buildFilter(loadInput(bText), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
+    b = buildFilter(loadInput(bText, { target }), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
     showFault($('error-b'), editorB, undefined, '');
-    const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
-    $('diff').textContent = d.text;
-    $('diff').dataset.equivalent = String(d.equivalent);
-    page.diffed = { a, bText };
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     showFault($('error-b'), editorB, err.fault, '');
+    return;
   }
+  page.diffed = { a, bText, target };
+  delete $('diff').dataset.equivalent;
+  afterPaint(a, $('diff'), 'comparing…', () => {
+    const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
+    $('diff').textContent = d.text;
+    $('diff').dataset.equivalent = String(d.equivalent);
+  });
 }
 
 function renderDownloads(): void {
