@@ -81,7 +81,7 @@ export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
   dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
   type ImportOptions, type ImportResult, type ProfileMeta, type ExportOptions, type ExportResult, type ProfileJson,
-  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
+  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag, TARGETS,
 } from './policy/oci/index.js';
 export {
   importFirecracker, firecrackerFilterNames, FIRECRACKER_ARCHES,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions,
 } from '../src/index.js';
-import { buildFilter, builtInText, emulate, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
+import { buildFilter, builtInText, emulate, statsAbis, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath } from '../web/src/json-locate.js';
 import { decodeState, encodeState, type PlaygroundState } from '../web/src/state.js';
 
@@ -98,6 +98,7 @@ describe('the fragment state', () => {
       emulate: fc.record({ abi: fc.constantFrom('x86_64', 'i386', 'aarch64'), syscall: fc.string(), args: fc.array(fc.string(), { maxLength: 6 }) }),
       tab: fc.constantFrom('filter', 'stats', 'diff'),
       firecrackerFilter: fc.string({ maxLength: 10 }),
+      target: fc.constantFrom('amd64', 'arm64', 's390x'),
     }), async (state: PlaygroundState) => {
       const fragment = await encodeState(state);
       expect(fragment).toMatch(/^#s=[A-Za-z0-9_-]+$/);
@@ -107,7 +108,7 @@ describe('the fragment state', () => {
 
   it('compresses docker-default well below its size, and says when a link is damaged', async () => {
     const text = builtInText('docker-default');
-    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter', firecrackerFilter: '' });
+    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter', firecrackerFilter: '', target: 'amd64' });
     expect(fragment.length).toBeLessThan(text.length / 3);
     await expect(decodeState('#s=AAAA')).rejects.toThrow(/damaged/);
   });
@@ -155,6 +156,17 @@ describe('the playground engine', () => {
     const e = fault(() => loadInput(bad, { firecrackerFilter: 'api' })).fault;
     expect(bad.slice(e.from, e.to)).toBe('"equal"');
     expect(fault(() => loadInput('{"ociVersion": "1.0.2", "linux": {}}')).message).toMatch(/without linux\.seccomp/);
+  });
+
+  it('resolves Docker/OCI profiles and Firecracker files for the chosen machine', () => {
+    const arm = buildFilter(loadInput(builtInText('docker-default'), { target: 'arm64' }), { tune: [], optimize: true });
+    expect(statsAbis(arm)).toEqual(['aarch64', 'arm']);
+    expect(emulate(arm.program, { abi: 'aarch64', syscall: 'openat', args: [] }).verdict).toBe('ALLOW');
+    expect(emulate(arm.program, { abi: 'x86_64', syscall: 'read', args: [] }).verdict).toMatch(/^KILL_/);
+    const firecracker = JSON.stringify({ vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'openat' }] } });
+    const riscv = buildFilter(loadInput(firecracker, { target: 'riscv64' }), { tune: [], optimize: true });
+    expect(emulate(riscv.program, { abi: 'riscv64', syscall: 'openat', args: [] }).verdict).toBe('ALLOW');
+    expect(fault(() => loadInput(firecracker, { target: 's390x' })).message).toMatch(/seccompiler builds filters for amd64, arm64, riscv64, not s390x/);
   });
 
   it('tunes a policy in order and refuses a bad entry with a message', () => {

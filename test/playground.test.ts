@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
-  cacheReport, callData, compilePolicy, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
+  cacheReport, callData, compilePolicy, importDockerDefault, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
   type Program,
 } from '../src/index.js';
 import { disassemblyRows } from '../web/src/engine.js';
@@ -115,9 +115,16 @@ describe('the playground in Chromium', () => {
     const read = await emulate(page, 'read');
     expect(read).toEqual(traced(program, 'read'));
     expect(read.verdict).toBe('ALLOW');
-    // On docker-default too.
+    // On docker-default too; then resolved for arm64, the form follows to aarch64 and stats to its ABIs.
     const docker = await open('#profile:docker-default');
     expect(await emulate(docker, 'kexec_load')).toEqual(traced(compiled('docker-default'), 'kexec_load'));
+    await docker.selectOption('#target', 'arm64');
+    await docker.waitForFunction(() => document.querySelector('#verdict')?.textContent?.startsWith('aarch64 kexec_load'));
+    const arm = compilePolicy(importDockerDefault({ target: 'arm64' }).policy, performanceCompileOptions()).program;
+    expect(await docker.getAttribute('#verdict', 'data-verdict')).toBe(formatVerdict(interpret(arm, callData({ arch: 'aarch64', syscall: 'kexec_load' }))));
+    expect(await docker.locator('#disasm li').count()).toBe(arm.length);
+    await docker.click('#tab-stats');
+    expect(await docker.$$eval('#stats-table tbody th', (ths) => ths.map((th) => th.textContent))).toEqual(['aarch64', 'arm']);
     await docker.close();
     await page.close();
   });
@@ -243,6 +250,7 @@ describe('the playground in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-explain');
     expect(await page.isVisible('#panel-explain')).toBe(true);
+    await page.waitForSelector('#explain:not([aria-busy])');
     expect(await page.textContent('#explain')).toMatch(/^x86_64 .*: ALLOW$/m);
     await page.keyboard.press('End');
     expect(await page.getAttribute('#tab-download', 'aria-selected')).toBe('true');

@@ -9,8 +9,8 @@ import {
   formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, identifyPolicyDocument, importFirecracker, firecrackerFilterNames,
   performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
   readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
-  type ArchName, type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
-  type Program,
+  type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
+  type Program, type TargetArch, type FirecrackerArch,
 } from '../../src/index.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath, offsetOf } from './json-locate.js';
 
@@ -70,11 +70,16 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   raw: 'raw bytes', c: 'C source', hex: 'hex', json: 'JSON instructions', asm: 'assembler text',
 };
 
-/** How an input is read where it leaves a choice: which filter of a Firecracker file. */
+/** How an input is read where it leaves a choice. */
 export interface LoadOptions {
   /** The filter (thread name) of a Firecracker file; the first when undefined. */
   readonly firecrackerFilter?: string;
+  /** The machine a Docker/OCI profile or a Firecracker file is resolved for, as Docker names it (default amd64). */
+  readonly target?: TargetArch;
 }
+
+/** Docker's machine names as seccompiler names them: the machines a Firecracker file can be built for. */
+const FIRECRACKER_TARGETS: Readonly<Partial<Record<TargetArch, FirecrackerArch>>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
 
 /**
  * A JSON object: a seccomp-ts policy, a Docker/OCI profile (or a config.json or Kubernetes SeccompProfile carrying
@@ -94,14 +99,18 @@ function loadDocument(text: string, options: LoadOptions): Loaded {
     switch (document.kind) {
       case 'oci-profile':
       case 'kubernetes-seccomp-profile': {
-        const imported = importProfile(text);
+        const imported = importProfile(text, options.target !== undefined ? { target: options.target } : {});
         const what = document.kind === 'oci-profile' ? 'Docker/OCI profile' : 'Kubernetes SeccompProfile';
         return { kind: 'policy', what, policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
       }
       case 'firecracker': {
         const filters = firecrackerFilterNames(json);
         const name = options.firecrackerFilter !== undefined && filters.includes(options.firecrackerFilter) ? options.firecrackerFilter : filters[0];
-        const imported = importFirecracker(json, { ...(name !== undefined && { name }) });
+        const arch = FIRECRACKER_TARGETS[options.target ?? 'amd64'];
+        if (arch === undefined) {
+          throw new InputError({ message: `seccompiler builds filters for ${Object.keys(FIRECRACKER_TARGETS).join(', ')}, not ${options.target}: choose another target` });
+        }
+        const imported = importFirecracker(json, { ...(name !== undefined && { name }), arch });
         return {
           kind: 'policy', what: `Firecracker filter "${imported.name}"`, policy: imported.policy, oci: false, warnings: imported.warnings,
           filters,
@@ -244,7 +253,12 @@ export interface StatsView {
   readonly costs: Readonly<Record<string, readonly SyscallCost[]>>;
 }
 
-export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAMES): StatsView {
+/** The ABIs stats are given for: a policy's own, else (a filter) x86_64, i386 and x32 as `seccomp-ts stats` does. */
+export function statsAbis(built: Built): readonly LinuxArchName[] {
+  return built.policy !== undefined && built.policy.arches.length > 0 ? built.policy.arches : ARCH_NAMES;
+}
+
+export function statsView(program: Program, abis: readonly LinuxArchName[] = ARCH_NAMES): StatsView {
   const stats = filterStats(program, abis);
   const filter = prepareFilter(program);
   const cache = cacheReport(program, { nativePassthrough: [] });
