@@ -46,6 +46,13 @@ const page = {
 
 // ---------------------------------------------------------------------------------------------- rendering
 
+/** What the page shows for an error: an input's fault as placed, anything else as one line (never a stack). */
+function faultOf(err: unknown): InputFault {
+  if (err instanceof InputError) return err.fault;
+  console.error(err);
+  return { message: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+}
+
 function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefined, keptNote: string): void {
   if (fault === undefined) {
     box.hidden = true;
@@ -157,8 +164,7 @@ function renderDiff(): void {
     b = buildFilter(loadInput(bText, { target }), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
     showFault($('error-b'), editorB, undefined, '');
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    showFault($('error-b'), editorB, err.fault, '');
+    showFault($('error-b'), editorB, faultOf(err), '');
     return;
   }
   page.diffed = { a, bText, target };
@@ -242,10 +248,9 @@ function emulateNow(): void {
       list.scrollTop = Math.max(0, last.offsetTop - list.clientHeight / 2);
     }
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     out.className = 'verdict fault';
     out.dataset.verdict = '';
-    out.textContent = err.message;
+    out.textContent = faultOf(err).message;
   }
 }
 
@@ -398,9 +403,8 @@ function update(): void {
     if (document.body.dataset.state === 'loading') performance.mark('playground-ready');
     document.body.dataset.state = 'ready';
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     const kept = page.good !== undefined ? ' (the output shows the last input that worked)' : '';
-    showFault($('error'), editorA, err.fault, kept);
+    showFault($('error'), editorA, faultOf(err), kept);
     document.body.dataset.state = page.good !== undefined ? 'stale' : 'error';
   }
   saveFragment();
