@@ -88,6 +88,9 @@ export {
   type FirecrackerArch, type FirecrackerImport, type FirecrackerImportOptions,
 } from './policy/formats/firecracker.js';
 export {
+  importSystemd, exportSystemd, isSystemdUnit, SYSTEMD_ARCHES, SYSTEMD_IMPLICIT_ALLOW, type SystemdExport, type SystemdImport,
+} from './policy/formats/systemd.js';
+export {
   exportFirecracker,
   type FirecrackerExport, type FirecrackerExportOptions, type FirecrackerFilter, type FirecrackerRule,
   type FirecrackerCondition, type FirecrackerAction,

@@ -21,6 +21,7 @@ import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
+import { tunePolicy } from '../src/policy/tune.js';
 import type { Policy } from '../src/policy/types.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, syscallTable } from '../src/syscalls/resolve.js';
@@ -178,6 +179,16 @@ describe('the kernel\'s action cache per ABI', () => {
     expect(stats.abis[1]!.kernelCached).toBeGreaterThan(200);
     const mips = filterStats(dockerFor('mips64'), ['mips64']);
     expect(mips.abis[0]!.kernelCached).toBe(0);
+  });
+});
+
+describe('tuning per ABI', () => {
+  it('--tune names calls only other ABIs have (arm cacheflush, s390x s390_runtime_instr)', () => {
+    const { policy } = importProfile(DOCKER_DEFAULT_PROFILE_JSON, { target: 'arm64' });
+    const denied = tunePolicy(policy, ['deny:cacheflush']);
+    expectFilter(policy, { arch: 'arm' }).toAllow('cacheflush');
+    expectFilter(denied, { arch: 'arm' }).toDeny('cacheflush').toAllow('open');
+    expect(() => tunePolicy(policy, ['deny:cacheflsh'])).toThrow(/tune\[0\].*unknown syscall/);
   });
 });
 

@@ -10,6 +10,7 @@ import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
+import { importSystemd, isSystemdUnit } from '../policy/formats/systemd.js';
 import { parseWorkload, WorkloadError, type Workload } from '../analysis/workload.js';
 import { formatRecording } from '../record/recording.js';
 import { recordingFromStrace, StraceError } from '../record/strace.js';
@@ -95,7 +96,7 @@ export interface LoadedPolicy {
   /** How messages name the input. */
   readonly name: string;
   /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
-  readonly format?: 'firecracker' | 'kubernetes-yaml';
+  readonly format?: 'firecracker' | 'kubernetes-yaml' | 'systemd';
   /** For a Firecracker input or a YAML SeccompProfile: the name of the filter or resource read. */
   readonly filterName?: string;
 }
@@ -249,6 +250,17 @@ export interface PolicyLoadOptions {
   readonly firecracker?: FirecrackerChoice;
 }
 
+/** systemd unit settings (`SystemCallFilter=` …) read as a policy; errors name the input and line. */
+function systemdPolicy(text: string, name: string): LoadedPolicy {
+  try {
+    const imported = importSystemd(text);
+    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${name}: ${w}`), oci: false, name, format: 'systemd' };
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(naming(name, oneLine(errorMessage(err))));
+    throw err;
+  }
+}
+
 /** Nothing but white space (or nothing at all): no filter and no policy, whatever the format. */
 function isEmptyInput(bytes: Uint8Array): boolean {
   return !bytes.includes(0) && new TextDecoder().decode(bytes).replace(/^\uFEFF/, '').trim() === '';
@@ -271,6 +283,7 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
     const loaded = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, options.importOptions ?? {}, { ...options.firecracker, filterName: undefined });
     return { ...loaded, format: 'kubernetes-yaml', ...(!yaml.resourceName.startsWith('#') && { filterName: yaml.resourceName }) };
   }
+  if (!bytes.includes(0) && isSystemdUnit(text)) return systemdPolicy(text, name);
   const scalar = bytes.includes(0) ? undefined : jsonScalar(text);
   if (scalar !== undefined) throw documentProblem(identifyPolicyDocument(scalar.value), name)!;
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
@@ -330,6 +343,10 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
     if (yaml !== undefined) {
       const { policy } = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, {});
       return { program: compileLoaded(policy, yaml.name, optimize).program, name: yaml.name, compiled: true };
+    }
+    if (isSystemdUnit(text)) {
+      const { policy } = systemdPolicy(text, name);
+      return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
     }
     const scalar = jsonScalar(text);
     if (scalar !== undefined) {
