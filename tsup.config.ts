@@ -64,6 +64,11 @@ export const cliConfig: Options = {
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
   external: ['fast-check', 'koffi'],
+  // The YAML reader (bundled, loaded only for YAML input) in its ES module build: its Node build is CommonJS
+  // and requires `process`, which an ESM bundle cannot.
+  esbuildOptions(options) {
+    options.alias = { ...options.alias, yaml: join(ROOT, 'node_modules', 'yaml', 'browser', 'index.js') };
+  },
 };
 
 export default defineConfig([libraryConfig, libraryCjsConfig, linuxConfig, cliConfig]);

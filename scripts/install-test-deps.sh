@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the kernel-backed and differential tests need, when they are missing:
 # a C compiler, Linux UAPI headers, libseccomp (C library and Python bindings), libpcap, newuidmap/newgidmap
-# (uidmap) and Chromium (the playground's browser tests drive /usr/bin/chromium).
+# (uidmap), strace (its logs are a recording source) and Chromium (the playground's browser tests drive /usr/bin/chromium).
 set -euo pipefail
 need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
@@ -10,6 +10,7 @@ command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || need+=(python3-seccomp)
 [ -f /usr/include/pcap/pcap.h ] || need+=(libpcap-dev)
 command -v newuidmap >/dev/null 2>&1 || need+=(uidmap)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -35,6 +35,7 @@ export {
   addCall, emptyRecording, mergeRecordings, formatRecording, parseRecording, recordingPolicy, syscallKey, RecordingError,
   RECORDED_ARGUMENTS, MAX_CONDITION_VALUES, type Recording, type SyscallCalls, type RecordedPolicyOptions,
 } from './record/recording.js';
+export { recordingFromStrace, StraceError, type StraceRecording } from './record/strace.js';
 export {
   parseSeccompRecord, renderSeccompRecord, isSeccompRecordLine, auditFields, AuditRecordError, RECORD_FORMS,
   type SeccompRecord, type SeccompEvent, type RecordForm,
@@ -74,17 +75,21 @@ export {
   type ResolvedRule, type PolicyWarning, type PartialSyscall,
 } from './policy/index.js';
 export { policyFromJsonText } from './policy/json.js';
+export { identifyPolicyDocument, type PolicyDocument } from './policy/detect.js';
 export { getProfile, registerProfile, listProfiles, findProfile, type ProfileInfo } from './policy/profiles/index.js';
 export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
   dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
   type ImportOptions, type ImportResult, type ProfileMeta, type ExportOptions, type ExportResult, type ProfileJson,
-  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
+  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag, TARGETS,
 } from './policy/oci/index.js';
 export {
   importFirecracker, firecrackerFilterNames, FIRECRACKER_ARCHES,
   type FirecrackerArch, type FirecrackerImport, type FirecrackerImportOptions,
 } from './policy/formats/firecracker.js';
+export {
+  importSystemd, exportSystemd, isSystemdUnit, SYSTEMD_ARCHES, SYSTEMD_IMPLICIT_ALLOW, type SystemdExport, type SystemdImport,
+} from './policy/formats/systemd.js';
 export {
   exportFirecracker,
   type FirecrackerExport, type FirecrackerExportOptions, type FirecrackerFilter, type FirecrackerRule,

@@ -21,9 +21,13 @@ import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
+import { tunePolicy } from '../src/policy/tune.js';
 import type { Policy } from '../src/policy/types.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, syscallTable } from '../src/syscalls/resolve.js';
+import fc from 'fast-check';
+import { expectFilter, FilterAssertionError } from '../src/testing/expect.js';
+import { sampleWords, seccompDataArb } from '../src/testing/arbitraries.js';
 import { cli } from './support/cli.js';
 
 const ALLOW = 0x7fff0000;
@@ -178,6 +182,44 @@ describe('the kernel\'s action cache per ABI', () => {
   });
 });
 
+describe('tuning per ABI', () => {
+  it('--tune names calls only other ABIs have (arm cacheflush, s390x s390_runtime_instr)', () => {
+    const { policy } = importProfile(DOCKER_DEFAULT_PROFILE_JSON, { target: 'arm64' });
+    const denied = tunePolicy(policy, ['deny:cacheflush']);
+    expectFilter(policy, { arch: 'arm' }).toAllow('cacheflush');
+    expectFilter(denied, { arch: 'arm' }).toDeny('cacheflush').toAllow('open');
+    expect(() => tunePolicy(policy, ['deny:cacheflsh'])).toThrow(/tune\[0\].*unknown syscall/);
+  });
+});
+
+describe('the testing kit per ABI', () => {
+  it('expectFilter claims about aarch64, arm and big-endian s390x', () => {
+    expectFilter(dockerFor('arm64'), { arch: ['aarch64', 'arm'] }).toAllow('openat').toDeny('kexec_load').toAllow('personality', [8]);
+    expectFilter(dockerFor('arm64'), { arch: 'arm' }).toAllow('open').toAllow('cacheflush');
+    const policy: Policy = {
+      defaultAction: { kind: 'ALLOW' }, arches: ['s390x'],
+      rules: [{ syscalls: ['lseek'], action: { kind: 'ERRNO', data: 22 }, conditions: [{ arg: 1, op: 'gt', value: 0x1_0000_0000n }] }],
+    };
+    const s390x = expectFilter(policy, { arch: 's390x' });
+    s390x.toAllow('lseek', [3, 0x1_0000_0000n]).toReturn('lseek', 'ERRNO(EINVAL)', [3, 0x1_0000_0001n]).toAllow('lseek', [3, 0xffff_ffffn]);
+    expect(() => s390x.toAllow('lseek', { arg1: 0x2_0000_0000n })).toThrow(FilterAssertionError);
+    // A claim for every argument value is decided on the filter's paths; its witness is read in s390x's byte order.
+    let message = '';
+    try {
+      s390x.toAllow('lseek');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^expected s390x lseek to be allowed for every argument\n[\s\S]*input: +s390x lseek \(nr 0x13\) args=\[\w+, 0x[0-9a-f]{9}, /);
+  });
+
+  it('seccompDataArb draws calls of any ABI; sampleWords lays them out as the emulator does (property)', () => {
+    fc.assert(fc.property(seccompDataArb({ arches: ['s390x', 'mips', 'aarch64', 'x32'] }), (d) => {
+      expect(Array.from(sampleWords(d))).toEqual(Array.from(seccompData({ arch: d.arch, nr: d.nr, args: d.args, instructionPointer: d.instructionPointer }).words));
+    }), { numRuns: 200 });
+  });
+});
+
 describe('seccomp-ts explain / diff --arch with any ABI', () => {
   it('names calls of the ABI given, and refuses unknown ones in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-arch-analysis-'));
@@ -195,6 +237,8 @@ describe('seccomp-ts explain / diff --arch with any ABI', () => {
       const parsed = JSON.parse(d.stdout) as { differences: Array<{ abi: string; witness: { arch: number } }> };
       expect(parsed.differences.length).toBeGreaterThan(0);
       expect(parsed.differences.every((x) => x.abi === 's390x' && x.witness.arch === LINUX_ARCHES.s390x.auditArch)).toBe(true);
+      const stats = await cli(['stats', file, '--json']);
+      expect((JSON.parse(stats.stdout) as { abis: Array<{ abi: string }> }).abis.map((a) => a.abi)).toEqual(['aarch64', 'arm']);
       const bad = await cli(['diff', file, s390, '--arch', 'vax']);
       expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^seccomp-ts: diff: --arch: unknown ABI "vax" \([^\n]*\)\n$/)]);
     } finally {

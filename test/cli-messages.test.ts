@@ -84,11 +84,9 @@ describe('documents that are no policy say what they are', () => {
       expect(r).toMatchObject({ code: 2, stderr: 'seccomp-ts: <stdin>: an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read\n' });
     }
   });
-  it.each([
-    ['Kubernetes (YAML)', k8sYaml, 'this is a Kubernetes SeccompProfile file (security-profiles-operator.x-k8s.io/v1beta1) in YAML; it is read in its JSON form (e.g. yq -o json <stdin>, or kubectl get seccompprofile NAME -o json)'],
-  ])('%s', async (_name, text, message) => {
-    for (const argv of [['compile', '-'], ['disasm', '-'], ['explain', '-'], ['emu', '-', 'read']]) {
-      expect(await cli(argv, text)).toMatchObject({ code: 2, stdout: '', stderr: `seccomp-ts: <stdin>: ${message}\n` });
+  it('a Kubernetes SeccompProfile in YAML is read by every command that reads a policy', async () => {
+    for (const argv of [['compile', '-', '--format', 'hex'], ['disasm', '-'], ['explain', '-'], ['emu', '-', 'read']]) {
+      expect(await cli(argv, k8sYaml)).toMatchObject({ code: 0 });
     }
   });
 });

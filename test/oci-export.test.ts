@@ -235,7 +235,7 @@ describe('what has no profile form is refused or reported', () => {
     refuses({ ...base, rules: [{ syscalls: ['read'], action: { kind: 'TRAP', data: 5 } }] }, /TRAP\(5\): SCMP_ACT_TRAP carries no value/);
     refuses({ ...base, rules: [{ syscalls: ['read'], action: { kind: 'ALLOW' }, conditions: [{ arg: 0, op: 'lt', value: 5n, width: 32 }] }] },
       /a 32-bit 'lt' test of argument 0 on x86_64 has no OCI form/);
-    refuses({ ...base, arches: ['x32'] }, /runc always includes the native x86_64 ABI/);
+    refuses({ ...base, arches: ['x32'] }, /runc always includes the machine's native ABI: a profile covering x32 needs x86_64 too/);
   });
 
   it('a 32-bit equality becomes a masked test, which means the same', () => {
@@ -252,7 +252,7 @@ describe('what has no profile form is refused or reported', () => {
     const out = exportProfile(p);
     expect(out.warnings).toEqual([
       'calls of other ABIs: runc\'s filter kills the calling thread, where the policy kills the process',
-      'runc would decide some calls differently from the policy: x32 kill (on i386 and x32 libseccomp compares only the low 32 bits of arguments, and on i386 it also applies socket and IPC rules to socketcall and ipc)',
+      'runc would decide some calls differently from the policy: x32 kill (on 32-bit ABIs and x32 libseccomp compares only the low 32 bits of arguments, and where the kernel has socketcall and ipc it also applies socket and IPC rules to them)',
     ]);
     expect(() => exportProfile(p, { strict: true })).toThrow(/^rules: runc would decide some calls differently/);
   });

@@ -8,11 +8,10 @@ import { describe, expect } from 'vitest';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { importProfile, ProfileError } from '../src/policy/oci/index.js';
 import { formatProfileJson } from '../src/policy/oci/export.js';
-import { multiplexedVia } from '../src/policy/oci/multiplex.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing, missesSyscallNumberLoad,
-  policyFocus,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, inMergeBugArea, libseccompMissing,
+  missesSyscallNumberLoad, policyFocus,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
@@ -38,43 +37,6 @@ const profileArb = fc.record({
   architectures: fc.subarray(['SCMP_ARCH_X86', 'SCMP_ARCH_X32']),
   syscalls: fc.array(entry, { minLength: 1, maxLength: 6 }),
 });
-
-type Entry = { names: readonly string[]; args: ReadonlyArray<{ index: number; op: string }> };
-const ORDERED = new Set(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_GE', 'SCMP_CMP_GT']);
-
-/**
- * libseccomp 2.5.4 merges the rule trees of one syscall wrongly when two of its rules test the same argument and
- * one of the tests is an ordered comparison (the merge bug fixed in later releases; an instance is pinned in
- * test/oci-differential.test.ts). Profiles doing that are left out of the comparison.
- */
-function inMergeBugArea(entries: readonly Entry[]): boolean {
-  const tests = new Map<string, Array<{ entry: number; index: number; ordered: boolean }>>();
-  const add = (name: string, entry: number, index: number, ordered: boolean): void => {
-    const list = tests.get(name) ?? [];
-    list.push({ entry, index, ordered });
-    tests.set(name, list);
-  };
-  entries.forEach((e, i) => {
-    for (const name of e.names) {
-      for (const a of e.args) add(name, i, a.index, ORDERED.has(a.op));
-      // On i386 the rule also lands on the multiplexer, with an equality on argument 0.
-      const mux = multiplexedVia(name);
-      if (mux === undefined) continue;
-      add(mux.via, i, 0, false);
-      for (const a of e.args) if (a.index !== 0) add(mux.via, i, a.index, ORDERED.has(a.op));
-    }
-  });
-  for (const list of tests.values()) {
-    for (let a = 0; a < list.length; a++) {
-      for (let b = a + 1; b < list.length; b++) {
-        const x = list[a]!;
-        const y = list[b]!;
-        if (x.index === y.index && (x.ordered || y.ordered)) return true;
-      }
-    }
-  }
-  return false;
-}
 
 describe('random profiles against runc + libseccomp', () => {
   itWhen(libseccompMissing(), `${PROFILES} random profiles: equal verdicts wherever both accept the profile`, () => {

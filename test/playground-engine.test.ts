@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions,
 } from '../src/index.js';
-import { buildFilter, builtInText, emulate, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
+import { buildFilter, builtInText, diffView, emulate, statsAbis, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath } from '../web/src/json-locate.js';
 import { decodeState, encodeState, type PlaygroundState } from '../web/src/state.js';
 
@@ -50,7 +50,8 @@ describe('the JSON locator', () => {
       for (const [path, value] of paths(doc)) {
         const at = places.get(path);
         expect(at, path).toBeDefined();
-        expect(JSON.parse(text.slice(at!.start, at!.end))).toEqual(value);
+        // Compared as JSON reads it back (-0 is written as 0).
+        expect(JSON.parse(text.slice(at!.start, at!.end))).toEqual(JSON.parse(JSON.stringify(value)));
       }
     }), { numRuns: 300 });
   });
@@ -96,6 +97,8 @@ describe('the fragment state', () => {
       optimize: fc.boolean(),
       emulate: fc.record({ abi: fc.constantFrom('x86_64', 'i386', 'aarch64'), syscall: fc.string(), args: fc.array(fc.string(), { maxLength: 6 }) }),
       tab: fc.constantFrom('filter', 'stats', 'diff'),
+      firecrackerFilter: fc.string({ maxLength: 10 }),
+      target: fc.constantFrom('amd64', 'arm64', 's390x'),
     }), async (state: PlaygroundState) => {
       const fragment = await encodeState(state);
       expect(fragment).toMatch(/^#s=[A-Za-z0-9_-]+$/);
@@ -105,7 +108,7 @@ describe('the fragment state', () => {
 
   it('compresses docker-default well below its size, and says when a link is damaged', async () => {
     const text = builtInText('docker-default');
-    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter' });
+    const fragment = await encodeState({ a: text, b: '', tune: [], optimize: true, emulate: { abi: 'x86_64', syscall: 'read', args: [] }, tab: 'filter', firecrackerFilter: '', target: 'amd64' });
     expect(fragment.length).toBeLessThan(text.length / 3);
     await expect(decodeState('#s=AAAA')).rejects.toThrow(/damaged/);
   });
@@ -136,6 +139,47 @@ describe('the playground engine', () => {
     const e3 = fault(() => loadInput('A = arch\nif (A == 5) goto nowhere\nreturn ALLOW\n')).fault;
     expect(e3.line).toBe(2);
     expect(fault(() => loadInput('  \n')).fault.message).toMatch(/^empty/);
+  });
+
+  it('reads each filter of a Firecracker file, and places its faults', () => {
+    const file = JSON.stringify({
+      vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'read' }] },
+      api: { default_action: { errno: 1 }, filter_action: 'allow', filter: [{ syscall: 'write' }, { syscall: 'read', args: [{ index: 0, type: 'dword', op: 'eq', val: 3 }] }] },
+    }, null, 2);
+    const first = loadInput(file);
+    expect([first.what, first.kind === 'policy' && first.filters]).toEqual(['Firecracker filter "vmm"', ['vmm', 'api']]);
+    const api = buildFilter(loadInput(file, { firecrackerFilter: 'api' }), { tune: [], optimize: true });
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'write', args: [] }).verdict).toBe('ALLOW');
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'read', args: ['4'] }).verdict).toBe('ERRNO(EPERM)');
+    expect(emulate(api.program, { abi: 'x86_64', syscall: 'read', args: ['3'] }).verdict).toBe('ALLOW');
+    const bad = file.replace('"eq"', '"equal"');
+    const e = fault(() => loadInput(bad, { firecrackerFilter: 'api' })).fault;
+    expect(bad.slice(e.from, e.to)).toBe('"equal"');
+    expect(fault(() => loadInput('{"ociVersion": "1.0.2", "linux": {}}')).message).toMatch(/without linux\.seccomp/);
+  });
+
+  it('resolves Docker/OCI profiles and Firecracker files for the chosen machine', () => {
+    const arm = buildFilter(loadInput(builtInText('docker-default'), { target: 'arm64' }), { tune: [], optimize: true });
+    expect(statsAbis(arm)).toEqual(['aarch64', 'arm']);
+    expect(emulate(arm.program, { abi: 'aarch64', syscall: 'openat', args: [] }).verdict).toBe('ALLOW');
+    expect(emulate(arm.program, { abi: 'x86_64', syscall: 'read', args: [] }).verdict).toMatch(/^KILL_/);
+    const firecracker = JSON.stringify({ vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'openat' }] } });
+    const riscv = buildFilter(loadInput(firecracker, { target: 'riscv64' }), { tune: [], optimize: true });
+    expect(emulate(riscv.program, { abi: 'riscv64', syscall: 'openat', args: [] }).verdict).toBe('ALLOW');
+    expect(fault(() => loadInput(firecracker, { target: 's390x' })).message).toMatch(/seccompiler builds filters for amd64, arm64, riscv64, not s390x/);
+  });
+
+  it('offers every witness of a diff as a call that gets A\'s and B\'s verdicts when emulated', () => {
+    const a = compilePolicy(getProfile('hardened'), performanceCompileOptions()).program;
+    const b = compilePolicy(getProfile('docker-default'), performanceCompileOptions()).program;
+    const d = diffView(a, b, 60_000);
+    expect(d.equivalent).toBe(false);
+    expect(d.witnesses.length).toBeGreaterThan(10);
+    for (const w of d.witnesses) {
+      const [, verdictA, verdictB] = /: A (\S+), B (\S+)$/.exec(w.label) ?? [];
+      expect([emulate(a, w).verdict, emulate(b, w).verdict], w.label).toEqual([verdictA, verdictB]);
+    }
+    expect(diffView(a, a, 60_000)).toMatchObject({ equivalent: true, witnesses: [] });
   });
 
   it('tunes a policy in order and refuses a bad entry with a message', () => {

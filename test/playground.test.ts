@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
-  cacheReport, callData, compilePolicy, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
+  cacheReport, callData, compilePolicy, importDockerDefault, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
   type Program,
 } from '../src/index.js';
 import { disassemblyRows } from '../web/src/engine.js';
@@ -44,7 +44,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function open(fragment: string, viewport?: { width: number; height: number }): Promise<Page> {
+async function open(fragment: string, viewport?: { width: number; height: number }, editor = 'codemirror'): Promise<Page> {
   const page = await browser!.context.newPage();
   if (viewport !== undefined) await page.setViewportSize(viewport);
   const errors: string[] = [];
@@ -52,7 +52,7 @@ async function open(fragment: string, viewport?: { width: number; height: number
   await page.goto(`${server.origin}/${fragment}`);
   await page.waitForSelector('body[data-state=ready]', { timeout: 15_000 });
   expect(errors).toEqual([]);
-  expect(await page.getAttribute('#editor-a', 'data-editor')).toBe('codemirror');
+  expect(await page.getAttribute('#editor-a', 'data-editor')).toBe(editor);
   return page;
 }
 
@@ -115,9 +115,16 @@ describe('the playground in Chromium', () => {
     const read = await emulate(page, 'read');
     expect(read).toEqual(traced(program, 'read'));
     expect(read.verdict).toBe('ALLOW');
-    // On docker-default too.
+    // On docker-default too; then resolved for arm64, the form follows to aarch64 and stats to its ABIs.
     const docker = await open('#profile:docker-default');
     expect(await emulate(docker, 'kexec_load')).toEqual(traced(compiled('docker-default'), 'kexec_load'));
+    await docker.selectOption('#target', 'arm64');
+    await docker.waitForFunction(() => document.querySelector('#verdict')?.textContent?.startsWith('aarch64 kexec_load'));
+    const arm = compilePolicy(importDockerDefault({ target: 'arm64' }).policy, performanceCompileOptions()).program;
+    expect(await docker.getAttribute('#verdict', 'data-verdict')).toBe(formatVerdict(interpret(arm, callData({ arch: 'aarch64', syscall: 'kexec_load' }))));
+    expect(await docker.locator('#disasm li').count()).toBe(arm.length);
+    await docker.click('#tab-stats');
+    expect(await docker.$$eval('#stats-table tbody th', (ths) => ths.map((th) => th.textContent))).toEqual(['aarch64', 'arm']);
     await docker.close();
     await page.close();
   });
@@ -210,8 +217,37 @@ describe('the playground in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#diff')?.getAttribute('data-equivalent') === 'false');
     const diff = (await page.textContent('#diff')) ?? '';
     expect(diff).toMatch(/^x86_64 .*: A .*, B .*\n {4}witness: x86_64 nr=/m);
+    // A witness replayed on A: the form is filled with the call, and A's verdict is the one the diff names.
+    const first = (await page.textContent('#witnesses li')) ?? '';
+    const [, abi, syscall, verdictA] = /^Run on A (\S+) (\S+): A (\S+), B /.exec(first) ?? [];
+    await page.click('#witnesses li button');
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect([await page.inputValue('#emu-abi'), await page.inputValue('#emu-syscall')]).toEqual([abi, syscall]);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(verdictA);
     await page.screenshot({ path: join(SHOTS, 'diff.png') });
     await page.close();
+  });
+
+  itWhen(missing, 'offers the filters of a Firecracker file, and falls back to a plain text area', async () => {
+    const page = await open('#profile:hardened');
+    await setEditor(page, '#editor-a', JSON.stringify({
+      vmm: { default_action: 'trap', filter_action: 'allow', filter: [{ syscall: 'read' }] },
+      api: { default_action: { errno: 1 }, filter_action: 'allow', filter: [{ syscall: 'write' }] },
+    }, null, 2));
+    await page.waitForFunction(() => document.querySelector('#input-kind')?.textContent === 'Firecracker filter "vmm"');
+    expect((await emulate(page, 'write')).verdict).toBe('TRAP');
+    await page.selectOption('#firecracker-filter', 'api');
+    await page.waitForFunction(() => document.querySelector('#input-kind')?.textContent === 'Firecracker filter "api"');
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe('ALLOW');
+    await page.close();
+
+    const plain = await open('?plain#profile:hardened', undefined, 'textarea');
+    expect((await emulate(plain, 'kexec_load')).verdict).toBe('ERRNO(EPERM)');
+    await plain.fill('#editor-a textarea', '{"defaultAction": "ALLOW",\n "rules": [}');
+    await plain.waitForSelector('body[data-state=stale]');
+    expect(await plain.textContent('#error')).toMatch(/^line 2, column 12: not valid JSON/);
+    expect(await plain.getAttribute('#editor-a textarea', 'aria-invalid')).toBe('true');
+    await plain.close();
   });
 
   itWhen(missing, 'works by keyboard and fits a phone-width screen', async () => {
@@ -221,6 +257,7 @@ describe('the playground in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-explain');
     expect(await page.isVisible('#panel-explain')).toBe(true);
+    await page.waitForSelector('#explain:not([aria-busy])');
     expect(await page.textContent('#explain')).toMatch(/^x86_64 .*: ALLOW$/m);
     await page.keyboard.press('End');
     expect(await page.getAttribute('#tab-download', 'aria-selected')).toBe('true');

@@ -10,7 +10,10 @@ import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
+import { importSystemd, isSystemdUnit } from '../policy/formats/systemd.js';
 import { parseWorkload, WorkloadError, type Workload } from '../analysis/workload.js';
+import { formatRecording } from '../record/recording.js';
+import { recordingFromStrace, StraceError } from '../record/strace.js';
 import { identifyPolicyDocument, kubernetesYamlApiVersion, UNSUPPORTED_FORMATS, type PolicyDocument } from '../policy/detect.js';
 import { firecrackerFilterNames, importFirecracker, type FirecrackerArch } from '../policy/formats/firecracker.js';
 import { policyFromJsonText } from '../policy/json.js';
@@ -93,8 +96,8 @@ export interface LoadedPolicy {
   /** How messages name the input. */
   readonly name: string;
   /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
-  readonly format?: 'firecracker';
-  /** For a Firecracker input: the name of the filter read. */
+  readonly format?: 'firecracker' | 'kubernetes-yaml' | 'systemd';
+  /** For a Firecracker input or a YAML SeccompProfile: the name of the filter or resource read. */
   readonly filterName?: string;
 }
 
@@ -191,11 +194,16 @@ function firecrackerPolicy(text: string, name: string, importOptions: ImportOpti
   }
 }
 
-/** A Kubernetes SeccompProfile in YAML (not JSON): the error saying how to read it, or undefined. */
-function yamlDocumentProblem(text: string, name: string): CliError | undefined {
-  const apiVersion = kubernetesYamlApiVersion(text);
-  return apiVersion === undefined ? undefined : new CliError(`${name}: this is ${UNSUPPORTED_FORMATS['kubernetes-seccomp-profile']} ` +
-    `(${apiVersion}) in YAML; it is read in its JSON form (e.g. yq -o json ${name}, or kubectl get seccompprofile NAME -o json)`);
+/**
+ * A Kubernetes SeccompProfile in YAML: the resource (the only one, or the one --name picks) as JSON text and its
+ * name, or undefined when the text is no such YAML. The YAML reader is loaded only then.
+ */
+async function yamlResource(text: string, name: string, choice: FirecrackerChoice = {}): Promise<{ json: string; name: string; resourceName: string } | undefined> {
+  if (kubernetesYamlApiVersion(text) === undefined) return undefined;
+  const { seccompProfilesFromYaml, pickResource } = await import('./yaml.js');
+  const how = choice.nameFlag === true ? 'pass --name NAME' : `read one with 'seccomp-ts compile ${name} --name NAME --format kubernetes'`;
+  const resource = pickResource(seccompProfilesFromYaml(text, name), name, choice.filterName, how);
+  return { json: resource.json, name: `${name} (${resource.name})`, resourceName: resource.name };
 }
 
 /** A JSON value that is no object or array (`"hello"`, `null`, `5`), if TEXT is one. */
@@ -242,6 +250,17 @@ export interface PolicyLoadOptions {
   readonly firecracker?: FirecrackerChoice;
 }
 
+/** systemd unit settings (`SystemCallFilter=` …) read as a policy; errors name the input and line. */
+function systemdPolicy(text: string, name: string): LoadedPolicy {
+  try {
+    const imported = importSystemd(text);
+    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${name}: ${w}`), oci: false, name, format: 'systemd' };
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(naming(name, oneLine(errorMessage(err))));
+    throw err;
+  }
+}
+
 /** Nothing but white space (or nothing at all): no filter and no policy, whatever the format. */
 function isEmptyInput(bytes: Uint8Array): boolean {
   return !bytes.includes(0) && new TextDecoder().decode(bytes).replace(/^\uFEFF/, '').trim() === '';
@@ -259,8 +278,12 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
   const bytes = await readInput(source.path, io);
   const text = new TextDecoder().decode(bytes);
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a policy or a Docker/OCI profile, in JSON');
-  const yaml = bytes.includes(0) ? undefined : yamlDocumentProblem(text, name);
-  if (yaml !== undefined) throw yaml;
+  const yaml = bytes.includes(0) ? undefined : await yamlResource(text, name, options.firecracker);
+  if (yaml !== undefined) {
+    const loaded = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, options.importOptions ?? {}, { ...options.firecracker, filterName: undefined });
+    return { ...loaded, format: 'kubernetes-yaml', ...(!yaml.resourceName.startsWith('#') && { filterName: yaml.resourceName }) };
+  }
+  if (!bytes.includes(0) && isSystemdUnit(text)) return systemdPolicy(text, name);
   const scalar = bytes.includes(0) ? undefined : jsonScalar(text);
   if (scalar !== undefined) throw documentProblem(identifyPolicyDocument(scalar.value), name)!;
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
@@ -316,8 +339,15 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a filter, or a policy to compile');
   if (options.format === undefined && !bytes.includes(0)) {
     const text = new TextDecoder().decode(bytes);
-    const yaml = yamlDocumentProblem(text, name);
-    if (yaml !== undefined) throw yaml;
+    const yaml = await yamlResource(text, name);
+    if (yaml !== undefined) {
+      const { policy } = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, {});
+      return { program: compileLoaded(policy, yaml.name, optimize).program, name: yaml.name, compiled: true };
+    }
+    if (isSystemdUnit(text)) {
+      const { policy } = systemdPolicy(text, name);
+      return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
+    }
     const scalar = jsonScalar(text);
     if (scalar !== undefined) {
       const what = (identifyPolicyDocument(scalar.value) as { what: string }).what;
@@ -350,12 +380,23 @@ export function refuseUnoptimizedFilters(unoptimized: boolean | undefined, loade
   throw new CliError(`${command}: --unoptimized compiles a policy, and ${names} ${loaded.length === 1 ? 'is' : 'are'} already ${loaded.length === 1 ? 'a filter' : 'filters'}`);
 }
 
-/** Call counts from a file (`--workload`): a recording or a `{name: count}` map; errors name the file and path. */
+/** Call counts from a file (`--workload`): a recording, a `{name: count}` map or an strace log; errors name the file and path. */
 export async function readWorkload(path: string, io: CliIO, command: string): Promise<Workload> {
   const name = path === '-' ? '<stdin>' : path;
   const bytes = await readInput(path, io);
   if (isEmptyInput(bytes)) throw new CliError(`${command}: --workload ${name}: empty (expected call counts: {name: count} or a recording)`);
-  const json = parseJsonText(new TextDecoder().decode(bytes), name);
+  const text = new TextDecoder().decode(bytes);
+  let json: unknown;
+  if (/^\uFEFF?\s*[{[]/.test(text)) json = parseJsonText(text, name);
+  else {
+    // Not JSON: an strace log, counted as record counts.
+    try {
+      json = JSON.parse(formatRecording(recordingFromStrace(text).recording));
+    } catch (err) {
+      if (err instanceof StraceError) throw new CliError(`${command}: --workload ${name}: neither JSON call counts nor strace output (${err.message})`);
+      throw err;
+    }
+  }
   try {
     return parseWorkload(json);
   } catch (err) {

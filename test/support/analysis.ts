@@ -9,11 +9,13 @@ const ALLOW = 0x7fff0000;
 const ERRNO_EPERM = 0x00050001;
 const TRACE = 0x7ff00000;
 
+/** The environment in Node; none in a browser, where these tests also run (vitest.config.ts, project chromium). */
+const env: Readonly<Record<string, string | undefined>> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
 /** Property runs: `SECCOMP_TS_RUNS` overrides every count (a long soak: SECCOMP_TS_RUNS=20000). */
-export const runs = (normal: number): number => Number(process.env.SECCOMP_TS_RUNS ?? normal);
+export const runs = (normal: number): number => Number(env.SECCOMP_TS_RUNS ?? normal);
 /** fast-check parameters: `SECCOMP_TS_SEED` replays a reported failure. */
 export const replay = (): { seed?: number } =>
-  (process.env.SECCOMP_TS_SEED === undefined ? {} : { seed: Number(process.env.SECCOMP_TS_SEED) });
+  (env.SECCOMP_TS_SEED === undefined ? {} : { seed: Number(env.SECCOMP_TS_SEED) });
 
 /** For each word a filter could load and each boundary value c-1, c, c+1: an input with that word set. */
 export function boundaryInputs(program: Program, arches: readonly number[] = [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0x1234]): Uint32Array[] {

@@ -7,9 +7,10 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 import type { Missing } from './require.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** Why Chromium cannot be used here, or undefined when it can. */
 export function chromiumMissing(): Missing {
@@ -20,11 +21,6 @@ export function chromiumMissing(): Missing {
     return `${CHROMIUM} not found (apt-get install chromium; scripts/install-test-deps.sh does)`;
   }
 }
-
-export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
 
 /** A browser with a fresh profile; `close` ends it and removes the profile. */
 export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {

@@ -6,11 +6,11 @@
 import {
   ARCH_NAMES, cacheReport, callData, compilePolicy, decodeProgram, diffPrograms, diffText, disassemble,
   detectFormat, encodeProgram, explain, explanationText, exportProfile, filterStats, findProfile,
-  formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, isOciProfile,
+  formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, identifyPolicyDocument, importFirecracker, firecrackerFilterNames,
   performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
   readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
-  type ArchName, type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
-  type Program,
+  type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
+  type Program, type TargetArch, type FirecrackerArch,
 } from '../../src/index.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath, offsetOf } from './json-locate.js';
 
@@ -34,7 +34,12 @@ export class InputError extends Error {
 
 /** An input read: a policy (to tune and compile) or a filter. */
 export type Loaded =
-  | { readonly kind: 'policy'; readonly what: string; readonly policy: Policy; readonly oci: boolean; readonly meta?: ProfileMeta; readonly warnings: readonly string[] }
+  | {
+      readonly kind: 'policy'; readonly what: string; readonly policy: Policy; readonly oci: boolean; readonly meta?: ProfileMeta;
+      readonly warnings: readonly string[];
+      /** A Firecracker file's filters, by name, when the input is one (the one read is named in `what`). */
+      readonly filters?: readonly string[];
+    }
   | { readonly kind: 'filter'; readonly what: string; readonly program: Program; readonly warnings: readonly string[] };
 
 const placed = (text: string, message: string, from: number, to = from): InputError => {
@@ -65,8 +70,22 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   raw: 'raw bytes', c: 'C source', hex: 'hex', json: 'JSON instructions', asm: 'assembler text',
 };
 
-/** A JSON object: a seccomp-ts policy, or a Docker/OCI profile (a config.json or SeccompProfile carrying one). */
-function loadDocument(text: string): Loaded {
+/** How an input is read where it leaves a choice. */
+export interface LoadOptions {
+  /** The filter (thread name) of a Firecracker file; the first when undefined. */
+  readonly firecrackerFilter?: string;
+  /** The machine a Docker/OCI profile or a Firecracker file is resolved for, as Docker names it (default amd64). */
+  readonly target?: TargetArch;
+}
+
+/** Docker's machine names as seccompiler names them: the machines a Firecracker file can be built for. */
+const FIRECRACKER_TARGETS: Readonly<Partial<Record<TargetArch, FirecrackerArch>>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
+
+/**
+ * A JSON object: a seccomp-ts policy, a Docker/OCI profile (or a config.json or Kubernetes SeccompProfile carrying
+ * one), or a Firecracker filter file; anything else is a fault saying what the document is.
+ */
+function loadDocument(text: string, options: LoadOptions): Loaded {
   let places: Map<string, { start: number; end: number }>;
   try {
     places = jsonOffsets(text);
@@ -74,16 +93,39 @@ function loadDocument(text: string): Loaded {
     if (err instanceof JsonLocateError) throw placed(text, `not valid JSON: ${err.message}`, err.offset, err.offset + 1);
     throw err;
   }
-  const json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
-  const profile = isOciProfile(json) || json.kind === 'SeccompProfile';
+  const json = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  const document = identifyPolicyDocument(json);
   try {
-    if (profile) {
-      const imported = importProfile(text);
-      return { kind: 'policy', what: 'Docker/OCI profile', policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
+    switch (document.kind) {
+      case 'oci-profile':
+      case 'kubernetes-seccomp-profile': {
+        const imported = importProfile(text, options.target !== undefined ? { target: options.target } : {});
+        const what = document.kind === 'oci-profile' ? 'Docker/OCI profile' : 'Kubernetes SeccompProfile';
+        return { kind: 'policy', what, policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
+      }
+      case 'firecracker': {
+        const filters = firecrackerFilterNames(json);
+        const name = options.firecrackerFilter !== undefined && filters.includes(options.firecrackerFilter) ? options.firecrackerFilter : filters[0];
+        const arch = FIRECRACKER_TARGETS[options.target ?? 'amd64'];
+        if (arch === undefined) {
+          throw new InputError({ message: `seccompiler builds filters for ${Object.keys(FIRECRACKER_TARGETS).join(', ')}, not ${options.target}: choose another target` });
+        }
+        const imported = importFirecracker(json, { ...(name !== undefined && { name }), arch });
+        return {
+          kind: 'policy', what: `Firecracker filter "${imported.name}"`, policy: imported.policy, oci: false, warnings: imported.warnings,
+          filters,
+        };
+      }
+      case 'oci-config-without-seccomp':
+        throw new InputError({ message: 'an OCI config.json without linux.seccomp: it sets no seccomp filter, so there is no policy to read' });
+      case 'not-an-object':
+        throw new InputError({ message: `${document.what}, not a policy or a profile` });
+      case 'policy':
+        return { kind: 'policy', what: 'seccomp-ts policy', policy: policyFromJsonText(text, json), oci: false, warnings: [] };
     }
-    return { kind: 'policy', what: 'seccomp-ts policy', policy: policyFromJsonText(text, json), oci: false, warnings: [] };
   } catch (err) {
     if (err instanceof PolicyError) throw pathFault(text, places, err);
+    if (err instanceof InputError) throw err;
     throw new InputError({ message: err instanceof Error ? err.message : String(err) });
   }
 }
@@ -122,11 +164,11 @@ function loadProgramText(text: string): Loaded {
 }
 
 /** Reads the editor's text: a JSON object is a policy or profile, anything else a filter. */
-export function loadInput(text: string): Loaded {
+export function loadInput(text: string, options: LoadOptions = {}): Loaded {
   if (text.replace(/^\uFEFF/, '').trim() === '') {
     throw new InputError({ message: 'empty: paste a policy, a Docker/OCI profile or a filter, or pick a built-in profile' });
   }
-  return /^\uFEFF?\s*\{/.test(text) ? loadDocument(text) : loadProgramText(text);
+  return /^\uFEFF?\s*\{/.test(text) ? loadDocument(text, options) : loadProgramText(text);
 }
 
 /** How the playground compiles a policy. */
@@ -211,7 +253,12 @@ export interface StatsView {
   readonly costs: Readonly<Record<string, readonly SyscallCost[]>>;
 }
 
-export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAMES): StatsView {
+/** The ABIs stats are given for: a policy's own, else (a filter) x86_64, i386 and x32 as `seccomp-ts stats` does. */
+export function statsAbis(built: Built): readonly LinuxArchName[] {
+  return built.policy !== undefined && built.policy.arches.length > 0 ? built.policy.arches : ARCH_NAMES;
+}
+
+export function statsView(program: Program, abis: readonly LinuxArchName[] = ARCH_NAMES): StatsView {
   const stats = filterStats(program, abis);
   const filter = prepareFilter(program);
   const cache = cacheReport(program, { nativePassthrough: [] });
@@ -281,13 +328,36 @@ export function emulate(program: Program, request: EmulateRequest): Emulation {
   };
 }
 
-/** Where two filters differ, as the CLI's `diff` prints it, with witnesses. */
-export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string } {
+/** A witness call of a difference, as the emulate form takes it. */
+export interface WitnessCall {
+  /** `x86_64 socket: A ALLOW, B ERRNO(EPERM)` */
+  readonly label: string;
+  readonly abi: LinuxArchName;
+  /** The syscall's name, or its number when it has none. */
+  readonly syscall: string;
+  readonly args: readonly string[];
+}
+
+/** Where two filters differ, as the CLI's `diff` prints it, with witnesses; those the form can replay as calls. */
+export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string; witnesses: WitnessCall[] } {
   try {
     const d = diffPrograms(a, b, { timeoutMs });
-    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']) };
+    // A witness with a non-zero instruction pointer, or from a foreign arch value, is no call the form can make.
+    const witnesses = d.differences
+      .filter((x) => x.abi !== 'other' && x.witness.instructionPointer === 0n)
+      .map((x): WitnessCall => {
+        const named = x.syscalls.find((n) => n.nr === x.witness.nr);
+        const syscall = named?.name ?? String(x.abi === 'x32' ? (x.witness.nr & ~0x40000000) >>> 0 : x.witness.nr);
+        return {
+          label: `${x.abi} ${syscall}: A ${x.actionA}, B ${x.actionB}`,
+          abi: x.abi as LinuxArchName,
+          syscall,
+          args: x.witness.args.map((v) => `0x${v.toString(16)}`),
+        };
+      });
+    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']), witnesses };
   } catch (err) {
-    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n` };
+    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n`, witnesses: [] };
   }
 }
 

@@ -2,12 +2,12 @@
  * The playground page: wires the editor, the views and the URL fragment to the engine. Output follows the input
  * as it is typed (debounced); a faulty input shows its fault at its place and the last good output stays.
  */
-import { listProfiles, syscallTable, type LinuxArchName } from '../../src/index.js';
+import { listProfiles, syscallTable, TARGETS, type LinuxArchName, type TargetArch } from '../../src/index.js';
 import { costChart } from './chart.js';
 import { createEditor, type Editor } from './editor.js';
 import {
   abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
-  loadInput, rawToText, statsView, type Built, type InputFault, type StatsView,
+  loadInput, rawToText, statsAbis, statsView, type Built, type WitnessCall, type InputFault, type StatsView,
 } from './engine.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
@@ -31,6 +31,8 @@ let editorB: Editor;
 const page = {
   tune: [] as string[],
   tab: 'filter' as Tab,
+  /** The filter chosen in a Firecracker file ('' for the first). */
+  firecrackerFilter: '',
   /** The built-in whose unchanged text is in the editor, if any: the fragment is then `#profile:NAME`. */
   profile: undefined as string | undefined,
   profileText: '',
@@ -38,11 +40,18 @@ const page = {
   good: undefined as Built | undefined,
   stats: undefined as StatsView | undefined,
   explained: undefined as Built | undefined,
-  diffed: undefined as { a: Built; bText: string } | undefined,
+  diffed: undefined as { a: Built; bText: string; target: string } | undefined,
   restoring: false,
 };
 
 // ---------------------------------------------------------------------------------------------- rendering
+
+/** What the page shows for an error: an input's fault as placed, anything else as one line (never a stack). */
+function faultOf(err: unknown): InputFault {
+  if (err instanceof InputError) return err.fault;
+  console.error(err);
+  return { message: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+}
 
 function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefined, keptNote: string): void {
   if (fault === undefined) {
@@ -80,8 +89,15 @@ function renderDisassembly(built: Built): void {
 function renderStats(): void {
   const built = page.good;
   if (built === undefined) return;
-  page.stats ??= statsView(built.program);
+  page.stats ??= statsView(built.program, statsAbis(built));
   const view = page.stats;
+  const chart = $('chart-abi') as HTMLSelectElement;
+  const abis = view.stats.abis.map((s) => s.abi);
+  if ([...chart.options].map((o) => o.value).join() !== abis.join()) {
+    const chosen = chart.value;
+    chart.replaceChildren(...abis.map((abi) => new Option(abi, abi)));
+    if (abis.includes(chosen as LinuxArchName)) chart.value = chosen;
+  }
   $('stats-table').querySelector('tbody')!.replaceChildren(...view.stats.abis.map((s) => {
     const tr = document.createElement('tr');
     tr.dataset.abi = s.abi;
@@ -112,33 +128,83 @@ function renderChart(): void {
     `${costs.filter((c) => c.cached).length} kernel-cached`);
 }
 
+/** Runs a long analysis once the page has shown that it is busy; skipped when the input changed meanwhile. */
+function afterPaint(built: Built, out: HTMLElement, note: string, run: () => void): void {
+  out.textContent = note;
+  out.setAttribute('aria-busy', 'true');
+  requestAnimationFrame(() => setTimeout(() => {
+    if (page.good !== built) return;
+    run();
+    out.removeAttribute('aria-busy');
+  }, 0));
+}
+
 function renderExplain(): void {
   const built = page.good;
   if (built === undefined || page.explained === built) return;
-  $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
   page.explained = built;
+  afterPaint(built, $('explain'), 'explaining…', () => {
+    $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
+  });
 }
 
 function renderDiff(): void {
   const a = page.good;
   const bText = editorB.text();
-  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText)) return;
+  const target = ($('target') as HTMLSelectElement).value as TargetArch;
+  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText && page.diffed.target === target)) return;
   if (bText.trim() === '') {
     showFault($('error-b'), editorB, undefined, '');
     $('diff').textContent = 'Put a second policy, profile or filter in B (or pick a built-in) to compare it with A.';
+    delete $('diff').dataset.equivalent;
+    renderWitnesses([]);
     return;
   }
+  let b: Built;
   try {
-    const b = buildFilter(loadInput(bText), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
+    b = buildFilter(loadInput(bText, { target }), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
     showFault($('error-b'), editorB, undefined, '');
+  } catch (err) {
+    showFault($('error-b'), editorB, faultOf(err), '');
+    return;
+  }
+  page.diffed = { a, bText, target };
+  delete $('diff').dataset.equivalent;
+  renderWitnesses([]);
+  afterPaint(a, $('diff'), 'comparing…', () => {
     const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
     $('diff').textContent = d.text;
     $('diff').dataset.equivalent = String(d.equivalent);
-    page.diffed = { a, bText };
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    showFault($('error-b'), editorB, err.fault, '');
-  }
+    renderWitnesses(d.witnesses);
+  });
+}
+
+/** Most witnesses offered as buttons; the diff text lists every one. */
+const MAX_WITNESS_BUTTONS = 40;
+
+/** A button per witness: it fills the emulate form with that call and shows its path through A. */
+function renderWitnesses(witnesses: readonly WitnessCall[]): void {
+  $('witnesses').replaceChildren(...witnesses.slice(0, MAX_WITNESS_BUTTONS).map((w) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Run on A';
+    button.setAttribute('aria-label', `Run the witness of ${w.label} on A`);
+    button.addEventListener('click', () => {
+      const abi = $('emu-abi') as HTMLSelectElement;
+      abi.value = w.abi;
+      useDatalist(w.abi);
+      ($('emu-syscall') as HTMLInputElement).value = w.syscall;
+      document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, i) => {
+        input.value = w.args[i] ?? '';
+      });
+      selectTab('filter', false);
+      emulateNow();
+      $('emu-syscall').focus();
+    });
+    li.append(button, ` ${w.label}`);
+    return li;
+  }));
 }
 
 function renderDownloads(): void {
@@ -206,11 +272,16 @@ function emulateNow(): void {
       li?.classList.add('hit');
       if (i === r.path.length - 1) li?.classList.add('last');
     });
+    // The return the call reached, scrolled into the listing's view (the page itself does not move).
+    const last = rows[r.path[r.path.length - 1] ?? 0] as HTMLElement | undefined;
+    const list = $('disasm');
+    if (last !== undefined && (last.offsetTop < list.scrollTop || last.offsetTop > list.scrollTop + list.clientHeight - last.offsetHeight)) {
+      list.scrollTop = Math.max(0, last.offsetTop - list.clientHeight / 2);
+    }
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     out.className = 'verdict fault';
     out.dataset.verdict = '';
-    out.textContent = err.message;
+    out.textContent = faultOf(err).message;
   }
 }
 
@@ -243,13 +314,15 @@ function currentState(): PlaygroundState {
       args: [...document.querySelectorAll<HTMLInputElement>('.arg')].map((i) => i.value),
     },
     tab: page.tab,
+    firecrackerFilter: page.firecrackerFilter,
+    target: ($('target') as HTMLSelectElement).value,
   };
 }
 
 /** Whether the state is a built-in profile as it opens, so that `#profile:NAME` says it all. */
 function isPlainProfile(s: PlaygroundState): boolean {
   return page.profile !== undefined && s.a === page.profileText && s.b === '' && s.tune.length === 0 && s.optimize &&
-    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter';
+    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '' && s.target === 'amd64';
 }
 
 /** The debounce of input changes: set while an update is due. */
@@ -278,6 +351,8 @@ function applyState(s: PlaygroundState): void {
   page.restoring = true;
   try {
     page.tune = [...s.tune];
+    page.firecrackerFilter = s.firecrackerFilter;
+    ($('target') as HTMLSelectElement).value = Object.hasOwn(TARGETS, s.target) ? s.target : 'amd64';
     ($('optimize') as HTMLInputElement).checked = s.optimize;
     const abi = $('emu-abi') as HTMLSelectElement;
     abi.value = abiChoices().includes(s.emulate.abi as LinuxArchName) ? s.emulate.abi : 'x86_64';
@@ -342,7 +417,12 @@ function update(): void {
   timer = undefined;
   const text = editorA.text();
   try {
-    const built = buildFilter(loadInput(text), { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
+    const loaded = loadInput(text, {
+      target: ($('target') as HTMLSelectElement).value as TargetArch,
+      ...(page.firecrackerFilter !== '' && { firecrackerFilter: page.firecrackerFilter }),
+    });
+    const built = buildFilter(loaded, { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
+    renderFirecrackerChoice(loaded.kind === 'policy' ? loaded.filters : undefined, loaded.what);
     page.good = built;
     page.stats = undefined;
     showFault($('error'), editorA, undefined, '');
@@ -351,17 +431,29 @@ function update(): void {
     renderDisassembly(built);
     emulateNow();
     renderVisible();
+    if (document.body.dataset.state === 'loading') performance.mark('playground-ready');
     document.body.dataset.state = 'ready';
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     const kept = page.good !== undefined ? ' (the output shows the last input that worked)' : '';
-    showFault($('error'), editorA, err.fault, kept);
+    showFault($('error'), editorA, faultOf(err), kept);
     document.body.dataset.state = page.good !== undefined ? 'stale' : 'error';
   }
   saveFragment();
 }
 
 // ---------------------------------------------------------------------------------------------- controls
+
+/** The filter select of a Firecracker file holding several filters; hidden otherwise. */
+function renderFirecrackerChoice(filters: readonly string[] | undefined, what: string): void {
+  const select = $('firecracker-filter') as HTMLSelectElement;
+  $('firecracker-choice').hidden = filters === undefined || filters.length < 2;
+  if (filters === undefined || filters.length < 2) return;
+  const chosen = filters.find((f) => what === `Firecracker filter "${f}"`) ?? filters[0] ?? '';
+  if ([...select.options].map((o) => o.value).join('\n') !== filters.join('\n')) {
+    select.replaceChildren(...filters.map((f) => new Option(f, f)));
+  }
+  select.value = chosen;
+}
 
 function renderTunings(): void {
   $('tunings').replaceChildren(...page.tune.map((entry, i) => {
@@ -436,7 +528,15 @@ function wire(): void {
   const abiSelect = $('emu-abi') as HTMLSelectElement;
   const chartSelect = $('chart-abi') as HTMLSelectElement;
   for (const abi of abiChoices()) abiSelect.append(new Option(abi, abi));
-  for (const abi of ['x86_64', 'i386', 'x32']) chartSelect.append(new Option(abi, abi));
+  const target = $('target') as HTMLSelectElement;
+  for (const name of Object.keys(TARGETS)) target.append(new Option(name, name));
+  target.value = 'amd64';
+  target.addEventListener('change', () => {
+    // The emulate form follows to the machine's own ABI, the one its calls mostly come from.
+    abiSelect.value = TARGETS[target.value as TargetArch].native;
+    useDatalist(abiSelect.value);
+    update();
+  });
   const args = document.querySelector('#emulate .args') as HTMLFieldSetElement;
   for (let i = 0; i < 6; i++) {
     const label = document.createElement('label');
@@ -465,6 +565,10 @@ function wire(): void {
     saveFragment();
   });
   chartSelect.addEventListener('change', renderChart);
+  $('firecracker-filter').addEventListener('change', () => {
+    page.firecrackerFilter = ($('firecracker-filter') as HTMLSelectElement).value;
+    update();
+  });
   $('optimize').addEventListener('change', update);
   $('tune-allow').addEventListener('click', () => addTuning('allow'));
   $('tune-deny').addEventListener('click', () => addTuning('deny'));

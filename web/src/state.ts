@@ -13,6 +13,10 @@ export interface PlaygroundState {
   readonly optimize: boolean;
   readonly emulate: { readonly abi: string; readonly syscall: string; readonly args: readonly string[] };
   readonly tab: string;
+  /** The filter read from a Firecracker file holding several ('' for the first). */
+  readonly firecrackerFilter: string;
+  /** The machine profiles are resolved for, as Docker names it (`amd64`, `arm64`, …). */
+  readonly target: string;
 }
 
 export const STATE_PREFIX = '#s=';
@@ -65,5 +69,7 @@ export async function decodeState(fragment: string): Promise<PlaygroundState> {
       args: isStrings(emu.args) ? emu.args.slice(0, 6) : [],
     },
     tab: typeof v.tab === 'string' ? v.tab : 'filter',
+    firecrackerFilter: typeof v.firecrackerFilter === 'string' ? v.firecrackerFilter : '',
+    target: typeof v.target === 'string' ? v.target : 'amd64',
   };
 }

@@ -7,6 +7,7 @@ import { exportProfile, formatProfileJson, type ImportOptions, type ProfileJson,
 import { KUBERNETES_GROUP } from '../../policy/oci/read.js';
 import type { FirecrackerArch } from '../../policy/formats/firecracker.js';
 import { exportFirecracker } from '../../policy/formats/firecracker-export.js';
+import { exportSystemd } from '../../policy/formats/systemd.js';
 import type { Policy } from '../../policy/types.js';
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
@@ -16,13 +17,13 @@ import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, readWor
 import type { Workload } from '../../analysis/workload.js';
 import { applyTuning } from '../options.js';
 
-const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'firecracker'] as const;
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker', 'systemd'] as const;
 
 /** Formats that write the (tuned) policy rather than a filter. */
-const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes', 'firecracker'];
+const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker', 'systemd'];
 
 /** Formats whose output carries a name (--name). */
-const NAMED_FORMATS: readonly OutputFormat[] = ['kubernetes', 'firecracker'];
+const NAMED_FORMATS: readonly OutputFormat[] = ['kubernetes', 'kubernetes-yaml', 'firecracker'];
 
 /** Docker's machine names (--target) as seccompiler names them. */
 const FIRECRACKER_MACHINES: Readonly<Record<string, FirecrackerArch>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
@@ -88,15 +89,20 @@ function checkKubernetesName(name: string): void {
 }
 
 /** The compiled filter in a program format, or the (tuned) policy as policy JSON or a Docker/OCI profile. */
-function render(
+async function render(
   policy: Policy,
   format: OutputFormat,
   how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean; name?: string; machine?: FirecrackerArch; workload?: { counts: Workload; kernelCache: boolean } },
   warnings: string[],
-): Uint8Array | string {
+): Promise<Uint8Array | string> {
   if (POLICY_FORMATS.includes(format)) {
     try {
       if (format === 'policy') return formatPolicyJson(policy);
+      if (format === 'systemd') {
+        const written = exportSystemd(policy, how.where);
+        warnings.push(...written.warnings);
+        return written.text;
+      }
       if (format === 'firecracker') {
         const written = exportFirecracker(policy, { ...(how.name !== undefined && { name: how.name }), ...(how.machine !== undefined && { arch: how.machine }) });
         warnings.push(...written.warnings);
@@ -105,6 +111,10 @@ function render(
       const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
       warnings.push(...exported.warnings);
       if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where, how.name))}\n`;
+      if (format === 'kubernetes-yaml') {
+        const { resourceYaml } = await import('../yaml.js');
+        return resourceYaml(formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where, how.name)), `SeccompProfile written by seccomp-ts compile from ${how.where}`);
+      }
       return exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
     } catch (err) {
       throw new CliError(`${how.where}: ${errorMessage(err)}`);
@@ -123,14 +133,14 @@ export const compileCommand: Command = {
   get usage() {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
-      '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|firecracker] [-o FILE]',
-      '                          [--unoptimized] [--workload COUNTS [--no-cache]]',
-      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name FILTER] [--verbose]',
+      '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|kubernetes-yaml|firecracker|systemd]',
+      '                          [-o FILE] [--unoptimized] [--workload COUNTS [--no-cache]]',
+      '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name NAME] [--verbose]',
       '',
-      'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile or a Firecracker filter file (or takes',
-      'a built-in profile), applies the tuning entries in order, and writes the filter. Raw bytes (struct',
-      "sock_filter[], what `bwrap --seccomp FD` and seccomp(2) take) are the default; they are not written to a",
-      'terminal: use -o.',
+      'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile, a Kubernetes SeccompProfile (JSON or',
+      'YAML), a Firecracker filter file or systemd unit settings (or takes a built-in profile), applies the tuning',
+      'entries in order, and writes the filter. Raw bytes (struct sock_filter[], what `bwrap --seccomp FD` and',
+      'seccomp(2) take) are the default; they are not written to a terminal: use -o.',
       '',
       'options:',
       profileOptionHelp(17),
@@ -141,8 +151,10 @@ export const compileCommand: Command = {
       '  --format FMT     raw (default), c, hex, asm (disassembly), json (instructions), policy (the tuned policy as',
       '                   seccomp-ts JSON), oci (the tuned policy as a Docker/OCI profile), kubernetes (that',
       '                   profile as a Security Profiles Operator SeccompProfile resource, JSON, named by --name),',
+      '                   kubernetes-yaml (the same resource in YAML),',
       '                   firecracker (one filter of a Firecracker/seccompiler file, named by --name, default',
       '                   main; for the machine --target names: amd64, arm64 or riscv64)',
+      '                   systemd (SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures= for a unit)',
       '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
       '  --workload F     search syscall numbers in the order that is cheapest for the call counts in F (a recording',
@@ -158,7 +170,8 @@ export const compileCommand: Command = {
       '  --strict         unknown syscall names are an error instead of a warning',
       '',
       'Firecracker (seccompiler) filter file input (see docs/formats.md):',
-      '  --name FILTER    the filter (thread name: vmm, api, vcpu, …) to read; needed when the file holds several;',
+      '  --name NAME      the filter (thread name: vmm, api, vcpu, …) of a Firecracker file, or the SeccompProfile of',
+      '                   a YAML file, to read; needed when the file holds several;',
       '                   with --format firecracker also the name written (default: the name read)',
       '  --target T       the machine it is built for: amd64 (default), arm64, riscv64',
       '',
@@ -213,10 +226,10 @@ export const compileCommand: Command = {
       firecracker: { nameFlag: true, namesOutput: NAMED_FORMATS.includes(format), ...(values.name !== undefined && { filterName: values.name }) },
     });
     const where = loaded.name;
-    if (values.name !== undefined && loaded.format !== 'firecracker' && !NAMED_FORMATS.includes(format)) {
-      throw new CliError(`compile: --name ${values.name} picks a filter of a Firecracker filter file or names a kubernetes or firecracker output, and ${where} is none`);
+    if (values.name !== undefined && loaded.format === undefined && !NAMED_FORMATS.includes(format)) {
+      throw new CliError(`compile: --name ${values.name} picks a filter of a Firecracker file or a resource of a YAML file, or names a kubernetes or firecracker output, and ${where} is none`);
     }
-    if (values.name !== undefined && format === 'kubernetes') checkKubernetesName(values.name);
+    if (values.name !== undefined && (format === 'kubernetes' || format === 'kubernetes-yaml')) checkKubernetesName(values.name);
     let machine: FirecrackerArch | undefined;
     if (format === 'firecracker' && values.target !== undefined) {
       machine = FIRECRACKER_MACHINES[values.target];
@@ -241,7 +254,7 @@ export const compileCommand: Command = {
     if (values.enosys === true) policy = { ...policy, enosysGuard: true };
 
     const name = values.name ?? loaded.filterName;
-    const output = render(policy, format, {
+    const output = await render(policy, format, {
       where, meta, oci, optimize: values.unoptimized !== true, verbose: values.verbose === true,
       ...(name !== undefined && { name }), ...(machine !== undefined && { machine }),
       ...(values.workload !== undefined && { workload: { counts: await readWorkload(values.workload, io, 'compile'), kernelCache: values['no-cache'] !== true } }),

@@ -3,6 +3,7 @@ import { errorMessage } from '../../util/error-message.js';
 import { resolve } from 'node:path';
 import { formatRecording, mergeRecordings, parseRecording, RecordingError, type Recording } from '../../record/recording.js';
 import { RECORDING_FORMATS as FORMATS, renderRecording, type RecordingFormat } from '../../record/render.js';
+import { recordingFromStrace, StraceError } from '../../record/strace.js';
 import { parseAction } from '../../syscalls/action-text.js';
 import type { Action } from '../../syscalls/actions.js';
 import { ARCH_NAMES } from '../../syscalls/arch.js';
@@ -59,12 +60,86 @@ function summary(recording: Recording): string {
   return parts.length > 0 ? parts.join(', ') : 'no calls';
 }
 
+/** --format and --default-action, checked. */
+function outputChoices(values: { format?: string | undefined; 'default-action'?: string | undefined }): { format: RecordingFormat; defaultAction: Action } {
+  const format = (values.format ?? 'oci') as RecordingFormat;
+  if (!FORMATS.includes(format)) throw new CliError(`record: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`, RUN_FAILED);
+  let defaultAction: Action = { kind: 'ERRNO', data: 1 };
+  if (values['default-action'] !== undefined) {
+    try {
+      defaultAction = parseAction(values['default-action']);
+    } catch (err) {
+      throw new CliError(`record: --default-action: ${errorMessage(err)}`, RUN_FAILED);
+    }
+    if (defaultAction.kind === 'ALLOW') throw new CliError('record: --default-action ALLOW would allow everything; the profile needs a denying default', RUN_FAILED);
+  }
+  return { format, defaultAction };
+}
+
+/** The profile (and --counts recording) of a recording, written to -o or stdout; one summary line on stderr. */
+async function writeRecording(
+  recording: Recording,
+  how: { format: RecordingFormat; defaultAction: Action; conditions: boolean; output?: string | undefined; counts?: string | undefined },
+  inputs: readonly OutputInput[],
+  io: CliIO,
+): Promise<void> {
+  const rendered = renderRecording(recording, how.format, how.defaultAction, how.conditions);
+  for (const w of rendered.warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
+  if (how.counts !== undefined) await writeAtomically(how.counts, formatRecording(recording), inputs);
+  if (how.output !== undefined) await writeAtomically(how.output, rendered.text, inputs);
+  else io.stdout(rendered.text);
+  io.stderr(`seccomp-ts: record: ${summary(recording)}${how.output !== undefined ? `; ${how.format} written to ${how.output}` : ''}\n`);
+}
+
+/** `record --from-strace LOG…`: the recording strace logs describe, written as record writes one. */
+async function fromStrace(argv: readonly string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseFlags(argv, {
+      'from-strace': { type: 'string', multiple: true },
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      'default-action': { type: 'string' },
+      counts: { type: 'string' },
+      merge: { type: 'string', multiple: true },
+      'no-conditions': { type: 'boolean' },
+    }, 'record'));
+  } catch (err) {
+    if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
+    throw err;
+  }
+  const { format, defaultAction } = outputChoices(values);
+  const logs = values['from-strace'] ?? [];
+  const inputs: OutputInput[] = [...logs, ...(values.merge ?? [])].map((path) => ({ path, name: path === '-' ? '<stdin>' : path }));
+  for (const out of [values.output, values.counts]) if (out !== undefined) await withRunStatus(refuseOutputOntoInput(out, inputs));
+  const recordings: Recording[] = [];
+  for (const path of values.merge ?? []) recordings.push(await readRecording(path, io));
+  for (const path of logs) {
+    const name = path === '-' ? '<stdin>' : path;
+    let read;
+    try {
+      read = recordingFromStrace(new TextDecoder().decode(await readInput(path, io)), ['strace', name]);
+    } catch (err) {
+      if (err instanceof StraceError) throw new CliError(`${name}: ${err.message}`, RUN_FAILED);
+      throw err;
+    }
+    for (const w of read.warnings) io.stderr(`seccomp-ts: warning: ${name}: ${w}\n`);
+    recordings.push(read.recording);
+  }
+  await writeRecording(mergeRecordings(...recordings), {
+    format, defaultAction, conditions: values['no-conditions'] !== true, output: values.output, counts: values.counts,
+  }, inputs, io);
+  return 0;
+}
+
 export const recordCommandCli: Command = {
   name: 'record',
   get usage() {
     return [
       'usage: seccomp-ts record [-o FILE] [--format oci|policy|json] [--default-action ACTION] [--counts FILE]',
       '                         [--merge RECORDING]... [--no-conditions] [--timeout SECONDS] -- CMD [ARGS...]',
+      '       seccomp-ts record --from-strace LOG [--from-strace LOG]... [-o FILE] [--format …] [--default-action …]',
+      '                         [--counts FILE] [--merge RECORDING]... [--no-conditions]',
       '',
       'Runs CMD (stdio, environment and exit status passed through) under a filter that notifies this process',
       'of every syscall of CMD, its threads and its child processes (SECCOMP_RET_USER_NOTIF, answered with',
@@ -81,6 +156,8 @@ export const recordCommandCli: Command = {
       '  --merge RECORDING    add an earlier recording (--format json or --counts output); repeatable',
       '  --no-conditions      allow recorded syscalls whatever their arguments',
       '  --timeout SECONDS    end CMD (SIGTERM, then SIGKILL 5 s later) after SECONDS',
+      '  --from-strace LOG    instead of running CMD, read what `strace -f -o LOG CMD` printed (-tt, -T, -y and',
+      '                       resumed lines understood; a process in 32-bit or x32 mode counted on i386 / x32)',
       '',
       'Ctrl-C or SIGTERM ends CMD the same way; the profile then holds what was seen until then. The exit status',
       "is CMD's (128+N for signal N); 125 when record itself fails, 126/127 when CMD cannot be run.",
@@ -89,9 +166,11 @@ export const recordCommandCli: Command = {
       '  seccomp-ts record -o ls.json -- ls -l',
       '  seccomp-ts record --format json -o run1.json -- ./app --selftest',
       '  seccomp-ts record --merge run1.json -o app.json --default-action KILL_PROCESS -- ./app --serve',
+      '  strace -f -o app.strace ./app && seccomp-ts record --from-strace app.strace -o app.json',
     ].join('\n');
   },
   async run(argv, io) {
+    if (!argv.includes('--') && argv.some((a) => a === '--from-strace' || a.startsWith('--from-strace='))) return fromStrace(argv, io);
     const { flags, cmd } = splitCommand(argv, 'record');
     let values;
     try {
@@ -108,17 +187,7 @@ export const recordCommandCli: Command = {
       if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
       throw err;
     }
-    const format = (values.format ?? 'oci') as RecordingFormat;
-    if (!FORMATS.includes(format)) throw new CliError(`record: unknown format '${values.format}' (one of ${FORMATS.join(', ')})`, RUN_FAILED);
-    let defaultAction: Action = { kind: 'ERRNO', data: 1 };
-    if (values['default-action'] !== undefined) {
-      try {
-        defaultAction = parseAction(values['default-action']);
-      } catch (err) {
-        throw new CliError(`record: --default-action: ${errorMessage(err)}`, RUN_FAILED);
-      }
-      if (defaultAction.kind === 'ALLOW') throw new CliError('record: --default-action ALLOW would allow everything; the profile needs a denying default', RUN_FAILED);
-    }
+    const { format, defaultAction } = outputChoices(values);
     let timeoutMs: number | undefined;
     if (values.timeout !== undefined) {
       const seconds = Number(values.timeout);
@@ -155,14 +224,11 @@ export const recordCommandCli: Command = {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, hold);
     try {
       const recording = mergeRecordings(...earlier, result.recording);
-      const rendered = renderRecording(recording, format, defaultAction, values['no-conditions'] !== true);
-      for (const w of rendered.warnings) io.stderr(`seccomp-ts: warning: ${w}\n`);
       for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (not x86_64, i386 or x32) are not in the profile\n`);
       if (result.ended !== undefined) io.stderr(`seccomp-ts: record: ${result.ended === 'timeout' ? `--timeout ${values.timeout} s passed` : `${result.ended} received`}: ${command} was ended; the profile holds the calls seen until then\n`);
-      if (values.counts !== undefined) await writeAtomically(values.counts, formatRecording(recording), inputs);
-      if (values.output !== undefined) await writeAtomically(values.output, rendered.text, inputs);
-      else io.stdout(rendered.text);
-      io.stderr(`seccomp-ts: record: ${summary(recording)}${values.output !== undefined ? `; ${format} written to ${values.output}` : ''}\n`);
+      await writeRecording(recording, {
+        format, defaultAction, conditions: values['no-conditions'] !== true, output: values.output, counts: values.counts,
+      }, inputs, io);
     } finally {
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, hold);
     }

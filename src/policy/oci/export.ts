@@ -4,14 +4,14 @@
  * difference is reported (or refused with `strict`).
  */
 import { actionsEqual, type Action } from '../../syscalls/actions.js';
-import { ARCH_NAMES, type ArchName } from '../../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../../syscalls/arch.js';
 import { lookupSyscall, syscallName } from '../../syscalls/index.js';
 import type { ArgCondition, Policy } from '../types.js';
 import { ProfileError } from './errors.js';
 import { importProfile, type ProfileMeta } from './import.js';
 import { normalFormKey, policyNormalForms, type NormalRule } from './normal-form.js';
 import { conditionsKey } from './overlap.js';
-import { ABI_TO_SCMP_ARCH, OPERATOR_STRINGS, type TargetArch } from './vocabulary.js';
+import { OPERATOR_STRINGS, TARGETS, type TargetArch } from './vocabulary.js';
 
 /** What `exportProfile` writes: the architectures and the form of the Docker/OCI profile. */
 export interface ExportOptions {
@@ -74,36 +74,49 @@ function actionFields(action: Action, where: string): { action: string; errnoRet
 }
 
 /** A condition as an OCI argument test; 32-bit ones only where a mask can say it. */
-function argOf(c: ArgCondition, abi: ArchName, where: string): ProfileArgJson {
-  const thirtyTwo = c.width === 32 && abi === 'x86_64';
+function argOf(c: ArgCondition, abi: LinuxArchName, where: string): ProfileArgJson {
+  // A 32-bit test on an ABI whose arguments libseccomp compares in 64 bits (x86_64, aarch64, s390x, …).
+  const thirtyTwo = c.width === 32 && abi !== 'x32' && LINUX_ARCHES[abi].wordSize === 64;
   if (c.op === 'masked_eq') {
     const mask = thirtyTwo ? c.mask & 0xffffffffn : c.mask;
     return { index: c.arg, value: mask, valueTwo: c.value & mask, op: OPERATOR_STRINGS.masked_eq };
   }
   if (thirtyTwo) {
     if (c.op === 'eq') return { index: c.arg, value: 0xffffffffn, valueTwo: c.value, op: OPERATOR_STRINGS.masked_eq };
-    throw new ProfileError(where, `a 32-bit '${c.op}' test of argument ${c.arg} on x86_64 has no OCI form (OCI compares 64 bits)`);
+    throw new ProfileError(where, `a 32-bit '${c.op}' test of argument ${c.arg} on ${abi} has no OCI form (OCI compares 64 bits)`);
   }
   return { index: c.arg, value: c.value, op: OPERATOR_STRINGS[c.op] };
 }
 
-/** The ABI whose view of a name the profile writes: x86_64 where the name exists there, else the first. */
-function primaryAbi(name: string, arches: readonly ArchName[]): ArchName | undefined {
+/** The ABI whose view of a name the profile writes: the first of the policy's ABIs that has the name. */
+function primaryAbi(name: string, arches: readonly LinuxArchName[]): LinuxArchName | undefined {
   return arches.find((a) => lookupSyscall(a, name)?.name === name);
 }
 
-/** The x86 ABIs a profile can be written for, and the runc target they stand for. */
-function exportTarget(policy: Policy): { arches: readonly ArchName[]; target: TargetArch } {
-  const foreign = policy.arches.find((a) => !(ARCH_NAMES as readonly string[]).includes(a));
-  if (foreign !== undefined) {
-    throw new ProfileError('arches', `profiles are written for x86 ABIs only; this policy covers ${foreign}`);
+/**
+ * The machines (runc targets, Go's names) whose filters the profile stands for: for each ABI of the policy, a
+ * machine whose native ABI the policy covers and whose kernel runs that ABI (runc always adds the native one, so
+ * a machine whose native ABI the policy leaves out would get calls the policy does not allow). amd64 for the x86
+ * ABIs, arm64 for aarch64 and arm, s390x for s390x and s390, …; a policy for x86_64 and aarch64 stands for both
+ * amd64 and arm64.
+ */
+function exportTargets(policy: Policy): { arches: readonly LinuxArchName[]; targets: readonly TargetArch[] } {
+  const arches = policy.arches;
+  const candidates = (Object.keys(TARGETS) as TargetArch[]).filter((t) => arches.includes(TARGETS[t].native));
+  const targets: TargetArch[] = [];
+  for (const abi of arches) {
+    if (targets.some((t) => (TARGETS[t].runs as readonly LinuxArchName[]).includes(abi))) continue;
+    const t = candidates.find((c) => (TARGETS[c].runs as readonly LinuxArchName[]).includes(abi));
+    if (t === undefined) {
+      const runners = (Object.keys(TARGETS) as TargetArch[]).filter((c) => (TARGETS[c].runs as readonly LinuxArchName[]).includes(abi));
+      const natives = runners.map((c) => TARGETS[c].native);
+      throw new ProfileError('arches', runners.length === 0
+        ? `no machine runc targets runs ${abi} (runc's targets: ${Object.keys(TARGETS).join(', ')}), so no profile covers it`
+        : `runc always includes the machine's native ABI: a profile covering ${abi} needs ${[...new Set(natives)].join(' or ')} too`);
+    }
+    targets.push(t);
   }
-  const arches = policy.arches as readonly ArchName[];
-  const target: TargetArch = arches.includes('x86_64') ? 'amd64' : 'i386' === arches[0] && arches.length === 1 ? '386' : 'amd64';
-  if (!arches.includes('x86_64') && target === 'amd64') {
-    throw new ProfileError('arches', 'runc always includes the native x86_64 ABI; a profile cannot cover only ' +
-      `${arches.join(', ')}`);
-  }  return { arches, target };
+  return { arches, targets };
 }
 
 /** One entry of the profile's `syscalls`, as it is collected. */
@@ -115,13 +128,13 @@ type Entry = { key: string; order: number; names: string[]; action: Action; args
  */
 type NormalForms = ReturnType<typeof policyNormalForms>;
 
-function profileEntries(policy: Policy, arches: readonly ArchName[], forms: NormalForms, warnings: string[]): Entry[] {
+function profileEntries(policy: Policy, arches: readonly LinuxArchName[], forms: NormalForms, warnings: string[]): Entry[] {
   const group = ruleGroups(policy);
   const unexpressible: string[] = [];
   // name → rules to write, from the name's primary ABI.
   const entries = new Map<string, Entry>();
   const handledNames = new Set<string>();
-  const ordered = [...forms.values()].sort((a, b) => ARCH_NAMES.indexOf(a.abi as ArchName) - ARCH_NAMES.indexOf(b.abi as ArchName) || a.nr - b.nr);
+  const ordered = [...forms.values()].sort((a, b) => arches.indexOf(a.abi) - arches.indexOf(b.abi) || a.nr - b.nr);
   for (const { abi, nr, form } of ordered) {
     const name = syscallName(abi, nr);
     if (name === undefined) {
@@ -140,8 +153,9 @@ function profileEntries(policy: Policy, arches: readonly ArchName[], forms: Norm
       const rule = r.source >= 0 ? policy.rules[r.source] : undefined;
       const key = `${group(r.source)}|${actionFields(r.action, where).action}|${'data' in r.action ? r.action.data : ''}|${formatProfileJson(args)}`;
       let e = entries.get(key);
-      if (e === undefined && abi !== 'x86_64' && args.length > 0) {
-        // A name of i386 or x32 only, in an entry whose x86_64 names carry the full 64-bit constants.
+      if (e === undefined && (abi === 'x32' || LINUX_ARCHES[abi].wordSize === 32) && args.length > 0) {
+        // A name of a 32-bit ABI (i386, arm, s390) or x32 only, in an entry whose 64-bit ABI's names carry the
+        // full 64-bit constants: libseccomp compares only their low halves there.
         const low = truncatedKey(args);
         e = [...entries.values()].find((x) => x.order === group(r.source) && actionsEqual(x.action, r.action) && truncatedKey(x.args) === low);
       }
@@ -167,13 +181,13 @@ function profileEntries(policy: Policy, arches: readonly ArchName[], forms: Norm
 }
 
 /** The profile document: default action, architectures, metadata and the entries in the policy's order. */
-function profileDocument(policy: Policy, arches: readonly ArchName[], entries: readonly Entry[], options: ExportOptions): ProfileJson {
+function profileDocument(policy: Policy, arches: readonly LinuxArchName[], entries: readonly Entry[], options: ExportOptions): ProfileJson {
   const defaultFields = actionFields(policy.defaultAction, 'defaultAction');
   if (policy.defaultAction.kind === 'USER_NOTIF') throw new ProfileError('defaultAction', 'runc refuses SCMP_ACT_NOTIFY as the default action');
   const profile: ProfileJson = {
     defaultAction: defaultFields.action,
     ...(defaultFields.errnoRet === undefined ? {} : { defaultErrnoRet: defaultFields.errnoRet }),
-    architectures: arches.map((a) => ABI_TO_SCMP_ARCH[a]),
+    architectures: arches.map((a) => LINUX_ARCHES[a].scmpName),
     ...(options.meta !== undefined && options.meta.flags.length > 0 ? { flags: [...options.meta.flags] } : {}),
     ...(options.meta?.listenerPath === undefined ? {} : { listenerPath: options.meta.listenerPath }),
     ...(options.meta?.listenerMetadata === undefined ? {} : { listenerMetadata: options.meta.listenerMetadata }),
@@ -207,10 +221,16 @@ function exportWarnings(policy: Policy): string[] {
   return warnings;
 }
 
-/** The calls on which runc's filter for `profile` decides differently from the policy, re-imported and compared. */
-function roundTripDifferences(profile: ProfileJson, target: TargetArch, forms: NormalForms): string[] {
-  const back = importProfile(profile, { target });
-  const theirs = policyNormalForms(back.policy);
+/**
+ * The calls on which runc's filter for `profile` decides differently from the policy: re-imported for each
+ * machine it stands for, the ABIs each machine runs compared with the policy's.
+ */
+function roundTripDifferences(profile: ProfileJson, targets: readonly TargetArch[], forms: NormalForms): string[] {
+  const theirs: NormalForms = new Map();
+  for (const target of targets) {
+    const back = importProfile(profile, { target });
+    for (const [key, value] of policyNormalForms(back.policy)) if (!theirs.has(key)) theirs.set(key, value);
+  }
   const differences: string[] = [];
   const keys = new Set([...forms.keys(), ...theirs.keys()]);
   for (const key of keys) {
@@ -218,28 +238,33 @@ function roundTripDifferences(profile: ProfileJson, target: TargetArch, forms: N
     const other = theirs.get(key);
     const empty = { ok: true as const, rules: [] };
     if (normalFormKey(mine?.form ?? empty) === normalFormKey(other?.form ?? empty)) continue;
-    const [abi, nr] = key.split(':') as [ArchName, string];
+    const [abi, nr] = key.split(':') as [LinuxArchName, string];
     differences.push(`${abi} ${syscallName(abi, Number(nr)) ?? nr}`);
   }
   return differences;
 }
 
 /**
- * Writes `policy` as a Docker/OCI profile. Throws `ProfileError` when it has no such form (an ABI set without
- * x86_64 or i386 as native, TRAP data, 32-bit tests on x86_64); reports calls runc would decide differently.
+ * Writes `policy` as a Docker/OCI profile for any ABIs runc targets (`SCMP_ARCH_AARCH64`, …). Throws
+ * `ProfileError` when it has no such form (an ABI without its machine's native one, TRAP data, 32-bit tests on
+ * a 64-bit ABI); reports calls runc would decide differently.
  */
 export function exportProfile(policy: Policy, options: ExportOptions = {}): ExportResult {
   const warnings: string[] = [];
-  const { arches, target } = exportTarget(policy);
+  const { arches, targets } = exportTargets(policy);
   const forms = policyNormalForms(policy);
   const entries = profileEntries(policy, arches, forms, warnings);
   const profile = profileDocument(policy, arches, entries, options);
   warnings.push(...exportWarnings(policy));
-  const differences = roundTripDifferences(profile, target, forms);
+  const differences = roundTripDifferences(profile, targets, forms);
   if (differences.length > 0) {
     const shown = differences.slice(0, 12).join(', ') + (differences.length > 12 ? ` and ${differences.length - 12} more` : '');
-    const why = differences.some((d) => d.startsWith('x32') || d.startsWith('i386'))
-      ? ' (on i386 and x32 libseccomp compares only the low 32 bits of arguments, and on i386 it also applies socket and IPC rules to socketcall and ipc)'
+    const narrow = (d: string): boolean => {
+      const abi = d.split(' ')[0] as LinuxArchName;
+      return abi === 'x32' || LINUX_ARCHES[abi]?.wordSize === 32;
+    };
+    const why = differences.some(narrow)
+      ? ' (on 32-bit ABIs and x32 libseccomp compares only the low 32 bits of arguments, and where the kernel has socketcall and ipc it also applies socket and IPC rules to them)'
       : '';
     const message = `runc would decide some calls differently from the policy: ${shown}${why}`;
     if (options.strict === true) throw new ProfileError('rules', message);
@@ -256,7 +281,7 @@ function truncatedKey(args: readonly ProfileArgJson[]): string {
 /** The name a syscall reference stands for (a name as the tables spell it). */
 function refName(ref: Policy['rules'][number]['syscalls'][number]): string | undefined {
   if (typeof ref !== 'string') return syscallName(ref.arch, ref.arch === 'x32' ? (ref.nr | 0x40000000) >>> 0 : ref.nr);
-  for (const a of ARCH_NAMES) {
+  for (const a of LINUX_ARCH_NAMES) {
     const e = lookupSyscall(a, ref);
     if (e !== undefined) return e.name;
   }

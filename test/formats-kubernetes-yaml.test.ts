@@ -1,0 +1,72 @@
+/**
+ * Kubernetes SeccompProfile resources in YAML: read as their JSON form is (same filter), 64-bit values exact,
+ * one resource of a multi-document file picked by --name, other kinds skipped, syntax errors placed; written by
+ * `compile --format kubernetes-yaml` (golden file) and read back to the same filter.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli } from './support/cli.js';
+
+const GOLDEN = 'test/golden/oci/small.k8s.yaml';
+// Written as text: the value does not survive a JavaScript number.
+const small = '{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"architectures":["SCMP_ARCH_X86_64"],"syscalls":[' +
+  '{"names":["read","write","close"],"action":"SCMP_ACT_ALLOW"},' +
+  '{"names":["ioctl"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":18446744073709551615,"op":"SCMP_CMP_EQ"}]}]}';
+
+function resource(name: string, body: string): string {
+  return `apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: ${name}\n${body}`;
+}
+
+describe('SeccompProfile in YAML', () => {
+  it('compile --format kubernetes-yaml writes the golden resource, read back to the same filter', async () => {
+    const written = await cli(['compile', '-', '--format', 'kubernetes-yaml', '--name', 'small'], small);
+    expect(written).toMatchObject({ code: 0, stderr: '' });
+    expect(written.stdout).toBe(readFileSync(GOLDEN, 'utf8'));
+    expect(written.stdout).toContain('value: 18446744073709551615');
+    const fromYaml = await cli(['compile', '-', '--format', 'hex'], written.stdout);
+    const fromJson = await cli(['compile', '-', '--format', 'hex'], small);
+    expect(fromYaml.code).toBe(0);
+    expect(fromYaml.stdout).toBe(fromJson.stdout);
+  });
+
+  it('docker-default survives the trip through YAML', async () => {
+    const yaml = await cli(['compile', '--profile', 'docker-default', '--format', 'kubernetes-yaml']);
+    expect(yaml.stdout).toMatch(/^# SeccompProfile written by seccomp-ts compile from profile:docker-default\napiVersion: security-profiles-operator\.x-k8s\.io\/v1beta1\nkind: SeccompProfile\nmetadata:\n {2}name: docker-default\n/);
+    const a = await cli(['compile', '-', '--format', 'hex'], yaml.stdout);
+    const b = await cli(['compile', '--profile', 'docker-default', '--format', 'hex']);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('a multi-document file: other kinds skipped, one resource picked by --name, the names listed otherwise', async () => {
+    const file = [
+      '# node profiles', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: x', '---',
+      resource('allow-all', 'spec:\n  defaultAction: SCMP_ACT_ALLOW\n'), '---',
+      resource('deny-all', 'spec:\n  defaultAction: SCMP_ACT_KILL_PROCESS\n  architectures: [SCMP_ARCH_X86_64]\n'),
+    ].join('\n');
+    expect(await cli(['emu', '-', 'read'], file)).toMatchObject({
+      code: 2, stderr: "seccomp-ts: <stdin>: this YAML file holds 2 SeccompProfile resources (allow-all, deny-all); read one with 'seccomp-ts compile <stdin> --name NAME --format kubernetes'\n",
+    });
+    expect((await cli(['compile', '-'], file)).stderr).toBe('seccomp-ts: <stdin>: this YAML file holds 2 SeccompProfile resources (allow-all, deny-all); pass --name NAME\n');
+    const picked = await cli(['compile', '-', '--name', 'deny-all', '--format', 'hex'], file);
+    expect(picked.code).toBe(0);
+    expect((await cli(['emu', '-', 'read'], picked.stdout)).stdout).toMatch(/^KILL_PROCESS/);
+    expect((await cli(['compile', '-', '--name', 'nope'], file)).stderr).toBe('seccomp-ts: <stdin>: no SeccompProfile named "nope" (the file holds allow-all, deny-all)\n');
+    const renamed = await cli(['compile', '-', '--name', 'allow-all', '--format', 'kubernetes'], file);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ metadata: { name: 'allow-all' }, spec: { defaultAction: 'SCMP_ACT_ALLOW' } });
+  });
+
+  it('faults are placed: YAML syntax by line and column, the profile by its path under spec', async () => {
+    const broken = resource('p', 'spec:\n  defaultAction: [SCMP_ACT_ALLOW\n');
+    expect((await cli(['compile', '-'], broken)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+:\d+: not valid YAML \(/);
+    const bad = resource('p', 'spec:\n  defaultAction: SCMP_ACT_ALLOW\n  syscalls:\n    - names: [raed]\n      action: SCMP_ACT_KILL_PROCESS\n');
+    const r = await cli(['compile', '-', '--strict'], bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^seccomp-ts: <stdin> \(p\): spec\.syscalls\[0\]\.names\[0\]: /);
+    const dup = resource('p', 'spec:\n  defaultAction: SCMP_ACT_ALLOW\n  defaultAction: SCMP_ACT_KILL\n');
+    expect((await cli(['compile', '-'], dup)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+:\d+: not valid YAML \(Map keys must be unique/);
+  });
+
+  it('--name with --format kubernetes-yaml must be a Kubernetes name', async () => {
+    expect((await cli(['compile', '-', '--format', 'kubernetes-yaml', '--name', 'Not_OK'], small)).code).toBe(2);
+  });
+});
