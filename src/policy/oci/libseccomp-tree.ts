@@ -682,7 +682,9 @@ export function treePaths(tree: SyscallTree): TreePath[] {
     const b = t.block;
     const now = performedBy(b, held);
     for (const holds of [true, false]) {
-      const test: WordTest = { arg: now.word < 0 ? -1 : now.word >> 1, high: (now.word & 1) === 1, op: b.node.op, mask: now.mask, datum: b.node.datum, holds };
+      // A masked test under a full mask is an equality.
+      const op: NodeOp = b.node.op === 'masked_eq' && now.mask === 0xffffffff ? 'eq' : b.node.op;
+      const test: WordTest = { arg: now.word < 0 ? -1 : now.word >> 1, high: (now.word & 1) === 1, op, mask: now.mask, datum: b.node.datum, holds };
       const known = decided(tests, test);
       if (known !== undefined && known !== holds) continue;
       const t2 = known === undefined ? [...tests, test] : tests;

@@ -10,7 +10,7 @@ import { treePaths, wordRange, type SyscallTree, type WordTest } from './libsecc
 
 const U32 = 0xffffffff;
 /** More rules than this for one syscall is refused rather than written. */
-export const MAX_TREE_RULES = 1024;
+export const MAX_TREE_RULES = 128;
 
 /** A rule of the result: the index of the rule whose action it has (-1: none), the action code, its tests. */
 export interface TreeRuleOut {
