@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions,
 } from '../src/index.js';
-import { buildFilter, builtInText, emulate, statsAbis, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
+import { buildFilter, builtInText, diffView, emulate, statsAbis, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath } from '../web/src/json-locate.js';
 import { decodeState, encodeState, type PlaygroundState } from '../web/src/state.js';
 
@@ -167,6 +167,19 @@ describe('the playground engine', () => {
     const riscv = buildFilter(loadInput(firecracker, { target: 'riscv64' }), { tune: [], optimize: true });
     expect(emulate(riscv.program, { abi: 'riscv64', syscall: 'openat', args: [] }).verdict).toBe('ALLOW');
     expect(fault(() => loadInput(firecracker, { target: 's390x' })).message).toMatch(/seccompiler builds filters for amd64, arm64, riscv64, not s390x/);
+  });
+
+  it('offers every witness of a diff as a call that gets A\'s and B\'s verdicts when emulated', () => {
+    const a = compilePolicy(getProfile('hardened'), performanceCompileOptions()).program;
+    const b = compilePolicy(getProfile('docker-default'), performanceCompileOptions()).program;
+    const d = diffView(a, b, 60_000);
+    expect(d.equivalent).toBe(false);
+    expect(d.witnesses.length).toBeGreaterThan(10);
+    for (const w of d.witnesses) {
+      const [, verdictA, verdictB] = /: A (\S+), B (\S+)$/.exec(w.label) ?? [];
+      expect([emulate(a, w).verdict, emulate(b, w).verdict], w.label).toEqual([verdictA, verdictB]);
+    }
+    expect(diffView(a, a, 60_000)).toMatchObject({ equivalent: true, witnesses: [] });
   });
 
   it('tunes a policy in order and refuses a bad entry with a message', () => {

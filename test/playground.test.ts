@@ -217,6 +217,13 @@ describe('the playground in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#diff')?.getAttribute('data-equivalent') === 'false');
     const diff = (await page.textContent('#diff')) ?? '';
     expect(diff).toMatch(/^x86_64 .*: A .*, B .*\n {4}witness: x86_64 nr=/m);
+    // A witness replayed on A: the form is filled with the call, and A's verdict is the one the diff names.
+    const first = (await page.textContent('#witnesses li')) ?? '';
+    const [, abi, syscall, verdictA] = /^Run on A (\S+) (\S+): A (\S+), B /.exec(first) ?? [];
+    await page.click('#witnesses li button');
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect([await page.inputValue('#emu-abi'), await page.inputValue('#emu-syscall')]).toEqual([abi, syscall]);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(verdictA);
     await page.screenshot({ path: join(SHOTS, 'diff.png') });
     await page.close();
   });

@@ -328,13 +328,36 @@ export function emulate(program: Program, request: EmulateRequest): Emulation {
   };
 }
 
-/** Where two filters differ, as the CLI's `diff` prints it, with witnesses. */
-export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string } {
+/** A witness call of a difference, as the emulate form takes it. */
+export interface WitnessCall {
+  /** `x86_64 socket: A ALLOW, B ERRNO(EPERM)` */
+  readonly label: string;
+  readonly abi: LinuxArchName;
+  /** The syscall's name, or its number when it has none. */
+  readonly syscall: string;
+  readonly args: readonly string[];
+}
+
+/** Where two filters differ, as the CLI's `diff` prints it, with witnesses; those the form can replay as calls. */
+export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string; witnesses: WitnessCall[] } {
   try {
     const d = diffPrograms(a, b, { timeoutMs });
-    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']) };
+    // A witness with a non-zero instruction pointer, or from a foreign arch value, is no call the form can make.
+    const witnesses = d.differences
+      .filter((x) => x.abi !== 'other' && x.witness.instructionPointer === 0n)
+      .map((x): WitnessCall => {
+        const named = x.syscalls.find((n) => n.nr === x.witness.nr);
+        const syscall = named?.name ?? String(x.abi === 'x32' ? (x.witness.nr & ~0x40000000) >>> 0 : x.witness.nr);
+        return {
+          label: `${x.abi} ${syscall}: A ${x.actionA}, B ${x.actionB}`,
+          abi: x.abi as LinuxArchName,
+          syscall,
+          args: x.witness.args.map((v) => `0x${v.toString(16)}`),
+        };
+      });
+    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']), witnesses };
   } catch (err) {
-    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n` };
+    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n`, witnesses: [] };
   }
 }
 

@@ -7,7 +7,7 @@ import { costChart } from './chart.js';
 import { createEditor, type Editor } from './editor.js';
 import {
   abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
-  loadInput, rawToText, statsAbis, statsView, type Built, type InputFault, type StatsView,
+  loadInput, rawToText, statsAbis, statsView, type Built, type WitnessCall, type InputFault, type StatsView,
 } from './engine.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
@@ -157,6 +157,7 @@ function renderDiff(): void {
     showFault($('error-b'), editorB, undefined, '');
     $('diff').textContent = 'Put a second policy, profile or filter in B (or pick a built-in) to compare it with A.';
     delete $('diff').dataset.equivalent;
+    renderWitnesses([]);
     return;
   }
   let b: Built;
@@ -169,11 +170,41 @@ function renderDiff(): void {
   }
   page.diffed = { a, bText, target };
   delete $('diff').dataset.equivalent;
+  renderWitnesses([]);
   afterPaint(a, $('diff'), 'comparing…', () => {
     const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
     $('diff').textContent = d.text;
     $('diff').dataset.equivalent = String(d.equivalent);
+    renderWitnesses(d.witnesses);
   });
+}
+
+/** Most witnesses offered as buttons; the diff text lists every one. */
+const MAX_WITNESS_BUTTONS = 40;
+
+/** A button per witness: it fills the emulate form with that call and shows its path through A. */
+function renderWitnesses(witnesses: readonly WitnessCall[]): void {
+  $('witnesses').replaceChildren(...witnesses.slice(0, MAX_WITNESS_BUTTONS).map((w) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Run on A';
+    button.setAttribute('aria-label', `Run the witness of ${w.label} on A`);
+    button.addEventListener('click', () => {
+      const abi = $('emu-abi') as HTMLSelectElement;
+      abi.value = w.abi;
+      useDatalist(w.abi);
+      ($('emu-syscall') as HTMLInputElement).value = w.syscall;
+      document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, i) => {
+        input.value = w.args[i] ?? '';
+      });
+      selectTab('filter', false);
+      emulateNow();
+      $('emu-syscall').focus();
+    });
+    li.append(button, ` ${w.label}`);
+    return li;
+  }));
 }
 
 function renderDownloads(): void {
