@@ -21,6 +21,8 @@ import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
+import { RecordExplainer } from '../src/audit/explain-record.js';
+import { parseSeccompRecord } from '../src/audit/record.js';
 import { tunePolicy } from '../src/policy/tune.js';
 import type { Policy } from '../src/policy/types.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
@@ -189,6 +191,24 @@ describe('tuning per ABI', () => {
     expectFilter(policy, { arch: 'arm' }).toAllow('cacheflush');
     expectFilter(denied, { arch: 'arm' }).toDeny('cacheflush').toAllow('open');
     expect(() => tunePolicy(policy, ['deny:cacheflsh'])).toThrow(/tune\[0\].*unknown syscall/);
+  });
+});
+
+describe('audit records per ABI', () => {
+  it('an aarch64 record is read with its ABI and explained against an arm64 filter and policy', () => {
+    const nr = lookupSyscall('aarch64', 'kexec_load')!.nr;
+    const line = `audit: type=1326 audit(1733275871.123:42): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=unconfined pid=7 comm="a" exe="/a" sig=0 arch=c00000b7 syscall=${nr} compat=0 ip=0x1 code=0x50001`;
+    const record = parseSeccompRecord(line)!;
+    expect([record.abi, record.syscall, record.nr, record.action]).toEqual(['aarch64', 'kexec_load', nr, 'ERRNO(EPERM)']);
+    const filter = new RecordExplainer({ kind: 'filter', program: dockerFor('arm64'), name: 'docker-arm64.bpf' });
+    expect(filter.explain(record)).toBe('kexec_load: docker-arm64.bpf gives ERRNO(EPERM); let it through: compile the policy with --tune allow:kexec_load (a bare filter has no rules to name)');
+    const { policy } = importProfile(DOCKER_DEFAULT_PROFILE_JSON, { target: 'arm64' });
+    expect(new RecordExplainer({ kind: 'policy', policy, name: 'docker-default' }).explain(record))
+      .toMatch(/^kexec_load: no rule of docker-default decided, so its default ERRNO\(EPERM\) did/);
+    const s390 = parseSeccompRecord(line.replace('arch=c00000b7', 'arch=80000016'))!;
+    expect(s390.abi).toBe('s390x');
+    expect(new RecordExplainer({ kind: 'policy', policy, name: 'docker-default' }).explain(s390))
+      .toMatch(/^\S+: s390x is not among the ABIs of docker-default, so the bad-ABI action decided/);
   });
 });
 
