@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
-  cacheReport, callData, compilePolicy, importDockerDefault, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
+  cacheReport, callData, compilePolicy, explain, importDockerDefault, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
   type Program,
 } from '../src/index.js';
 import { disassemblyRows } from '../web/src/engine.js';
@@ -111,6 +111,13 @@ describe('the playground in Chromium', () => {
     expect(kexec).toEqual(traced(program, 'kexec_load'));
     expect(kexec.verdict).toBe('ERRNO(EPERM)');
     expect(kexec.path.length).toBeGreaterThan(2);
+    // Why: the call's explain line, for every argument value.
+    await page.waitForSelector('#why:not([aria-busy])');
+    const group = explain(program).groups.find((g) => g.abi === 'x86_64' && g.syscalls.some((s) => s.name === 'socket'))!;
+    await emulate(page, 'socket');
+    await page.waitForSelector('#why:not([aria-busy])');
+    expect(await page.textContent('#why')).toBe(`For every argument value: x86_64 socket: ${group.text}`);
+    expect(group.text).toMatch(/^ERRNO\(EAFNOSUPPORT\) if arg0/);
     await page.screenshot({ path: join(SHOTS, 'hardened-kexec_load.png') });
     const read = await emulate(page, 'read');
     expect(read).toEqual(traced(program, 'read'));

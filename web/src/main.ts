@@ -6,8 +6,8 @@ import { listProfiles, syscallTable, TARGETS, type LinuxArchName, type TargetArc
 import { costChart } from './chart.js';
 import { createEditor, type Editor } from './editor.js';
 import {
-  abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
-  loadInput, rawToText, statsAbis, statsView, type Built, type WitnessCall, type InputFault, type StatsView,
+  abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainProgram, explainText, InputError, whyLine,
+  loadInput, rawToText, statsAbis, statsView, type Built, type ExplainResult, type WitnessCall, type InputFault, type StatsView,
 } from './engine.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
@@ -40,6 +40,8 @@ const page = {
   good: undefined as Built | undefined,
   stats: undefined as StatsView | undefined,
   explained: undefined as Built | undefined,
+  /** The explanation of the last good build, once computed (the Explain view and the emulated call's line share it). */
+  explanation: undefined as { built: Built; result: ExplainResult } | undefined,
   diffed: undefined as { a: Built; bText: string; target: string } | undefined,
   restoring: false,
 };
@@ -128,6 +130,12 @@ function renderChart(): void {
     `${costs.filter((c) => c.cached).length} kernel-cached`);
 }
 
+/** The explanation of BUILT, computed once. */
+function explanationOf(built: Built): ExplainResult {
+  if (page.explanation?.built !== built) page.explanation = { built, result: explainProgram(built.program, ANALYSIS_TIMEOUT_MS) };
+  return page.explanation.result;
+}
+
 /** Runs a long analysis once the page has shown that it is busy; skipped when the input changed meanwhile. */
 function afterPaint(built: Built, out: HTMLElement, note: string, run: () => void): void {
   out.textContent = note;
@@ -144,7 +152,7 @@ function renderExplain(): void {
   if (built === undefined || page.explained === built) return;
   page.explained = built;
   afterPaint(built, $('explain'), 'explaining…', () => {
-    $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
+    $('explain').textContent = explainText(explanationOf(built));
   });
 }
 
@@ -266,6 +274,8 @@ function emulateNow(): void {
     out.dataset.verdict = r.verdict;
     out.textContent = `${abi} ${syscall.trim()} (nr ${r.nr >>> 0}): ${r.verdict}, ${r.executed} instructions executed` +
       (r.note !== undefined ? `. ${r.note}` : '');
+    $('why').dataset.call = `${abi}:${r.nr}`;
+    renderWhy(built, abi, r.nr);
     const rows = $('disasm').children;
     r.path.forEach((pc, i) => {
       const li = rows[pc];
@@ -282,7 +292,33 @@ function emulateNow(): void {
     out.className = 'verdict fault';
     out.dataset.verdict = '';
     out.textContent = faultOf(err).message;
+    $('why').textContent = '';
+    $('why').dataset.call = '';
   }
+}
+
+/** The explain line of the emulated call: its verdict for every argument value, computed once per input. */
+function renderWhy(built: Built, abi: LinuxArchName, nr: number): void {
+  const why = $('why');
+  if (abi !== 'x86_64' && abi !== 'i386' && abi !== 'x32') {
+    why.textContent = '';
+    return;
+  }
+  const show = (): void => {
+    const result = explanationOf(built);
+    why.textContent = 'error' in result ? result.error : `For every argument value: ${whyLine(result.explanation, abi, nr) ?? '(not explained)'}`;
+    why.removeAttribute('aria-busy');
+  };
+  if (page.explanation?.built === built) {
+    show();
+    return;
+  }
+  why.textContent = 'explaining…';
+  why.setAttribute('aria-busy', 'true');
+  requestAnimationFrame(() => setTimeout(() => {
+    // Only the latest call's line is shown: a newer input or call replaces this one.
+    if (page.good === built && why.dataset.call === `${abi}:${nr}`) show();
+  }, 0));
 }
 
 function useDatalist(abi: string): void {

@@ -60,6 +60,16 @@ function summary(recording: Recording): string {
   return parts.length > 0 ? parts.join(', ') : 'no calls';
 }
 
+/** The options of what record writes, shared by recording a command and reading strace logs. */
+const OUTPUT_FLAGS = {
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  'default-action': { type: 'string' },
+  counts: { type: 'string' },
+  merge: { type: 'string', multiple: true },
+  'no-conditions': { type: 'boolean' },
+} as const;
+
 /** --format and --default-action, checked. */
 function outputChoices(values: { format?: string | undefined; 'default-action'?: string | undefined }): { format: RecordingFormat; defaultAction: Action } {
   const format = (values.format ?? 'oci') as RecordingFormat;
@@ -95,15 +105,7 @@ async function writeRecording(
 async function fromStrace(argv: readonly string[], io: CliIO): Promise<number> {
   let values;
   try {
-    ({ values } = parseFlags(argv, {
-      'from-strace': { type: 'string', multiple: true },
-      output: { type: 'string', short: 'o' },
-      format: { type: 'string' },
-      'default-action': { type: 'string' },
-      counts: { type: 'string' },
-      merge: { type: 'string', multiple: true },
-      'no-conditions': { type: 'boolean' },
-    }, 'record'));
+    ({ values } = parseFlags(argv, { ...OUTPUT_FLAGS, 'from-strace': { type: 'string', multiple: true } }, 'record'));
   } catch (err) {
     if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
     throw err;
@@ -174,15 +176,7 @@ export const recordCommandCli: Command = {
     const { flags, cmd } = splitCommand(argv, 'record');
     let values;
     try {
-      ({ values } = parseFlags(flags, {
-        output: { type: 'string', short: 'o' },
-        format: { type: 'string' },
-        'default-action': { type: 'string' },
-        counts: { type: 'string' },
-        merge: { type: 'string', multiple: true },
-        'no-conditions': { type: 'boolean' },
-        timeout: { type: 'string' },
-      }, 'record'));
+      ({ values } = parseFlags(flags, { ...OUTPUT_FLAGS, timeout: { type: 'string' } }, 'record'));
     } catch (err) {
       if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
       throw err;
