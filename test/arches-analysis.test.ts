@@ -23,6 +23,8 @@ import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
 import { RecordExplainer } from '../src/audit/explain-record.js';
 import { parseSeccompRecord } from '../src/audit/record.js';
+import { abiOf as notifiedAbi } from '../src/linux/record.js';
+import { addCall, emptyRecording, formatRecording, parseRecording, recordingPolicy } from '../src/record/recording.js';
 import { tunePolicy } from '../src/policy/tune.js';
 import type { Policy } from '../src/policy/types.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
@@ -209,6 +211,27 @@ describe('audit records per ABI', () => {
     expect(s390.abi).toBe('s390x');
     expect(new RecordExplainer({ kind: 'policy', policy, name: 'docker-default' }).explain(s390))
       .toMatch(/^\S+: s390x is not among the ABIs of docker-default, so the bad-ABI action decided/);
+  });
+});
+
+describe('recordings per ABI', () => {
+  it('calls seen on an arm64 host become a recording, a policy and a filter for aarch64 and arm', () => {
+    expect(notifiedAbi(0xc00000b7, 56)).toEqual({ abi: 'aarch64', nr: 56 });
+    expect(notifiedAbi(0x40000028, 5)).toEqual({ abi: 'arm', nr: 5 });
+    expect(notifiedAbi(0x40000008, 4003)).toEqual({ abi: 'mipsel', nr: 4003 });
+    expect(notifiedAbi(0x12345, 1)).toBeUndefined();
+    const r = emptyRecording();
+    for (const [abi, name, args] of [['aarch64', 'openat', []], ['aarch64', 'socket', [1n]], ['arm', 'open', []], ['arm', 'cacheflush', []]] as const) {
+      const call = notifiedAbi(LINUX_ARCHES[abi].auditArch, lookupSyscall(abi, name)!.nr)!;
+      addCall(r, call.abi, call.nr, args);
+    }
+    const back = parseRecording(JSON.parse(formatRecording(r)));
+    expect(back).toEqual(r);
+    const policy = recordingPolicy(back);
+    expect([...policy.arches].sort()).toEqual(['aarch64', 'arm']);
+    expectFilter(policy, { arch: 'aarch64' }).toAllow('openat').toAllow('socket', [1]).toDeny('socket', [2]).toDeny('read');
+    expectFilter(policy, { arch: 'arm' }).toAllow('open').toAllow('cacheflush').toDeny('openat');
+    expect(() => parseRecording({ seccompTsRecording: 1, runs: [], abis: { vax: {} } })).toThrow(/^\$\.abis\.vax: unknown ABI \(one of x86_64, i386, x32, arm, aarch64, /);
   });
 });
 

@@ -6,7 +6,7 @@ import { RECORDING_FORMATS as FORMATS, renderRecording, type RecordingFormat } f
 import { recordingFromStrace, StraceError } from '../../record/strace.js';
 import { parseAction } from '../../syscalls/action-text.js';
 import type { Action } from '../../syscalls/actions.js';
-import { ARCH_NAMES } from '../../syscalls/arch.js';
+import { LINUX_ARCH_NAMES } from '../../syscalls/arch.js';
 import { INHERITED_AT_START } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { recordCommand, type RecordResult } from '../../linux/record.js';
@@ -52,7 +52,7 @@ async function readRecording(path: string, io: CliIO): Promise<Recording> {
 
 /** One line: how many syscalls and calls on which ABIs. */
 function summary(recording: Recording): string {
-  const parts = ARCH_NAMES.filter((a) => recording.abis[a] !== undefined).map((a) => {
+  const parts = LINUX_ARCH_NAMES.filter((a) => recording.abis[a] !== undefined).map((a) => {
     const table = recording.abis[a]!;
     const calls = Object.values(table).reduce((n, c) => n + c.count, 0);
     return `${Object.keys(table).length} syscalls (${calls} calls) on ${a}`;
@@ -146,7 +146,8 @@ export const recordCommandCli: Command = {
       'Runs CMD (stdio, environment and exit status passed through) under a filter that notifies this process',
       'of every syscall of CMD, its threads and its child processes (SECCOMP_RET_USER_NOTIF, answered with',
       'CONTINUE; no privilege needed), then writes a profile that allows exactly what was seen: per ABI (x86_64,',
-      'i386 through int $0x80, x32), with argument conditions for socket and socketpair families, personality',
+      'i386 through int $0x80, x32; aarch64 and arm on an arm64 host, and so on), with argument conditions for',
+      'socket and socketpair families, personality',
       "personas and clone flags. What was seen is an allow-list, not a proof of what is safe: see docs/live.md.",
       '',
       'options:',
@@ -209,7 +210,7 @@ export const recordCommandCli: Command = {
     if (Object.keys(result.recording.abis).length === 0) {
       const foreign = Object.keys(result.otherArches);
       io.stderr(foreign.length > 0
-        ? `seccomp-ts: record: every call of ${command} was of audit arch ${foreign.map((a) => `0x${a}`).join(', ')}, and profiles are made for x86_64, i386 and x32 only; nothing written\n`
+        ? `seccomp-ts: record: every call of ${command} was of audit arch ${foreign.map((a) => `0x${a}`).join(', ')}, which is no ABI the tables know; nothing written\n`
         : `seccomp-ts: record: no call of ${command} was seen (it did not start); nothing written\n`);
       return result.status === 0 ? RUN_FAILED : result.status;
     }
@@ -218,7 +219,7 @@ export const recordCommandCli: Command = {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, hold);
     try {
       const recording = mergeRecordings(...earlier, result.recording);
-      for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (not x86_64, i386 or x32) are not in the profile\n`);
+      for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (no ABI the tables know) are not in the profile\n`);
       if (result.ended !== undefined) io.stderr(`seccomp-ts: record: ${result.ended === 'timeout' ? `--timeout ${values.timeout} s passed` : `${result.ended} received`}: ${command} was ended; the profile holds the calls seen until then\n`);
       await writeRecording(recording, {
         format, defaultAction, conditions: values['no-conditions'] !== true, output: values.output, counts: values.counts,
