@@ -193,6 +193,19 @@ describe('the playground in Chromium', () => {
     // Written again from the restored page, the fragment is the same: the same texts, options and call.
     await again.waitForSelector('body[data-state=ready][data-link=saved]');
     expect(again.url()).toBe(url);
+    // Following the skip link (an anchor, no link of the page) keeps the state.
+    await again.focus('a.skip');
+    await again.keyboard.press('Enter');
+    await again.waitForFunction((u) => location.href === u && document.activeElement?.id === 'output', url);
+    expect(await again.$$eval('#tunings li', (lis) => lis.length)).toBe(1);
+    // A link that cannot be read says so, and the page opens the hardened profile.
+    for (const broken of ['#profile:nope', '#s=AAAA']) {
+      await again.goto(`${server.origin}/${broken}`);
+      await again.waitForFunction(() => !(document.querySelector('#notice') as HTMLElement).hidden);
+      await again.waitForSelector('body[data-state=ready]');
+      expect(await again.textContent('#notice')).toMatch(/^This link could not be opened: .*(nope|damaged).*hardened profile instead\.$/);
+      expect(await again.textContent('#input-kind')).toBe('seccomp-ts policy');
+    }
     await again.close();
   });
 

@@ -415,28 +415,39 @@ function loadProfileInto(editor: Editor, name: string): void {
   editor.setText(text);
 }
 
-/** Reads the fragment: `#profile:NAME`, `#s=STATE`, or nothing (the hardened profile). */
+/** Whether the address's fragment is a link of the page (`#profile:NAME` or `#s=…`), not an anchor such as `#output`. */
+const isLink = (hash: string): boolean => hash.startsWith(PROFILE_PREFIX) || hash.startsWith(STATE_PREFIX);
+
+/**
+ * Reads the fragment: `#profile:NAME`, `#s=STATE`, or nothing (the hardened profile). A link that cannot be
+ * read opens the hardened profile, and a note under the header says what was wrong with the link.
+ */
 async function restoreFromFragment(): Promise<void> {
-  const hash = decodeURIComponent(location.hash);
-  if (hash.startsWith(PROFILE_PREFIX)) {
-    const name = hash.slice(PROFILE_PREFIX.length);
-    try {
-      loadProfileInto(editorA, name);
-    } catch (err) {
-      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
-    }
-    return;
+  let hash = location.hash;
+  try {
+    hash = decodeURIComponent(hash);
+  } catch {
+    // Kept as written: a malformed escape is no link of the page, and is reported as such below.
   }
-  if (hash.startsWith(STATE_PREFIX)) {
+  let problem: string | undefined;
+  if (hash.startsWith(PROFILE_PREFIX)) {
+    try {
+      loadProfileInto(editorA, hash.slice(PROFILE_PREFIX.length));
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+  } else if (hash.startsWith(STATE_PREFIX)) {
     try {
       applyState(await decodeState(location.hash));
-      return;
     } catch (err) {
-      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
-      return;
+      problem = err instanceof Error ? err.message : String(err);
     }
+  } else {
+    loadProfileInto(editorA, 'hardened');
   }
-  loadProfileInto(editorA, 'hardened');
+  $('notice').hidden = problem === undefined;
+  $('notice').textContent = problem === undefined ? '' : `This link could not be opened: ${problem}. Showing the built-in hardened profile instead.`;
+  if (problem !== undefined) loadProfileInto(editorA, 'hardened');
 }
 
 // ---------------------------------------------------------------------------------------------- updates
@@ -662,7 +673,12 @@ function wire(): void {
     }, 2000);
   });
 
-  window.addEventListener('hashchange', () => void restoreFromFragment());
+  window.addEventListener('hashchange', () => {
+    // A link of the page opens its state; an anchor (the skip link's #output) has moved the focus, and the
+    // address gets the page's state back.
+    if (isLink(location.hash)) void restoreFromFragment().then(update);
+    else saveFragment();
+  });
 }
 
 async function start(): Promise<void> {
