@@ -103,6 +103,10 @@ describe('the playground in Chromium', () => {
     expect(await page.locator('#chart rect.cached').count()).toBe(syscallTable('x86_64').filter((e) => cached.has(e.nr)).length);
     expect(await page.locator('#chart rect.cached').count()).toBeGreaterThan(200);
     await page.screenshot({ path: join(SHOTS, 'docker-default-stats.png') });
+    // A bar clicked puts its syscall in the emulate form.
+    await page.click('#chart rect[data-syscall="kexec_load"]', { force: true });
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(traced(program, 'kexec_load').verdict);
     await page.close();
   });
 
