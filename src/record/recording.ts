@@ -5,7 +5,7 @@
  */
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { type Action } from '../syscalls/actions.js';
-import { LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type LinuxArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { lookupSyscall, syscallName } from '../syscalls/resolve.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../policy/types.js';
 
@@ -210,5 +210,11 @@ export function recordingPolicy(recording: Recording, options: RecordedPolicyOpt
   for (const { refs, alternatives: alts } of conditional.values()) {
     for (const conditions of alts.sort((a, b) => (a[0]!.value < b[0]!.value ? -1 : 1))) rules.push({ syscalls: refs, action: { kind: 'ALLOW' }, conditions });
   }
-  return { defaultAction, arches: arches.length > 0 ? arches : ['x86_64'], badArchAction: defaultAction, rules };
+  // A recorded socketcall must stay allowed even where socket is restricted by family (which otherwise denies
+  // socketcall, as it reaches socket with arguments no filter reads): the program was seen using it.
+  const socketcallSeen = arches.some((a) => LINUX_ARCHES[a].socketcall !== undefined && recording.abis[a]?.socketcall !== undefined);
+  return {
+    defaultAction, arches: arches.length > 0 ? arches : ['x86_64'], badArchAction: defaultAction, rules,
+    ...(socketcallSeen && { allowSocketcallHole: true }),
+  };
 }
