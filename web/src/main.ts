@@ -3,12 +3,12 @@
  * as it is typed (debounced); a faulty input shows its fault at its place and the last good output stays.
  */
 import { listProfiles, syscallTable, TARGETS, type LinuxArchName, type TargetArch } from '../../src/index.js';
-import { costChart } from './chart.js';
 import { createEditor, type Editor } from './editor.js';
 import {
   abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainProgram, explainText, InputError, whyLine,
   loadInput, rawToText, statsAbis, statsView, type Built, type ExplainResult, type WitnessCall, type InputFault, type StatsView,
 } from './engine.js';
+import { chartView, disassemblyItems, downloadItems, highlightPath, statsRows, tuningItems, warningItems, witnessItems } from './views.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
 const DEBOUNCE_MS = 250;
@@ -68,22 +68,8 @@ function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefin
   else editor.mark(undefined);
 }
 
-function renderWarnings(warnings: readonly string[]): void {
-  $('warnings').replaceChildren(...warnings.map((w) => {
-    const li = document.createElement('li');
-    li.textContent = `warning: ${w}`;
-    return li;
-  }));
-}
-
 function renderDisassembly(built: Built): void {
-  const rows = disassemblyRows(built.program);
-  $('disasm').replaceChildren(...rows.map((text, i) => {
-    const li = document.createElement('li');
-    li.textContent = text;
-    li.dataset.index = String(i);
-    return li;
-  }));
+  $('disasm').replaceChildren(...disassemblyItems(disassemblyRows(built.program)));
   $('program-size').textContent = `${built.program.length} instructions · ${built.loaded.what}` +
     (built.loaded.kind === 'policy' ? `, compiled${($('optimize') as HTMLInputElement).checked ? '' : ' unoptimized'}` : '');
 }
@@ -100,34 +86,15 @@ function renderStats(): void {
     chart.replaceChildren(...abis.map((abi) => new Option(abi, abi)));
     if (abis.includes(chosen as LinuxArchName)) chart.value = chosen;
   }
-  $('stats-table').querySelector('tbody')!.replaceChildren(...view.stats.abis.map((s) => {
-    const tr = document.createElement('tr');
-    tr.dataset.abi = s.abi;
-    const verdicts = Object.entries(s.verdicts).sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
-    const cells = [s.abi, String(s.syscalls), s.meanExecuted.toFixed(2), String(s.maxExecuted), String(s.kernelCached), verdicts];
-    cells.forEach((text, i) => {
-      const td = document.createElement(i === 0 ? 'th' : 'td');
-      if (i === 0) td.setAttribute('scope', 'row');
-      td.textContent = text;
-      tr.append(td);
-    });
-    return tr;
-  }));
+  $('stats-table').querySelector('tbody')!.replaceChildren(...statsRows(view));
   renderChart();
 }
 
 function renderChart(): void {
-  const view = page.stats;
-  if (view === undefined) return;
-  const abi = ($('chart-abi') as HTMLSelectElement).value;
-  const costs = view.costs[abi] ?? [];
-  const legend = document.createElement('p');
-  legend.className = 'legend';
-  legend.innerHTML = '<span class="swatch allow"></span> ALLOW <span class="swatch deny"></span> other verdicts ' +
-    '<span class="swatch cached"></span> kernel-cached (the filter never runs)';
-  $('chart').replaceChildren(costChart(costs, abi), legend);
-  $('chart').setAttribute('aria-label', `Instructions executed per syscall number on ${abi}: at most ${Math.max(0, ...costs.map((c) => c.executed))}, ` +
-    `${costs.filter((c) => c.cached).length} kernel-cached`);
+  if (page.stats === undefined) return;
+  const { nodes, label } = chartView(page.stats, ($('chart-abi') as HTMLSelectElement).value);
+  $('chart').replaceChildren(...nodes);
+  $('chart').setAttribute('aria-label', label);
 }
 
 /** The explanation of BUILT, computed once. */
@@ -192,62 +159,22 @@ const MAX_WITNESS_BUTTONS = 40;
 
 /** A button per witness: it fills the emulate form with that call and shows its path through A. */
 function renderWitnesses(witnesses: readonly WitnessCall[]): void {
-  $('witnesses').replaceChildren(...witnesses.slice(0, MAX_WITNESS_BUTTONS).map((w) => {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = 'Run on A';
-    button.setAttribute('aria-label', `Run the witness of ${w.label} on A`);
-    button.addEventListener('click', () => {
-      const abi = $('emu-abi') as HTMLSelectElement;
-      abi.value = w.abi;
-      useDatalist(w.abi);
-      ($('emu-syscall') as HTMLInputElement).value = w.syscall;
-      document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, i) => {
-        input.value = w.args[i] ?? '';
-      });
-      selectTab('filter', false);
-      emulateNow();
-      $('emu-syscall').focus();
+  $('witnesses').replaceChildren(...witnessItems(witnesses.slice(0, MAX_WITNESS_BUTTONS), (w) => {
+    const abi = $('emu-abi') as HTMLSelectElement;
+    abi.value = w.abi;
+    useDatalist(w.abi);
+    ($('emu-syscall') as HTMLInputElement).value = w.syscall;
+    document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, k) => {
+      input.value = w.args[k] ?? '';
     });
-    li.append(button, ` ${w.label}`);
-    return li;
+    selectTab('filter', false);
+    emulateNow();
+    $('emu-syscall').focus();
   }));
 }
 
 function renderDownloads(): void {
-  const built = page.good;
-  if (built === undefined) return;
-  const offered = downloads(built);
-  const labels = { raw: 'Raw filter (struct sock_filter[], .bpf)', c: 'C source', oci: 'Docker/OCI profile (JSON)', policy: 'seccomp-ts policy (JSON)' };
-  $('downloads').replaceChildren(...(Object.keys(labels) as (keyof typeof labels)[]).map((key) => {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.id = `download-${key}`;
-    button.textContent = labels[key];
-    const d = offered[key];
-    if ('unavailable' in d) {
-      button.disabled = true;
-      const why = document.createElement('span');
-      why.className = 'muted';
-      why.textContent = ` (${d.unavailable})`;
-      li.append(button, why);
-      return li;
-    }
-    button.addEventListener('click', () => {
-      const url = URL.createObjectURL(new Blob([d.data as BlobPart], { type: d.type }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = d.name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-    });
-    li.append(button, ` ${d.name}`);
-    return li;
-  }));
+  if (page.good !== undefined) $('downloads').replaceChildren(...downloadItems(downloads(page.good)));
 }
 
 /** The views of the visible tab that are computed on demand. */
@@ -263,7 +190,7 @@ function renderVisible(): void {
 function emulateNow(): void {
   const built = page.good;
   const out = $('verdict');
-  for (const li of $('disasm').querySelectorAll('li.hit')) li.classList.remove('hit', 'last');
+  highlightPath($('disasm'), []);
   if (built === undefined) return;
   const abi = ($('emu-abi') as HTMLSelectElement).value as LinuxArchName;
   const syscall = ($('emu-syscall') as HTMLInputElement).value;
@@ -276,18 +203,7 @@ function emulateNow(): void {
       (r.note !== undefined ? `. ${r.note}` : '');
     $('why').dataset.call = `${abi}:${r.nr}`;
     renderWhy(built, abi, r.nr);
-    const rows = $('disasm').children;
-    r.path.forEach((pc, i) => {
-      const li = rows[pc];
-      li?.classList.add('hit');
-      if (i === r.path.length - 1) li?.classList.add('last');
-    });
-    // The return the call reached, scrolled into the listing's view (the page itself does not move).
-    const last = rows[r.path[r.path.length - 1] ?? 0] as HTMLElement | undefined;
-    const list = $('disasm');
-    if (last !== undefined && (last.offsetTop < list.scrollTop || last.offsetTop > list.scrollTop + list.clientHeight - last.offsetHeight)) {
-      list.scrollTop = Math.max(0, last.offsetTop - list.clientHeight / 2);
-    }
+    highlightPath($('disasm'), r.path);
   } catch (err) {
     out.className = 'verdict fault';
     out.dataset.verdict = '';
@@ -474,7 +390,7 @@ function update(): void {
     page.stats = undefined;
     showFault($('error'), editorA, undefined, '');
     $('input-kind').textContent = built.loaded.what;
-    renderWarnings(built.warnings);
+    $('warnings').replaceChildren(...warningItems(built.warnings));
     renderDisassembly(built);
     emulateNow();
     renderVisible();
@@ -503,19 +419,10 @@ function renderFirecrackerChoice(filters: readonly string[] | undefined, what: s
 }
 
 function renderTunings(): void {
-  $('tunings').replaceChildren(...page.tune.map((entry, i) => {
-    const li = document.createElement('li');
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.textContent = '×';
-    remove.setAttribute('aria-label', `remove ${entry}`);
-    remove.addEventListener('click', () => {
-      page.tune.splice(i, 1);
-      renderTunings();
-      update();
-    });
-    li.append(`${entry} `, remove);
-    return li;
+  $('tunings').replaceChildren(...tuningItems(page.tune, (i) => {
+    page.tune.splice(i, 1);
+    renderTunings();
+    update();
   }));
 }
 
