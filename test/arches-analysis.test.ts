@@ -154,10 +154,11 @@ describe('diff and subset per ABI', () => {
 });
 
 describe('the kernel\'s action cache per ABI', () => {
-  it('models each kernel\'s native and compat ABIs; MIPS and SuperH have none', () => {
+  it('models each kernel\'s native and compat ABIs; MIPS kernels have none', () => {
     expect(KERNEL_CACHE_ABIS.aarch64).toEqual({ native: 'aarch64', compat: 'arm' });
     expect(KERNEL_CACHE_ABIS.s390x).toEqual({ native: 's390x', compat: 's390' });
     expect(KERNEL_CACHE_ABIS.mips64).toBeUndefined();
+    expect([KERNEL_CACHE_ABIS.sh, KERNEL_CACHE_ABIS.sheb]).toEqual([{ native: 'sh' }, { native: 'sheb' }]);
     expect(() => cacheReport([], { kernel: 'mips64' })).toThrow(/mips64 kernel has no seccomp action cache/);
   });
 
