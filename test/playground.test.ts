@@ -276,8 +276,10 @@ describe('the playground in Chromium', () => {
     await plain.close();
   });
 
-  itWhen(missing, 'works by keyboard and fits a phone-width screen', async () => {
+  itWhen(missing, 'works by keyboard and offline, and fits a phone-width screen', async () => {
     const page = await open('#profile:hardened', { width: 390, height: 844 });
+    // Once loaded, the page works offline.
+    await browser!.context.setOffline(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.focus('#tab-filter');
     await page.keyboard.press('ArrowRight');
@@ -295,6 +297,7 @@ describe('the playground in Chromium', () => {
     expect(new Uint8Array((await import('node:fs')).readFileSync(saved))).toEqual(encodeProgram(compiled('hardened')));
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+    await browser!.context.setOffline(false);
     await page.close();
   });
 
