@@ -35,6 +35,8 @@ beforeAll(async () => {
   server = await serveStatic(out);
   browser = await launchChromium();
   browser.context.on('request', (r) => requests.push(r.url()));
+  // Generous: the whole suite shares the machine's cores with this browser.
+  browser.context.setDefaultTimeout(60_000);
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 
@@ -50,7 +52,7 @@ async function open(fragment: string, viewport?: { width: number; height: number
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.origin}/${fragment}`);
-  await page.waitForSelector('body[data-state=ready]', { timeout: 15_000 });
+  await page.waitForSelector('body[data-state=ready]');
   expect(errors).toEqual([]);
   expect(await page.getAttribute('#editor-a', 'data-editor')).toBe(editor);
   return page;
@@ -101,6 +103,10 @@ describe('the playground in Chromium', () => {
     expect(await page.locator('#chart rect.cached').count()).toBe(syscallTable('x86_64').filter((e) => cached.has(e.nr)).length);
     expect(await page.locator('#chart rect.cached').count()).toBeGreaterThan(200);
     await page.screenshot({ path: join(SHOTS, 'docker-default-stats.png') });
+    // A bar clicked puts its syscall in the emulate form.
+    await page.click('#chart rect[data-syscall="kexec_load"]', { force: true });
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(traced(program, 'kexec_load').verdict);
     await page.close();
   });
 

@@ -519,6 +519,19 @@ function wire(): void {
     saveFragment();
   });
   chartSelect.addEventListener('change', renderChart);
+  // A bar clicked: that syscall in the emulate form (the form itself is the keyboard's way to the same place).
+  $('chart').addEventListener('click', (e) => {
+    const name = (e.target as Element).getAttribute('data-syscall');
+    if (name === null) return;
+    abiSelect.value = chartSelect.value;
+    useDatalist(abiSelect.value);
+    ($('emu-syscall') as HTMLInputElement).value = name;
+    document.querySelectorAll<HTMLInputElement>('.arg').forEach((input) => {
+      input.value = '';
+    });
+    selectTab('filter', false);
+    emulateNow();
+  });
   $('firecracker-filter').addEventListener('change', () => {
     page.firecrackerFilter = ($('firecracker-filter') as HTMLSelectElement).value;
     update();
