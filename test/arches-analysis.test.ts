@@ -26,12 +26,13 @@ import { parseSeccompRecord } from '../src/audit/record.js';
 import { abiOf as notifiedAbi } from '../src/linux/record.js';
 import { addCall, emptyRecording, formatRecording, parseRecording, recordingPolicy } from '../src/record/recording.js';
 import { tunePolicy } from '../src/policy/tune.js';
+import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
-import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, syscallTable } from '../src/syscalls/resolve.js';
 import fc from 'fast-check';
 import { expectFilter, FilterAssertionError } from '../src/testing/expect.js';
-import { sampleWords, seccompDataArb } from '../src/testing/arbitraries.js';
+import { policyArb, sampleWords, seccompDataArb } from '../src/testing/arbitraries.js';
 import { cli } from './support/cli.js';
 
 const ALLOW = 0x7fff0000;
@@ -109,6 +110,52 @@ describe('explain per ABI', () => {
         expect(predictVerdict(e, words)).toBe(filter.runWords(words) >>> 0);
       }
     }
+  });
+});
+
+describe('explain and diff on random policies of random ABIs (property)', () => {
+  const valid = (p: Policy): boolean => {
+    try {
+      resolvePolicy(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const POOL = ['read', 'write', 'close', 'ioctl', 'kill', 'lseek', 'personality', 'socket', 'openat'];
+  const arches = fc.uniqueArray(fc.constantFrom<LinuxArchName>(...LINUX_ARCH_NAMES), { minLength: 1, maxLength: 3 });
+  const pair = arches.chain((a) => fc.tuple(
+    policyArb({ syscalls: POOL, arches: a, maxRules: 5 }).filter(valid),
+    policyArb({ syscalls: POOL, arches: a, maxRules: 5 }).filter(valid),
+    fc.array(seccompDataArb({ arches: a }), { minLength: 40, maxLength: 40 }),
+  ));
+
+  it('explanations predict the emulator, and diff witnesses laid out for their ABI are real', () => {
+    fc.assert(fc.property(pair, ([pa, pb, samples]) => {
+      const a = compilePolicy(pa, performanceCompileOptions()).program;
+      const b = compilePolicy(pb).program;
+      const fa = prepareFilter(a);
+      const fb = prepareFilter(b);
+      const e = explain(a);
+      for (const d of samples) {
+        const words = sampleWords(d);
+        const predicted = predictVerdict(e, words);
+        if (predicted !== undefined) expect(predicted, `${d.arch} nr ${d.nr}`).toBe(fa.runWords(words) >>> 0);
+      }
+      const diff = diffPrograms(a, b);
+      for (const x of diff.differences) {
+        const w = x.witness;
+        const real = seccompData({ arch: x.abi === 'other' ? 'x86_64' : x.abi, nr: w.nr, args: w.args, instructionPointer: w.instructionPointer }).words;
+        if (x.abi !== 'other') {
+          expect(Array.from(real), `${x.abi} witness`).toEqual(Array.from(w.words));
+          expect([fa.runWords(real) >>> 0, fb.runWords(real) >>> 0]).toEqual([x.verdictA, x.verdictB]);
+        }
+        expect([fa.runWords(w.words) >>> 0, fb.runWords(w.words) >>> 0]).toEqual([x.verdictA, x.verdictB]);
+      }
+      if (diff.equivalent) {
+        for (const d of samples) expect(fa.runWords(sampleWords(d)) >>> 0).toBe(fb.runWords(sampleWords(d)) >>> 0);
+      }
+    }), { numRuns: 40 });
   });
 });
 
