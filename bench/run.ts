@@ -52,7 +52,12 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
-for (const name of only) results[name] = await (BENCHMARKS[name] as Bench)(quick);
+for (const name of only) {
+  const started = Date.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  results[name] = await (BENCHMARKS[name] as Bench)(quick);
+  process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);

@@ -66,7 +66,33 @@ describe('SeccompProfile in YAML', () => {
     expect((await cli(['compile', '-'], dup)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+:\d+: not valid YAML \(Map keys must be unique/);
   });
 
+  it('an alias to nothing and an alias bomb are one-line errors', async () => {
+    const head = 'apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n';
+    expect((await cli(['compile', '-'], `${head}spec:\n  defaultAction: *nothing\n`)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+: not valid YAML \(Unresolved alias/);
+    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+    expect((await cli(['compile', '-'], `${head}${bomb}\nspec:\n  defaultAction: SCMP_ACT_ALLOW\n`)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+: not valid YAML \(Excessive alias count/);
+  });
+
   it('--name with --format kubernetes-yaml must be a Kubernetes name', async () => {
     expect((await cli(['compile', '-', '--format', 'kubernetes-yaml', '--name', 'Not_OK'], small)).code).toBe(2);
+  });
+});
+
+describe('YAML reader fuzzing', () => {
+  it('any text: SeccompProfile resources whose JSON reads back, or one CliError (random and mutated files)', async () => {
+    const { seccompProfilesFromYaml } = await import('../src/cli/yaml.js');
+    const { CliError } = await import('../src/cli/command.js');
+    const fc = (await import('fast-check')).default;
+    const lines = readFileSync(GOLDEN, 'utf8').split('\n');
+    const mutated = fc.tuple(fc.array(fc.nat(lines.length - 1), { maxLength: 25 }), fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }))
+      .map(([picks, noise]) => [...picks.map((i) => lines[i]!), ...noise].join('\n'));
+    fc.assert(fc.property(fc.oneof(mutated, fc.string({ unit: 'binary', maxLength: 300 })), (text) => {
+      try {
+        for (const r of seccompProfilesFromYaml(text, 'f.yaml')) expect(() => JSON.parse(r.json) as unknown).not.toThrow();
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliError);
+        expect((err as Error).message).toMatch(/^f\.yaml(:\d+:\d+)?: /);
+      }
+    }), { numRuns: 400 });
   });
 });

@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions,
+  callData, compilePolicy, encodeProgram, formatVerdict, getProfile, interpret, listProfiles, performanceCompileOptions, syscallTable,
 } from '../src/index.js';
-import { buildFilter, builtInText, diffView, emulate, statsAbis, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
+import { buildFilter, builtInText, diffView, downloads, emulate, explainProgram, statsAbis, whyLine, InputError, loadInput, parseArgument, rawToText } from '../web/src/engine.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath } from '../web/src/json-locate.js';
 import { decodeState, encodeState, type PlaygroundState } from '../web/src/state.js';
 
@@ -180,6 +180,44 @@ describe('the playground engine', () => {
       expect([emulate(a, w).verdict, emulate(b, w).verdict], w.label).toEqual([verdictA, verdictB]);
     }
     expect(diffView(a, a, 60_000)).toMatchObject({ equivalent: true, witnesses: [] });
+  });
+
+  it("gives each call its explain line, and a line without conditions is the call's verdict", () => {
+    for (const name of ['hardened', 'docker-default']) {
+      const program = compilePolicy(getProfile(name), performanceCompileOptions()).program;
+      const result = explainProgram(program, 60_000);
+      if (!('explanation' in result)) throw new Error(result.error);
+      for (const abi of ['x86_64', 'i386', 'x32'] as const) {
+        for (const entry of syscallTable(abi)) {
+          const line = whyLine(result.explanation, abi, entry.nr);
+          expect(line, `${abi} ${entry.name}`).toMatch(new RegExp(`^${abi} ${entry.name}: `));
+          const text = line!.slice(`${abi} ${entry.name}: `.length);
+          if (!text.includes(' if ')) expect(emulate(program, { abi, syscall: entry.name, args: [] }).verdict).toBe(text);
+        }
+      }
+      expect(whyLine(result.explanation, 'aarch64', 56)).toBeUndefined();
+    }
+  });
+
+  it('offers downloads that read back to the same filter', () => {
+    for (const name of ['hardened', 'docker-default']) {
+      const built = buildFilter(loadInput(builtInText(name)), { tune: ['deny:ptrace'], optimize: true });
+      const offered = downloads(built);
+      const bytes = encodeProgram(built.program);
+      expect(offered.raw).toMatchObject({ name: 'filter.bpf', data: bytes });
+      for (const key of ['c', 'oci', 'policy'] as const) {
+        const d = offered[key];
+        if ('unavailable' in d) {
+          // Some policies have no OCI form (a 32-bit argument test on x86_64): the reason is given instead.
+          expect(key, d.unavailable).toBe('oci');
+          continue;
+        }
+        const again = buildFilter(loadInput(String(d.data)), { tune: [], optimize: true });
+        expect(encodeProgram(again.program), `${name} ${key}`).toEqual(bytes);
+      }
+    }
+    const filter = buildFilter(loadInput('A = arch\nreturn ALLOW\n'), { tune: [], optimize: true });
+    expect(downloads(filter).policy).toEqual({ unavailable: 'the input is a filter, not a policy' });
   });
 
   it('tunes a policy in order and refuses a bad entry with a message', () => {

@@ -10,7 +10,7 @@ import {
   performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
   readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
   type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
-  type Program, type TargetArch, type FirecrackerArch,
+  type Program, type TargetArch, type FirecrackerArch, type Explanation,
 } from '../../src/index.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath, offsetOf } from './json-locate.js';
 
@@ -224,13 +224,34 @@ export function disassemblyRows(program: Program): string[] {
   return disassemble(program).split('\n').slice(2).filter((l) => l !== '');
 }
 
-/** `explain` as text, or why it could not be finished. */
-export function explainText(program: Program, timeoutMs: number): string {
+/** `explain` of a filter, or why it could not be finished (a time limit, a filter beyond the analysis). */
+export type ExplainResult = { readonly explanation: Explanation } | { readonly error: string };
+
+export function explainProgram(program: Program, timeoutMs: number): ExplainResult {
   try {
-    return explanationText(explain(program, { timeoutMs }));
+    return { explanation: explain(program, { timeoutMs }) };
   } catch (err) {
-    return `explain: ${err instanceof Error ? err.message : String(err)}\n`;
+    return { error: `explain: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/** The whole explanation as `seccomp-ts explain` prints it. */
+export function explainText(result: ExplainResult): string {
+  return 'error' in result ? `${result.error}\n` : explanationText(result.explanation);
+}
+
+/**
+ * The explain line of one call, as `seccomp-ts explain --syscall` prints it (`x86_64 socket: ERRNO(EAFNOSUPPORT)
+ * if arg0.lo in {3..9}; else ALLOW`): why the call gets its verdict, for every argument value. Undefined for
+ * ABIs other than x86_64, i386 and x32, which explain groups by arch value only.
+ */
+export function whyLine(explanation: Explanation, abi: LinuxArchName, nr: number): string | undefined {
+  if (abi !== 'x86_64' && abi !== 'i386' && abi !== 'x32') return undefined;
+  const group = explanation.groups.find((g) => g.abi === abi &&
+    (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
+  if (group === undefined) return undefined;
+  const name = group.syscalls.find((s) => s.nr === nr)?.name ?? `nr 0x${nr.toString(16)}`;
+  return `${abi} ${name}: ${group.text}`;
 }
 
 /** The ABIs the emulate form offers: the three x86 ones first, then every other the tables know. */

@@ -22,7 +22,7 @@ export const statsCommand: Command = {
     'profile) which is compiled first. For each ABI, every syscall number of its table is run once with all arguments zero:',
     'the mean and largest number of instructions executed, how many syscalls get each verdict, and how many',
     "the kernel's action cache lets through without running the filter at all, on the kernel that caches the ABI",
-    '(natively, or as its compat ABI: i386 on x86_64, arm on aarch64, s390 on s390x; x32, MIPS and SuperH calls',
+    '(natively, or as its compat ABI: i386 on x86_64, arm on aarch64, s390 on s390x; x32 and MIPS calls',
     'never are).',
     '',
     'options:',
