@@ -5,7 +5,8 @@
  * kernel version) and `archMap`; runc turns each name of each entry into libseccomp rules (dropping rules whose
  * action is the default, splitting an entry whose conditions test one argument twice into one rule per
  * condition); libseccomp adds each rule per ABI (32-bit comparisons on i386 and x32, the i386 socketcall/ipc
- * multiplexers) and combines the rules of one syscall (the first unconditional rule decides). docs/docker-oci.md
+ * multiplexers) and combines the rules of one syscall (the first unconditional rule decides; overlapping rules of
+ * different actions are decided by libseccomp's tree, rebuilt in libseccomp-tree.ts). docs/docker-oci.md
  * describes each step and where it departs from a plain reading of the profile.
  */
 import type { Action } from '../../syscalls/actions.js';
