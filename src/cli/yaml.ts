@@ -19,7 +19,7 @@ export interface YamlResource {
 }
 
 /** JSON text of a value from the YAML reader (bigints written as exact integers). */
-function jsonText(value: unknown): string {
+export function jsonText(value: unknown): string {
   const marked = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}` : v), 2);
   return marked.replace(/"\\u0000(-?\d+)"/g, '$1');
 }
