@@ -365,10 +365,11 @@ const ruleText = (r: AbiRule): string => `the rule ${label(r.rule.action)} for $
 function inLibseccompOrder(g: RuleGroup, abis: readonly LinuxArchName[], defaultAction: Action, warnings: string[], warned: Set<string>, first: AbiRule, second: AbiRule): AbiRule[] {
   const on = g.abi === abis[0] ? '' : ` (on ${g.abi})`;
   const wide = !thirtyTwoBit(g.abi);
-  const earlierOther = (i: number): AbiRule => {
+  /** The earlier rule (of another action, if `otherAction`) most likely to be the one libseccomp trips over. */
+  const earlier = (i: number, otherAction: boolean): AbiRule => {
     const b = g.rules[i]!;
-    const others = g.rules.slice(0, i).filter((r) => !actionsEqual(r.rule.action, b.rule.action));
-    return others.find((r) => conditionsMayOverlap(r.conditions, b.conditions, wide ? 64 : 32)) ?? others[0] ?? b;
+    const before = g.rules.slice(0, i).filter((r) => !otherAction || !actionsEqual(r.rule.action, b.rule.action));
+    return before.find((r) => conditionsMayOverlap(r.conditions, b.conditions, wide ? 64 : 32)) ?? before[0] ?? g.rules[0]!;
   };
   let tree;
   try {
@@ -377,7 +378,7 @@ function inLibseccompOrder(g: RuleGroup, abis: readonly LinuxArchName[], default
     if (!(err instanceof TreeConflict) && !(err instanceof TreeHang)) throw err;
     const i = (err as { at?: number }).at ?? 0;
     const b = g.rules[i]!;
-    const a = earlierOther(i);
+    const a = earlier(i, err instanceof TreeConflict);
     if (err instanceof TreeConflict) {
       throw new ProfileError(b.rule.path, `libseccomp refuses ${ruleText(b)}: it can match the same calls as ${ruleText(a)} at ` +
         `${a.rule.path}${on} and their tests merge into one it cannot decide (EEXIST), so runc fails`);
