@@ -10,12 +10,13 @@ import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
-import { DOCKER_DEFAULT_CAPABILITIES, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES, DOCKER_DEFAULT_PROFILE_JSON, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
-import { AUDIT_ARCH_X86_64 } from '../src/syscalls/arch.js';
+import { AUDIT_ARCH_X86_64, type ArchName } from '../src/syscalls/arch.js';
+import { lookupSyscall } from '../src/syscalls/index.js';
 import {
   biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing, missesSyscallNumberLoad,
-  policyFocus, type RawCall,
+  newerThanLibseccomp, policyFocus, rawAbi, type RawCall,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
@@ -136,6 +137,34 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
     const calls = biasedCalls(20_000, 7, [{ arch: AUDIT_ARCH_X86_64, nr: 0, args: [] }], [1n, 2n, 3n]);
     const ours = prepareFilter(compilePolicy(policy, performanceCompileOptions()).program);
     expect(compareVerdicts(built.program, (_c, words) => ours.runWords(words), calls)).toEqual([]);
+  });
+
+  itWhen(missing, 'docker-default plus overlapping rules (binary-tree dispatch, over 32 rules): libseccomp\'s verdicts outside its gaps', () => {
+    const base = DOCKER_DEFAULT_PROFILE_JSON.trimEnd();
+    const extra = `{"names":["personality"],"action":"SCMP_ACT_ERRNO","errnoRet":5,"args":[{"index":0,"value":100,"op":"SCMP_CMP_GT"}]},
+      {"names":["personality"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":50,"op":"SCMP_CMP_LT"}]},
+      {"names":["clone"],"action":"SCMP_ACT_TRAP","args":[{"index":1,"value":7,"op":"SCMP_CMP_GE"}]},
+      {"names":["socket"],"action":"SCMP_ACT_ERRNO","errnoRet":3,"args":[{"index":0,"value":16,"op":"SCMP_CMP_NE"}]}`;
+    // The profile's last entry closes the syscalls list: add the entries after it.
+    const close = base.lastIndexOf(']');
+    const text = `${base.slice(0, base.lastIndexOf('}', close) + 1)},${extra}${base.slice(close)}`;
+    const built = buildWithLibseccomp({ profileText: text, caps: DOCKER_DEFAULT_CAPABILITIES });
+    if (!built.ok) throw new Error(built.error);
+    expect(built.optimize).toBe(2);
+    const { policy, warnings } = importProfile(text);
+    expect(warnings.filter((w) => /can match the same calls/.test(w)).map((w) => w.slice(0, w.indexOf(';'))).sort()).toEqual([
+      "syscalls[34]: the rule KILL_THREAD for 'personality' can match the same calls as the rule ALLOW for 'personality' at syscalls[5]",
+      "syscalls[35]: the rule TRAP(0) for 'clone' can match the same calls as the rule ALLOW for 'clone' at syscalls[18]",
+      "syscalls[36]: the rule ERRNO(3) for 'socket' can match the same calls as the rule ALLOW for 'socket' at syscalls[2]",
+    ]);
+    const gaps = new Set<string>();
+    for (const [abi, names] of Object.entries(newerThanLibseccomp(built, (a, n) => lookupSyscall(a, n)?.name === n)) as Array<[ArchName, string[]]>) {
+      for (const n of names) gaps.add(`${abi}:${lookupSyscall(abi, n)!.nr}`);
+    }
+    const { focus, constants } = policyFocus(policy);
+    const found = compareVerdicts(built.program, (c) => encodeAction(evaluatePolicy(policy, { arch: c.arch, nr: c.nr, args: c.args })),
+      [...everySyscallNumber(), ...biasedCalls(40_000, 3, focus, constants)]);
+    expect(found.filter((d) => !gaps.has(`${rawAbi(d.call)}:${d.call.nr}`)).slice(0, 3).map((d) => describeCall(d.call))).toEqual([]);
   });
 
   itWhen(missing, 'the example of issue 11: ERRNO(5) if a2 > 100, ERRNO(6) if a2 > 200, KILL if a2 < 50, in every order', () => {
