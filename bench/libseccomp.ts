@@ -68,15 +68,45 @@ interface HarnessOutput {
   version: string;
 }
 
+/** The action values libseccomp writes (`SECCOMP_RET_*`; data only with TRAP, ERRNO and TRACE). */
+const plausibleRet = (k: number): boolean => {
+  const action = (k & 0xffff0000) >>> 0;
+  const withData = action === 0x00030000 || action === 0x00050000 || action === 0x7ff00000;
+  return [0x80000000, 0, 0x00030000, 0x00050000, 0x7fc00000, 0x7ff00000, 0x7ffc0000, 0x7fff0000].includes(action) && (withData || (k & 0xffff) === 0);
+};
+
+/**
+ * A filter libseccomp exported: for a big-endian machine it writes the records in that machine's byte order,
+ * except some `RET` constants it leaves in the host's (on the machine both orders are one), which are read in
+ * host order when only that reading is an action it writes.
+ */
+function readExport(bytes: Uint8Array, bigEndian: boolean): Instruction[] {
+  if (!bigEndian) return decodeProgram(bytes);
+  const out = new Uint8Array(bytes.length);
+  const from = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const to = new DataView(out.buffer);
+  for (let o = 0; o + 8 <= bytes.length; o += 8) {
+    const code = from.getUint16(o, false);
+    to.setUint16(o, code, true);
+    out[o + 2] = bytes[o + 2] as number;
+    out[o + 3] = bytes[o + 3] as number;
+    let k = from.getUint32(o + 4, false);
+    if (code === 0x06 && !plausibleRet(k) && plausibleRet(from.getUint32(o + 4, true))) k = from.getUint32(o + 4, true);
+    to.setUint32(o + 4, k, true);
+  }
+  return decodeProgram(out);
+}
+
 /** Builds `policy` with libseccomp at both levels, `repeat` timed builds each, within `timeoutMs`. */
 export function buildWithLibseccomp(harness: string, policy: Policy, prefix: string, repeat: number, timeoutMs: number): LibseccompBuild {
   const rulesFile = `${prefix}.rules`;
   writeFileSync(rulesFile, policyToRules(policy));
   const out = runHelper<HarnessOutput>(harness, [rulesFile, prefix, String(repeat)], timeoutMs);
+  const big = policy.arches.some((a) => LINUX_ARCHES[a].endian === 'big');
   return {
     version: out.version,
-    linear: decodeProgram(new Uint8Array(readFileSync(out.level1.file))),
-    tree: decodeProgram(new Uint8Array(readFileSync(out.level2.file))),
+    linear: readExport(new Uint8Array(readFileSync(out.level1.file)), big),
+    tree: readExport(new Uint8Array(readFileSync(out.level2.file)), big),
     linearMs: out.level1.minNs / 1e6,
     treeMs: out.level2.minNs / 1e6,
     linearMedianMs: out.level1.compileNs / 1e6,

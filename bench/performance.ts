@@ -373,14 +373,21 @@ export function benchPerformance(options: PerformanceOptions = {}): PerformanceR
   const bins = buildHelpers();
   const dir = join(OUT_DIR, 'filters');
   mkdirSync(dir, { recursive: true });
-  const profiles = benchProfiles().map((p) => benchProfile(bins, p, dir, quick));
+  const progress = (line: string): void => { process.stderr.write(`bench: performance: ${line}\n`); };
+  const profiles = benchProfiles().map((p) => {
+    progress(`profile ${p.name}`);
+    return benchProfile(bins, p, dir, quick);
+  });
+  progress('kernel timings (getppid, personality)');
   let kernel: PerformanceResult['kernel'];
   try {
     kernel = { profile: 'docker-default', costs: kernelCost(bins['syscall-cost'] as string, dir, 'docker-default', quick) };
   } catch (err) {
     kernel = { error: String(err instanceof Error ? err.message : err) };
   }
+  progress('scaling (10 to 10,000 rules)');
   const scale = scaling(bins, dir, quick);
+  progress('recorded workloads');
   const workload = benchWorkload();
   writeFileSync(join(OUT_DIR, 'scaling.svg'), scalingSvg(scale));
   const result: PerformanceResult = {

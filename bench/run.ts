@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysisText, benchAnalysis, type AnalysisResult } from './analysis.js';
+import { archesText, benchArches, type ArchesResult } from './arches.js';
 import { boundsText, dispatchBounds, type BoundsResult } from './bounds.js';
 import { benchEmulator } from './emulator.js';
 import { OUT_DIR } from './native.js';
@@ -21,6 +22,7 @@ type Bench = (quick: boolean) => unknown;
 const BENCHMARKS: Readonly<Record<string, Bench>> = {
   emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : {}),
   performance: (quick) => benchPerformance({ quick }),
+  arches: () => benchArches(),
   bounds: () => dispatchBounds('docker-default'),
   analysis: (quick) => benchAnalysis({ quick }),
   startup: (quick) => benchStartup({ quick }),
@@ -31,6 +33,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
 /** Reports for people, by benchmark name (the others are shown as JSON). */
 const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
   performance: (r) => performanceText(r as PerformanceResult),
+  arches: (r) => archesText(r as ArchesResult),
   bounds: (r) => boundsText(r as BoundsResult),
   analysis: (r) => analysisText(r as AnalysisResult),
   startup: (r) => startupText(r as StartupResult),
@@ -49,7 +52,12 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
-for (const name of only) results[name] = await (BENCHMARKS[name] as Bench)(quick);
+for (const name of only) {
+  const started = Date.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  results[name] = await (BENCHMARKS[name] as Bench)(quick);
+  process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);

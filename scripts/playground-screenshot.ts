@@ -26,6 +26,9 @@ try {
     await page.waitForSelector('body[data-state=ready]');
     await page.fill('#emu-syscall', 'kexec_load');
     await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('kexec_load'));
+    await page.waitForSelector('#why:not([aria-busy])');
+    // The start of the path (the arch and number checks) rather than the return it reached.
+    await page.$eval('#disasm', (list) => { list.scrollTop = 0; });
     await page.screenshot({ path: join(ROOT, 'docs', 'playground.png') });
   } finally {
     await browser.close();

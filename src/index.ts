@@ -82,12 +82,15 @@ export {
   importProfile, exportProfile, loadProfile, isOciProfile, formatProfileJson, ProfileError, importDockerDefault,
   dockerDefaultPolicy, DOCKER_DEFAULT_PROFILE_JSON, DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES,
   type ImportOptions, type ImportResult, type ProfileMeta, type ExportOptions, type ExportResult, type ProfileJson,
-  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag,
+  type ProfileSyscallJson, type ProfileArgJson, type TargetArch, type SeccompFlag, TARGETS,
 } from './policy/oci/index.js';
 export {
   importFirecracker, firecrackerFilterNames, FIRECRACKER_ARCHES,
   type FirecrackerArch, type FirecrackerImport, type FirecrackerImportOptions,
 } from './policy/formats/firecracker.js';
+export {
+  importSystemd, exportSystemd, isSystemdUnit, SYSTEMD_ARCHES, SYSTEMD_IMPLICIT_ALLOW, type SystemdExport, type SystemdImport,
+} from './policy/formats/systemd.js';
 export {
   exportFirecracker,
   type FirecrackerExport, type FirecrackerExportOptions, type FirecrackerFilter, type FirecrackerRule,

@@ -21,9 +21,18 @@ import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { DOCKER_DEFAULT_PROFILE_JSON, importProfile } from '../src/policy/oci/index.js';
+import { RecordExplainer } from '../src/audit/explain-record.js';
+import { parseSeccompRecord } from '../src/audit/record.js';
+import { abiOf as notifiedAbi } from '../src/linux/record.js';
+import { addCall, emptyRecording, formatRecording, parseRecording, recordingPolicy } from '../src/record/recording.js';
+import { tunePolicy } from '../src/policy/tune.js';
+import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
-import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, syscallTable } from '../src/syscalls/resolve.js';
+import fc from 'fast-check';
+import { expectFilter, FilterAssertionError } from '../src/testing/expect.js';
+import { policyArb, sampleWords, seccompDataArb } from '../src/testing/arbitraries.js';
 import { cli } from './support/cli.js';
 
 const ALLOW = 0x7fff0000;
@@ -104,6 +113,52 @@ describe('explain per ABI', () => {
   });
 });
 
+describe('explain and diff on random policies of random ABIs (property)', () => {
+  const valid = (p: Policy): boolean => {
+    try {
+      resolvePolicy(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const POOL = ['read', 'write', 'close', 'ioctl', 'kill', 'lseek', 'personality', 'socket', 'openat'];
+  const arches = fc.uniqueArray(fc.constantFrom<LinuxArchName>(...LINUX_ARCH_NAMES), { minLength: 1, maxLength: 3 });
+  const pair = arches.chain((a) => fc.tuple(
+    policyArb({ syscalls: POOL, arches: a, maxRules: 5 }).filter(valid),
+    policyArb({ syscalls: POOL, arches: a, maxRules: 5 }).filter(valid),
+    fc.array(seccompDataArb({ arches: a }), { minLength: 40, maxLength: 40 }),
+  ));
+
+  it('explanations predict the emulator, and diff witnesses laid out for their ABI are real', () => {
+    fc.assert(fc.property(pair, ([pa, pb, samples]) => {
+      const a = compilePolicy(pa, performanceCompileOptions()).program;
+      const b = compilePolicy(pb).program;
+      const fa = prepareFilter(a);
+      const fb = prepareFilter(b);
+      const e = explain(a);
+      for (const d of samples) {
+        const words = sampleWords(d);
+        const predicted = predictVerdict(e, words);
+        if (predicted !== undefined) expect(predicted, `${d.arch} nr ${d.nr}`).toBe(fa.runWords(words) >>> 0);
+      }
+      const diff = diffPrograms(a, b);
+      for (const x of diff.differences) {
+        const w = x.witness;
+        const real = seccompData({ arch: x.abi === 'other' ? 'x86_64' : x.abi, nr: w.nr, args: w.args, instructionPointer: w.instructionPointer }).words;
+        if (x.abi !== 'other') {
+          expect(Array.from(real), `${x.abi} witness`).toEqual(Array.from(w.words));
+          expect([fa.runWords(real) >>> 0, fb.runWords(real) >>> 0]).toEqual([x.verdictA, x.verdictB]);
+        }
+        expect([fa.runWords(w.words) >>> 0, fb.runWords(w.words) >>> 0]).toEqual([x.verdictA, x.verdictB]);
+      }
+      if (diff.equivalent) {
+        for (const d of samples) expect(fa.runWords(sampleWords(d)) >>> 0).toBe(fb.runWords(sampleWords(d)) >>> 0);
+      }
+    }), { numRuns: 40 });
+  });
+});
+
 describe('diff and subset per ABI', () => {
   const base: Policy = {
     defaultAction: { kind: 'ERRNO', data: 1 }, arches: ['mips64', 'mips'],
@@ -146,10 +201,11 @@ describe('diff and subset per ABI', () => {
 });
 
 describe('the kernel\'s action cache per ABI', () => {
-  it('models each kernel\'s native and compat ABIs; MIPS and SuperH have none', () => {
+  it('models each kernel\'s native and compat ABIs; MIPS kernels have none', () => {
     expect(KERNEL_CACHE_ABIS.aarch64).toEqual({ native: 'aarch64', compat: 'arm' });
     expect(KERNEL_CACHE_ABIS.s390x).toEqual({ native: 's390x', compat: 's390' });
     expect(KERNEL_CACHE_ABIS.mips64).toBeUndefined();
+    expect([KERNEL_CACHE_ABIS.sh, KERNEL_CACHE_ABIS.sheb]).toEqual([{ native: 'sh' }, { native: 'sheb' }]);
     expect(() => cacheReport([], { kernel: 'mips64' })).toThrow(/mips64 kernel has no seccomp action cache/);
   });
 
@@ -178,6 +234,83 @@ describe('the kernel\'s action cache per ABI', () => {
   });
 });
 
+describe('tuning per ABI', () => {
+  it('--tune names calls only other ABIs have (arm cacheflush, s390x s390_runtime_instr)', () => {
+    const { policy } = importProfile(DOCKER_DEFAULT_PROFILE_JSON, { target: 'arm64' });
+    const denied = tunePolicy(policy, ['deny:cacheflush']);
+    expectFilter(policy, { arch: 'arm' }).toAllow('cacheflush');
+    expectFilter(denied, { arch: 'arm' }).toDeny('cacheflush').toAllow('open');
+    expect(() => tunePolicy(policy, ['deny:cacheflsh'])).toThrow(/tune\[0\].*unknown syscall/);
+  });
+});
+
+describe('audit records per ABI', () => {
+  it('an aarch64 record is read with its ABI and explained against an arm64 filter and policy', () => {
+    const nr = lookupSyscall('aarch64', 'kexec_load')!.nr;
+    const line = `audit: type=1326 audit(1733275871.123:42): auid=4294967295 uid=0 gid=0 ses=4294967295 subj=unconfined pid=7 comm="a" exe="/a" sig=0 arch=c00000b7 syscall=${nr} compat=0 ip=0x1 code=0x50001`;
+    const record = parseSeccompRecord(line)!;
+    expect([record.abi, record.syscall, record.nr, record.action]).toEqual(['aarch64', 'kexec_load', nr, 'ERRNO(EPERM)']);
+    const filter = new RecordExplainer({ kind: 'filter', program: dockerFor('arm64'), name: 'docker-arm64.bpf' });
+    expect(filter.explain(record)).toBe('kexec_load: docker-arm64.bpf gives ERRNO(EPERM); let it through: compile the policy with --tune allow:kexec_load (a bare filter has no rules to name)');
+    const { policy } = importProfile(DOCKER_DEFAULT_PROFILE_JSON, { target: 'arm64' });
+    expect(new RecordExplainer({ kind: 'policy', policy, name: 'docker-default' }).explain(record))
+      .toMatch(/^kexec_load: no rule of docker-default decided, so its default ERRNO\(EPERM\) did/);
+    const s390 = parseSeccompRecord(line.replace('arch=c00000b7', 'arch=80000016'))!;
+    expect(s390.abi).toBe('s390x');
+    expect(new RecordExplainer({ kind: 'policy', policy, name: 'docker-default' }).explain(s390))
+      .toMatch(/^\S+: s390x is not among the ABIs of docker-default, so the bad-ABI action decided/);
+  });
+});
+
+describe('recordings per ABI', () => {
+  it('calls seen on an arm64 host become a recording, a policy and a filter for aarch64 and arm', () => {
+    expect(notifiedAbi(0xc00000b7, 56)).toEqual({ abi: 'aarch64', nr: 56 });
+    expect(notifiedAbi(0x40000028, 5)).toEqual({ abi: 'arm', nr: 5 });
+    expect(notifiedAbi(0x40000008, 4003)).toEqual({ abi: 'mipsel', nr: 4003 });
+    expect(notifiedAbi(0x12345, 1)).toBeUndefined();
+    const r = emptyRecording();
+    for (const [abi, name, args] of [['aarch64', 'openat', []], ['aarch64', 'socket', [1n]], ['arm', 'open', []], ['arm', 'cacheflush', []]] as const) {
+      const call = notifiedAbi(LINUX_ARCHES[abi].auditArch, lookupSyscall(abi, name)!.nr)!;
+      addCall(r, call.abi, call.nr, args);
+    }
+    const back = parseRecording(JSON.parse(formatRecording(r)));
+    expect(back).toEqual(r);
+    const policy = recordingPolicy(back);
+    expect([...policy.arches].sort()).toEqual(['aarch64', 'arm']);
+    expectFilter(policy, { arch: 'aarch64' }).toAllow('openat').toAllow('socket', [1]).toDeny('socket', [2]).toDeny('read');
+    expectFilter(policy, { arch: 'arm' }).toAllow('open').toAllow('cacheflush').toDeny('openat');
+    expect(() => parseRecording({ seccompTsRecording: 1, runs: [], abis: { vax: {} } })).toThrow(/^\$\.abis\.vax: unknown ABI \(one of x86_64, i386, x32, arm, aarch64, /);
+  });
+});
+
+describe('the testing kit per ABI', () => {
+  it('expectFilter claims about aarch64, arm and big-endian s390x', () => {
+    expectFilter(dockerFor('arm64'), { arch: ['aarch64', 'arm'] }).toAllow('openat').toDeny('kexec_load').toAllow('personality', [8]);
+    expectFilter(dockerFor('arm64'), { arch: 'arm' }).toAllow('open').toAllow('cacheflush');
+    const policy: Policy = {
+      defaultAction: { kind: 'ALLOW' }, arches: ['s390x'],
+      rules: [{ syscalls: ['lseek'], action: { kind: 'ERRNO', data: 22 }, conditions: [{ arg: 1, op: 'gt', value: 0x1_0000_0000n }] }],
+    };
+    const s390x = expectFilter(policy, { arch: 's390x' });
+    s390x.toAllow('lseek', [3, 0x1_0000_0000n]).toReturn('lseek', 'ERRNO(EINVAL)', [3, 0x1_0000_0001n]).toAllow('lseek', [3, 0xffff_ffffn]);
+    expect(() => s390x.toAllow('lseek', { arg1: 0x2_0000_0000n })).toThrow(FilterAssertionError);
+    // A claim for every argument value is decided on the filter's paths; its witness is read in s390x's byte order.
+    let message = '';
+    try {
+      s390x.toAllow('lseek');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^expected s390x lseek to be allowed for every argument\n[\s\S]*input: +s390x lseek \(nr 0x13\) args=\[\w+, 0x[0-9a-f]{9}, /);
+  });
+
+  it('seccompDataArb draws calls of any ABI; sampleWords lays them out as the emulator does (property)', () => {
+    fc.assert(fc.property(seccompDataArb({ arches: ['s390x', 'mips', 'aarch64', 'x32'] }), (d) => {
+      expect(Array.from(sampleWords(d))).toEqual(Array.from(seccompData({ arch: d.arch, nr: d.nr, args: d.args, instructionPointer: d.instructionPointer }).words));
+    }), { numRuns: 200 });
+  });
+});
+
 describe('seccomp-ts explain / diff --arch with any ABI', () => {
   it('names calls of the ABI given, and refuses unknown ones in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-arch-analysis-'));
@@ -195,6 +328,8 @@ describe('seccomp-ts explain / diff --arch with any ABI', () => {
       const parsed = JSON.parse(d.stdout) as { differences: Array<{ abi: string; witness: { arch: number } }> };
       expect(parsed.differences.length).toBeGreaterThan(0);
       expect(parsed.differences.every((x) => x.abi === 's390x' && x.witness.arch === LINUX_ARCHES.s390x.auditArch)).toBe(true);
+      const stats = await cli(['stats', file, '--json']);
+      expect((JSON.parse(stats.stdout) as { abis: Array<{ abi: string }> }).abis.map((a) => a.abi)).toEqual(['aarch64', 'arm']);
       const bad = await cli(['diff', file, s390, '--arch', 'vax']);
       expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^seccomp-ts: diff: --arch: unknown ABI "vax" \([^\n]*\)\n$/)]);
     } finally {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSeccompRecord, renderSeccompRecord, RECORD_FORMS, type SeccompEvent } from '../src/audit/record.js';
 import { decodeAction } from '../src/syscalls/actions.js';
 import { formatAction } from '../src/syscalls/action-text.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT } from '../src/syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, archesOfAuditArch } from '../src/syscalls/arch.js';
 import { syscallName } from '../src/syscalls/resolve.js';
 import { cli } from './support/cli.js';
 import { goldenDir } from './support/golden.js';
@@ -35,8 +35,9 @@ const eventArb = (forAusearch: boolean): fc.Arbitrary<SeccompEvent> => fc.record
   comm: forAusearch ? safeText : anyText,
   exe: forAusearch ? safeText.map((s) => `/usr/bin/${s}`) : anyText,
   sig: fc.constantFrom(0, 31),
-  // ausearch -i names arches itself; the raw forms also carry arches seccomp-ts does not name (aarch64).
-  arch: forAusearch ? fc.constantFrom(AUDIT_ARCH_X86_64, AUDIT_ARCH_I386) : fc.constantFrom(AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xc00000b7),
+  // ausearch -i names arches itself (aarch64, s390x, mipsel, …); the raw forms also carry arch values no ABI has.
+  arch: forAusearch ? fc.constantFrom(AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xc00000b7, 0x80000016, 0x40000008)
+    : fc.constantFrom(AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0xc00000b7, 0x80000016, 0x12345),
   syscall: fc.oneof(fc.integer({ min: 0, max: 460 }), fc.integer({ min: 0, max: 0xffffffff })),
   compat: fc.boolean(),
   ip: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
@@ -49,7 +50,8 @@ const eventArb = (forAusearch: boolean): fc.Arbitrary<SeccompEvent> => fc.record
 
 /** What the parser must read back from an event (ausearch -i keeps names only, and the action without data). */
 function expected(e: SeccompEvent, interpreted: boolean) {
-  const abi = e.arch === AUDIT_ARCH_I386 ? 'i386' : e.arch === AUDIT_ARCH_X86_64 ? ((e.syscall & X32_SYSCALL_BIT) !== 0 || e.compat ? 'x32' : 'x86_64') : undefined;
+  const known = archesOfAuditArch(e.arch)[0];
+  const abi = known === 'x86_64' ? ((e.syscall & X32_SYSCALL_BIT) !== 0 || e.compat ? 'x32' : 'x86_64') : known;
   const nr = abi === 'x32' ? (e.syscall & ~X32_SYSCALL_BIT) >>> 0 : e.syscall >>> 0;
   const name = abi === undefined ? undefined : syscallName(abi, abi === 'x32' ? (nr | X32_SYSCALL_BIT) >>> 0 : nr);
   const action = decodeAction(e.code >>> 0);

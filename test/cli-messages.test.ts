@@ -118,7 +118,7 @@ describe('Kubernetes SeccompProfile (JSON)', () => {
     expect((await cli(['compile', '-', '--format', 'hex'], bad)).stderr).toMatch(/^seccomp-ts: <stdin>: spec\.syscalls\[0\]\.action: /);
     const inherits = JSON.stringify({ ...JSON.parse(k8sJson), spec: { baseProfileName: 'runc-v1.1.0', defaultAction: 'SCMP_ACT_ERRNO' } });
     expect((await cli(['compile', '-', '--format', 'hex'], inherits)).stderr)
-      .toBe('seccomp-ts: <stdin>: spec.baseProfileName: inherits from "runc-v1.1.0", which only the operator can resolve; merge the base profile into this one first\n');
+      .toBe(`seccomp-ts: <stdin>: spec.baseProfileName: no SeccompProfile named "runc-v1.1.0" in ${process.cwd()} (.json, .yaml or .yml files)\n`);
   });
 });
 

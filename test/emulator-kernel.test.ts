@@ -24,9 +24,9 @@ function listing(program: Program): string {
 /** Every instruction form `seccomp_check_filter` admits, named as {@link shapeOf} names them. */
 const ADMITTED_FORMS = new Set([
   'ld_abs', 'ld_len A', 'ld_len X', 'ld_imm A', 'ld_imm X', 'ld_mem A', 'ld_mem X', 'st A', 'st X', 'neg', 'tax', 'txa',
-  'ja', 'ret k', 'ret a',
-  ...['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'xor'].flatMap((o) => [`alu ${o} k`, `alu ${o} x`]),
-  ...['jeq', 'jgt', 'jge', 'jset'].flatMap((c) => [`jmp ${c} k`, `jmp ${c} x`]),
+  'ja', 'ret K', 'ret A',
+  ...['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'xor'].flatMap((o) => [`alu ${o} K`, `alu ${o} X`]),
+  ...['jeq', 'jgt', 'jge', 'jset'].flatMap((c) => [`jmp ${c} K`, `jmp ${c} X`]),
 ]);
 
 function shapeOf(insn: Instruction): string {

@@ -168,6 +168,6 @@ describe('Firecracker files on the command line', () => {
     expect((await cli(['emu', '-', 'read'], single)).stdout).toBe('ALLOW\n');
     expect((await cli(['emu', '-', 'openat'], single)).stdout).toMatch(/^TRAP/);
     expect((await cli(['compile', fixture, '--name', 'vmm', '--target', '386'])).stderr).toMatch(/seccompiler builds filters for amd64, arm64, riscv64 \(--target\), not 386\n$/);
-    expect((await cli(['compile', '--profile', 'hardened', '--name', 'vmm'])).stderr).toBe('seccomp-ts: compile: --name vmm picks a filter of a Firecracker filter file or names a kubernetes or firecracker output, and profile:hardened is none\n');
+    expect((await cli(['compile', '--profile', 'hardened', '--name', 'vmm'])).stderr).toBe('seccomp-ts: compile: --name vmm picks a filter of a Firecracker file or a resource of a YAML file, or names a kubernetes or firecracker output, and profile:hardened is none\n');
   });
 });

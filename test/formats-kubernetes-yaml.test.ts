@@ -3,8 +3,10 @@
  * one resource of a multi-document file picked by --name, other kinds skipped, syntax errors placed; written by
  * `compile --format kubernetes-yaml` (golden file) and read back to the same filter.
  */
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 
 const GOLDEN = 'test/golden/oci/small.k8s.yaml';
@@ -66,7 +68,71 @@ describe('SeccompProfile in YAML', () => {
     expect((await cli(['compile', '-'], dup)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+:\d+: not valid YAML \(Map keys must be unique/);
   });
 
+  it('an alias to nothing and an alias bomb are one-line errors', async () => {
+    const head = 'apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n';
+    expect((await cli(['compile', '-'], `${head}spec:\n  defaultAction: *nothing\n`)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+: not valid YAML \(Unresolved alias/);
+    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]'].join('\n');
+    expect((await cli(['compile', '-'], `${head}${bomb}\nspec:\n  defaultAction: SCMP_ACT_ALLOW\n`)).stderr).toMatch(/^seccomp-ts: <stdin>:\d+: not valid YAML \(Excessive alias count/);
+  });
+
   it('--name with --format kubernetes-yaml must be a Kubernetes name', async () => {
     expect((await cli(['compile', '-', '--format', 'kubernetes-yaml', '--name', 'Not_OK'], small)).code).toBe(2);
+  });
+});
+
+describe('YAML reader fuzzing', () => {
+  it('any text: SeccompProfile resources whose JSON reads back, or one CliError (random and mutated files)', async () => {
+    const { seccompProfilesFromYaml } = await import('../src/cli/yaml.js');
+    const { CliError } = await import('../src/cli/command.js');
+    const fc = (await import('fast-check')).default;
+    const lines = readFileSync(GOLDEN, 'utf8').split('\n');
+    const mutated = fc.tuple(fc.array(fc.nat(lines.length - 1), { maxLength: 25 }), fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }))
+      .map(([picks, noise]) => [...picks.map((i) => lines[i]!), ...noise].join('\n'));
+    fc.assert(fc.property(fc.oneof(mutated, fc.string({ unit: 'binary', maxLength: 300 })), (text) => {
+      try {
+        for (const r of seccompProfilesFromYaml(text, 'f.yaml')) expect(() => JSON.parse(r.json) as unknown).not.toThrow();
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliError);
+        expect((err as Error).message).toMatch(/^f\.yaml(:\d+:\d+)?: /);
+      }
+    }), { numRuns: 400 });
+  });
+});
+
+describe('baseProfileName', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-k8s-base-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const head = (name: string) => `apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: ${name}\n`;
+  writeFileSync(join(dir, 'runtime.yaml'), `${head('runtime')}spec:\n  defaultAction: SCMP_ACT_ERRNO\n  architectures: [SCMP_ARCH_X86_64]\n  syscalls:\n    - action: SCMP_ACT_ALLOW\n      names: [execve, brk, mmap]\n`);
+  writeFileSync(join(dir, 'base.json'), JSON.stringify({
+    apiVersion: 'security-profiles-operator.x-k8s.io/v1beta1', kind: 'SeccompProfile', metadata: { name: 'base' },
+    spec: { defaultAction: 'SCMP_ACT_ERRNO', baseProfileName: 'runtime', syscalls: [{ action: 'SCMP_ACT_ALLOW', names: ['read'] }] },
+  }).replace('"names":["read"]', '"names":["ioctl"],"args":[{"index":1,"value":18446744073709551615,"op":"SCMP_CMP_EQ"}]'));
+  writeFileSync(join(dir, 'app.yaml'), `${head('app')}spec:\n  defaultAction: SCMP_ACT_KILL_PROCESS\n  baseProfileName: base\n  syscalls:\n    - action: SCMP_ACT_ALLOW\n      names: [write]\n`);
+  writeFileSync(join(dir, 'notes.yaml'), 'just: notes\n');
+
+  it('bases are found beside the profile, their rules first, the profile\'s own fields winning, values exact', async () => {
+    const app = join(dir, 'app.yaml');
+    const merged = JSON.parse((await cli(['compile', app, '--format', 'kubernetes'])).stdout) as { spec: Record<string, unknown> };
+    expect(merged.spec.defaultAction).toBe('SCMP_ACT_KILL_PROCESS');
+    expect(merged.spec.baseProfileName).toBeUndefined();
+    expect((await cli(['compile', app, '--format', 'kubernetes'])).stdout).toContain('18446744073709551615');
+    for (const [call, verdict] of [[['execve'], 'ALLOW'], [['write'], 'ALLOW'], [['ioctl', '0', '0xffffffffffffffff'], 'ALLOW'], [['ioctl', '0', '1'], 'KILL_PROCESS'], [['ptrace'], 'KILL_PROCESS']] as const) {
+      expect((await cli(['emu', app, ...call])).stdout).toMatch(new RegExp(`^${verdict.replace(/[()]/g, '\\$&')}`));
+    }
+  });
+  it('a missing base, a cycle and a remote base are one-line errors', async () => {
+    writeFileSync(join(dir, 'orphan.yaml'), `${head('orphan')}spec:\n  defaultAction: SCMP_ACT_ALLOW\n  baseProfileName: nowhere\n`);
+    expect((await cli(['compile', join(dir, 'orphan.yaml')])).stderr).toBe(`seccomp-ts: ${join(dir, 'orphan.yaml')} (orphan): spec.baseProfileName: no SeccompProfile named "nowhere" in ${dir} (.json, .yaml or .yml files)\n`);
+    writeFileSync(join(dir, 'a.yaml'), `${head('loop-a')}spec:\n  defaultAction: SCMP_ACT_ALLOW\n  baseProfileName: loop-b\n---\n${head('loop-b')}spec:\n  defaultAction: SCMP_ACT_ALLOW\n  baseProfileName: loop-a\n`);
+    expect((await cli(['compile', join(dir, 'a.yaml'), '--name', 'loop-a'])).stderr).toMatch(/spec\.baseProfileName: the bases form a cycle through "loop-a"\n$/);
+    writeFileSync(join(dir, 'remote.yaml'), `${head('remote')}spec:\n  defaultAction: SCMP_ACT_ALLOW\n  baseProfileName: oci://ghcr.io/x/y:latest\n`);
+    expect((await cli(['compile', join(dir, 'remote.yaml')])).stderr).toMatch(/is a remote profile, which is not fetched/);
+  });
+  it('the library, which reads no folder, says how', async () => {
+    const { loadProfile } = await import('../src/policy/oci/index.js');
+    expect(() => loadProfile(readFileSync(join(dir, 'app.yaml'), 'utf8').replace(/^/, ''), 'x')).toThrow();
+    const json = JSON.stringify({ apiVersion: 'security-profiles-operator.x-k8s.io/v1beta1', kind: 'SeccompProfile', spec: { defaultAction: 'SCMP_ACT_ALLOW', baseProfileName: 'runtime' } });
+    expect(() => loadProfile(json, 'x')).toThrow(/spec\.baseProfileName: inherits from "runtime", which the library does not look up/);
   });
 });

@@ -10,12 +10,13 @@ import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
-import { DOCKER_DEFAULT_CAPABILITIES, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';
+import { DOCKER_DEFAULT_CAPABILITIES, DOCKER_DEFAULT_PROFILE_JSON, importProfile, ProfileError, type ImportOptions } from '../src/policy/oci/index.js';
 import { encodeAction } from '../src/syscalls/actions.js';
-import { AUDIT_ARCH_X86_64 } from '../src/syscalls/arch.js';
+import { AUDIT_ARCH_X86_64, type ArchName } from '../src/syscalls/arch.js';
+import { lookupSyscall } from '../src/syscalls/index.js';
 import {
   biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, libseccompMissing, missesSyscallNumberLoad,
-  policyFocus, type RawCall,
+  newerThanLibseccomp, policyFocus, rawAbi, type RawCall,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
@@ -107,11 +108,11 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
       const built = buildWithLibseccomp({ profileText: text, caps: [] });
       expect(built.ok).toBe(false);
       expect(() => importProfile(text)).toThrow(ProfileError);
-      expect(() => importProfile(text)).toThrow(/^syscalls\[1\]: the rule .* can match the same calls/);
+      expect(() => importProfile(text)).toThrow(/^syscalls\[1\]: libseccomp refuses the rule .* for 'read': it can match the same calls as the rule .* at syscalls\[0\] .*\(EEXIST\), so runc fails$/);
     });
   }
 
-  itWhen(missing, 'overlapping rules of different actions that libseccomp orders by tree position are refused, not guessed', () => {
+  itWhen(missing, 'overlapping rules of different actions get the verdicts of libseccomp\'s tree, with a warning', () => {
     // libseccomp tests argument 1 before argument 0 here, so a call with a0 == 1 and a1 == 2 gets ALLOW,
     // although TRAP is the stronger action.
     const text = `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
@@ -125,7 +126,70 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
     w[4] = 1;
     w[6] = 2;
     expect(filter.runWords(w) >>> 0).toBe(0x7fff0000);
-    expect(() => importProfile(text)).toThrow(/syscalls\[1\]: the rule ALLOW for 'read' can match the same calls as the rule TRAP\(0\)/);
+    const { policy, warnings } = importProfile(text);
+    expect(warnings).toEqual([
+      "syscalls[1]: the rule ALLOW for 'read' can match the same calls as the rule TRAP(0) for 'read' at syscalls[0]; libseccomp " +
+      "decides such calls by the order runc adds the rules, not by action, and the import gives the verdicts of the profile's order " +
+      '(reordering the entries can change them)',
+    ]);
+    expect(evaluatePolicy(policy, { arch: 'x86_64', nr: 0, args: [1n, 2n] })).toEqual({ kind: 'ALLOW' });
+    expect(evaluatePolicy(policy, { arch: 'x86_64', nr: 0, args: [1n, 3n] })).toEqual({ kind: 'TRAP', data: 0 });
+    const calls = biasedCalls(20_000, 7, [{ arch: AUDIT_ARCH_X86_64, nr: 0, args: [] }], [1n, 2n, 3n]);
+    const ours = prepareFilter(compilePolicy(policy, performanceCompileOptions()).program);
+    expect(compareVerdicts(built.program, (_c, words) => ours.runWords(words), calls)).toEqual([]);
+  });
+
+  itWhen(missing, 'docker-default plus overlapping rules (binary-tree dispatch, over 32 rules): libseccomp\'s verdicts outside its gaps', () => {
+    const base = DOCKER_DEFAULT_PROFILE_JSON.trimEnd();
+    const extra = `{"names":["personality"],"action":"SCMP_ACT_ERRNO","errnoRet":5,"args":[{"index":0,"value":100,"op":"SCMP_CMP_GT"}]},
+      {"names":["personality"],"action":"SCMP_ACT_KILL","args":[{"index":0,"value":50,"op":"SCMP_CMP_LT"}]},
+      {"names":["clone"],"action":"SCMP_ACT_TRAP","args":[{"index":1,"value":7,"op":"SCMP_CMP_GE"}]},
+      {"names":["socket"],"action":"SCMP_ACT_ERRNO","errnoRet":3,"args":[{"index":0,"value":16,"op":"SCMP_CMP_NE"}]}`;
+    // The profile's last entry closes the syscalls list: add the entries after it.
+    const close = base.lastIndexOf(']');
+    const text = `${base.slice(0, base.lastIndexOf('}', close) + 1)},${extra}${base.slice(close)}`;
+    const built = buildWithLibseccomp({ profileText: text, caps: DOCKER_DEFAULT_CAPABILITIES });
+    if (!built.ok) throw new Error(built.error);
+    expect(built.optimize).toBe(2);
+    const { policy, warnings } = importProfile(text);
+    expect(warnings.filter((w) => /can match the same calls/.test(w)).map((w) => w.slice(0, w.indexOf(';'))).sort()).toEqual([
+      "syscalls[34]: the rule KILL_THREAD for 'personality' can match the same calls as the rule ALLOW for 'personality' at syscalls[5]",
+      "syscalls[35]: the rule TRAP(0) for 'clone' can match the same calls as the rule ALLOW for 'clone' at syscalls[18]",
+      "syscalls[36]: the rule ERRNO(3) for 'socket' can match the same calls as the rule ALLOW for 'socket' at syscalls[2]",
+    ]);
+    const gaps = new Set<string>();
+    for (const [abi, names] of Object.entries(newerThanLibseccomp(built, (a, n) => lookupSyscall(a, n)?.name === n)) as Array<[ArchName, string[]]>) {
+      for (const n of names) gaps.add(`${abi}:${lookupSyscall(abi, n)!.nr}`);
+    }
+    const { focus, constants } = policyFocus(policy);
+    const found = compareVerdicts(built.program, (c) => encodeAction(evaluatePolicy(policy, { arch: c.arch, nr: c.nr, args: c.args })),
+      [...everySyscallNumber(), ...biasedCalls(40_000, 3, focus, constants)]);
+    expect(found.filter((d) => !gaps.has(`${rawAbi(d.call)}:${d.call.nr}`)).slice(0, 3).map((d) => describeCall(d.call))).toEqual([]);
+  });
+
+  itWhen(missing, 'the example of issue 11: ERRNO(5) if a2 > 100, ERRNO(6) if a2 > 200, KILL if a2 < 50, in every order', () => {
+    const entries = [
+      '{"names":["read"],"action":"SCMP_ACT_ERRNO","errnoRet":5,"args":[{"index":2,"value":100,"op":"SCMP_CMP_GT"}]}',
+      '{"names":["read"],"action":"SCMP_ACT_ERRNO","errnoRet":6,"args":[{"index":2,"value":200,"op":"SCMP_CMP_GT"}]}',
+      '{"names":["read"],"action":"SCMP_ACT_KILL","args":[{"index":2,"value":50,"op":"SCMP_CMP_LT"}]}',
+    ];
+    const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    const at2to40 = new Map<string, number>();
+    for (const order of orders) {
+      const text = `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[${order.map((i) => entries[i]).join(',')}]}`;
+      const built = buildWithLibseccomp({ profileText: text, caps: [], timeoutMs: 20_000 });
+      if (!built.ok) throw new Error(built.error);
+      const { policy, warnings } = importProfile(text);
+      expect(warnings.some((x) => /can match the same calls/.test(x))).toBe(true);
+      const calls = [...biasedCalls(3000, 11, [{ arch: AUDIT_ARCH_X86_64, nr: 0, args: [] }], [50n, 100n, 200n, 1n << 40n]),
+        ...[0n, 49n, 50n, 100n, 101n, 200n, 201n, 1n << 32n, 1n << 40n].map((a2) => ({ arch: AUDIT_ARCH_X86_64, nr: 0, args: [0n, 0n, a2] }))];
+      const found = compareVerdicts(built.program, (c) => encodeAction(evaluatePolicy(policy, { arch: c.arch, nr: c.nr, args: c.args })), calls);
+      expect(found.map((d) => describeCall(d.call)), order.join()).toEqual([]);
+      at2to40.set(order.join(), encodeAction(evaluatePolicy(policy, { arch: 'x86_64', nr: 0, args: [0n, 0n, 1n << 40n] })));
+    }
+    // The verdict depends on the order runc adds the rules: ERRNO(6) for five orders, ERRNO(5) for one.
+    expect(at2to40.get('2,1,0')).toBe(0x00050005);
+    expect([...at2to40.values()].filter((v) => v === 0x00050006)).toHaveLength(5);
   });
 });
 

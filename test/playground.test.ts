@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import {
-  cacheReport, callData, compilePolicy, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
+  cacheReport, callData, compilePolicy, explain, importDockerDefault, syscallTable, encodeProgram, filterStats, formatVerdict, getProfile, interpret, performanceCompileOptions,
   type Program,
 } from '../src/index.js';
 import { disassemblyRows } from '../web/src/engine.js';
@@ -35,6 +35,8 @@ beforeAll(async () => {
   server = await serveStatic(out);
   browser = await launchChromium();
   browser.context.on('request', (r) => requests.push(r.url()));
+  // Generous: the whole suite shares the machine's cores with this browser.
+  browser.context.setDefaultTimeout(60_000);
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 
@@ -50,7 +52,7 @@ async function open(fragment: string, viewport?: { width: number; height: number
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.origin}/${fragment}`);
-  await page.waitForSelector('body[data-state=ready]', { timeout: 15_000 });
+  await page.waitForSelector('body[data-state=ready]');
   expect(errors).toEqual([]);
   expect(await page.getAttribute('#editor-a', 'data-editor')).toBe(editor);
   return page;
@@ -101,6 +103,10 @@ describe('the playground in Chromium', () => {
     expect(await page.locator('#chart rect.cached').count()).toBe(syscallTable('x86_64').filter((e) => cached.has(e.nr)).length);
     expect(await page.locator('#chart rect.cached').count()).toBeGreaterThan(200);
     await page.screenshot({ path: join(SHOTS, 'docker-default-stats.png') });
+    // A bar clicked puts its syscall in the emulate form.
+    await page.click('#chart rect[data-syscall="kexec_load"]', { force: true });
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(traced(program, 'kexec_load').verdict);
     await page.close();
   });
 
@@ -111,13 +117,27 @@ describe('the playground in Chromium', () => {
     expect(kexec).toEqual(traced(program, 'kexec_load'));
     expect(kexec.verdict).toBe('ERRNO(EPERM)');
     expect(kexec.path.length).toBeGreaterThan(2);
+    // Why: the call's explain line, for every argument value.
+    await page.waitForSelector('#why:not([aria-busy])');
+    const group = explain(program).groups.find((g) => g.abi === 'x86_64' && g.syscalls.some((s) => s.name === 'socket'))!;
+    await emulate(page, 'socket');
+    await page.waitForSelector('#why:not([aria-busy])');
+    expect(await page.textContent('#why')).toBe(`For every argument value: x86_64 socket: ${group.text}`);
+    expect(group.text).toMatch(/^ERRNO\(EAFNOSUPPORT\) if arg0/);
     await page.screenshot({ path: join(SHOTS, 'hardened-kexec_load.png') });
     const read = await emulate(page, 'read');
     expect(read).toEqual(traced(program, 'read'));
     expect(read.verdict).toBe('ALLOW');
-    // On docker-default too.
+    // On docker-default too; then resolved for arm64, the form follows to aarch64 and stats to its ABIs.
     const docker = await open('#profile:docker-default');
     expect(await emulate(docker, 'kexec_load')).toEqual(traced(compiled('docker-default'), 'kexec_load'));
+    await docker.selectOption('#target', 'arm64');
+    await docker.waitForFunction(() => document.querySelector('#verdict')?.textContent?.startsWith('aarch64 kexec_load'));
+    const arm = compilePolicy(importDockerDefault({ target: 'arm64' }).policy, performanceCompileOptions()).program;
+    expect(await docker.getAttribute('#verdict', 'data-verdict')).toBe(formatVerdict(interpret(arm, callData({ arch: 'aarch64', syscall: 'kexec_load' }))));
+    expect(await docker.locator('#disasm li').count()).toBe(arm.length);
+    await docker.click('#tab-stats');
+    expect(await docker.$$eval('#stats-table tbody th', (ths) => ths.map((th) => th.textContent))).toEqual(['aarch64', 'arm']);
     await docker.close();
     await page.close();
   });
@@ -179,6 +199,19 @@ describe('the playground in Chromium', () => {
     // Written again from the restored page, the fragment is the same: the same texts, options and call.
     await again.waitForSelector('body[data-state=ready][data-link=saved]');
     expect(again.url()).toBe(url);
+    // Following the skip link (an anchor, no link of the page) keeps the state.
+    await again.focus('a.skip');
+    await again.keyboard.press('Enter');
+    await again.waitForFunction((u) => location.href === u && document.activeElement?.id === 'output', url);
+    expect(await again.$$eval('#tunings li', (lis) => lis.length)).toBe(1);
+    // A link that cannot be read says so, and the page opens the hardened profile.
+    for (const broken of ['#profile:nope', '#s=AAAA']) {
+      await again.goto(`${server.origin}/${broken}`);
+      await again.waitForFunction(() => !(document.querySelector('#notice') as HTMLElement).hidden);
+      await again.waitForSelector('body[data-state=ready]');
+      expect(await again.textContent('#notice')).toMatch(/^This link could not be opened: .*(nope|damaged).*hardened profile instead\.$/);
+      expect(await again.textContent('#input-kind')).toBe('seccomp-ts policy');
+    }
     await again.close();
   });
 
@@ -210,6 +243,13 @@ describe('the playground in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#diff')?.getAttribute('data-equivalent') === 'false');
     const diff = (await page.textContent('#diff')) ?? '';
     expect(diff).toMatch(/^x86_64 .*: A .*, B .*\n {4}witness: x86_64 nr=/m);
+    // A witness replayed on A: the form is filled with the call, and A's verdict is the one the diff names.
+    const first = (await page.textContent('#witnesses li')) ?? '';
+    const [, abi, syscall, verdictA] = /^Run on A (\S+) (\S+): A (\S+), B /.exec(first) ?? [];
+    await page.click('#witnesses li button');
+    expect(await page.isVisible('#panel-filter')).toBe(true);
+    expect([await page.inputValue('#emu-abi'), await page.inputValue('#emu-syscall')]).toEqual([abi, syscall]);
+    expect(await page.getAttribute('#verdict', 'data-verdict')).toBe(verdictA);
     await page.screenshot({ path: join(SHOTS, 'diff.png') });
     await page.close();
   });
@@ -236,13 +276,16 @@ describe('the playground in Chromium', () => {
     await plain.close();
   });
 
-  itWhen(missing, 'works by keyboard and fits a phone-width screen', async () => {
+  itWhen(missing, 'works by keyboard and offline, and fits a phone-width screen', async () => {
     const page = await open('#profile:hardened', { width: 390, height: 844 });
+    // Once loaded, the page works offline.
+    await browser!.context.setOffline(true);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.focus('#tab-filter');
     await page.keyboard.press('ArrowRight');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('tab-explain');
     expect(await page.isVisible('#panel-explain')).toBe(true);
+    await page.waitForSelector('#explain:not([aria-busy])');
     expect(await page.textContent('#explain')).toMatch(/^x86_64 .*: ALLOW$/m);
     await page.keyboard.press('End');
     expect(await page.getAttribute('#tab-download', 'aria-selected')).toBe('true');
@@ -254,6 +297,7 @@ describe('the playground in Chromium', () => {
     expect(new Uint8Array((await import('node:fs')).readFileSync(saved))).toEqual(encodeProgram(compiled('hardened')));
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+    await browser!.context.setOffline(false);
     await page.close();
   });
 

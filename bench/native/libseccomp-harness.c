@@ -5,7 +5,7 @@
  *
  * usage: libseccomp-harness RULES OUT_PREFIX REPEAT
  * RULES, one directive per line (numbers in hex):
- *   default ACTION | badarch ACTION | arch x86_64|x86|x32
+ *   default ACTION | badarch ACTION | arch NAME (libseccomp's: x86_64, x86, x32, aarch64, s390x, mipsel64, ...)
  *   rule ACTION NAME COUNT [ARG OP DATUM_A DATUM_B]...   (OP is libseccomp's enum scmp_compare)
  * Output (stdout): one JSON object; rules libseccomp refuses are counted, not fatal.
  */
@@ -33,7 +33,8 @@ struct rule {
 static struct rule rules[MAX_RULES];
 static unsigned nrules;
 static uint32_t def_action = SCMP_ACT_KILL_PROCESS, bad_action = SCMP_ACT_KILL_PROCESS;
-static uint32_t arches[3];
+#define MAX_ARCHES 8
+static uint32_t arches[MAX_ARCHES];
 static unsigned narches;
 
 static void die(const char *msg) {
@@ -52,8 +53,10 @@ static void parse(const char *path) {
 		else if (!strcmp(tok, "badarch")) bad_action = strtoul(strtok(NULL, " \t\n"), NULL, 16);
 		else if (!strcmp(tok, "arch")) {
 			const char *a = strtok(NULL, " \t\n");
-			if (narches == 3 || !a) die("bad arch line");
-			arches[narches++] = !strcmp(a, "x86_64") ? SCMP_ARCH_X86_64 : !strcmp(a, "x86") ? SCMP_ARCH_X86 : SCMP_ARCH_X32;
+			if (narches == MAX_ARCHES || !a) die("bad arch line");
+			uint32_t token = seccomp_arch_resolve_name(a);
+			if (token == 0) die("unknown arch");
+			arches[narches++] = token;
 		} else if (!strcmp(tok, "rule")) {
 			if (nrules == MAX_RULES) die("too many rules");
 			struct rule *r = &rules[nrules++];
@@ -79,10 +82,11 @@ static int build(int level, int fd) {
 	scmp_filter_ctx ctx = seccomp_init(def_action);
 	if (!ctx) return -1;
 	int native_wanted = 0;
-	for (unsigned i = 0; i < narches; i++) native_wanted |= arches[i] == SCMP_ARCH_X86_64;
+	uint32_t native = seccomp_arch_native();
+	for (unsigned i = 0; i < narches; i++) native_wanted |= arches[i] == native;
 	if (!native_wanted && seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE) != 0) return -1;
 	for (unsigned i = 0; i < narches; i++) {
-		if (arches[i] == SCMP_ARCH_X86_64) continue;
+		if (arches[i] == native) continue;
 		if (seccomp_arch_add(ctx, arches[i]) != 0) return -1;
 	}
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, bad_action);

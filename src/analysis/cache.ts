@@ -71,7 +71,7 @@ export function constAllow(raws: readonly RawInstruction[], arch: number, nr: nu
 /**
  * The ABIs a kernel's action cache covers, by the kernel's native ABI: `SECCOMP_ARCH_NATIVE` and, where the
  * kernel runs 32-bit programs, `SECCOMP_ARCH_COMPAT` (the kernel's arch/NAME/include/asm/seccomp.h). Kernels that define
- * neither (MIPS, SuperH) have no action cache: their filters run for every call. A little-endian ppc64 kernel's
+ * neither (MIPS) have no action cache: their filters run for every call. A little-endian ppc64 kernel's
  * compat ABI is 32-bit little-endian powerpc, which the tables do not know; only its native ABI is modelled.
  */
 export const KERNEL_CACHE_ABIS: Readonly<Partial<Record<LinuxArchName, { readonly native: LinuxArchName; readonly compat?: LinuxArchName }>>> = {
@@ -88,6 +88,9 @@ export const KERNEL_CACHE_ABIS: Readonly<Partial<Record<LinuxArchName, { readonl
   riscv64: { native: 'riscv64' },
   loongarch64: { native: 'loongarch64' },
   m68k: { native: 'm68k' },
+  // SuperH: AUDIT_ARCH_SH with __AUDIT_ARCH_LE on a little-endian kernel (our `sh`), without it on a big-endian one.
+  sh: { native: 'sh' },
+  sheb: { native: 'sheb' },
 };
 
 /** The kernel whose action cache covers calls of `abi`: its own as native, else one running it as compat. */
@@ -134,7 +137,7 @@ export interface CacheReport {
 /** Bitmap sizes and passthrough numbers for the action-cache report. */
 export interface CacheOptions {
   /**
-   * The kernel, by its native ABI (default x86_64): one of {@link KERNEL_CACHE_ABIS}. MIPS and SuperH kernels
+   * The kernel, by its native ABI (default x86_64): one of {@link KERNEL_CACHE_ABIS}. MIPS kernels
    * have no action cache.
    */
   readonly kernel?: LinuxArchName;

@@ -25,7 +25,7 @@ export interface AbiStats {
   /**
    * Syscalls of the table the kernel's action cache will let through without running the filter (the filter
    * allows them on a path that reads only nr and arch), on the kernel that caches this ABI (natively, or as
-   * its compat ABI: arm on aarch64). Always 0 for x32, MIPS and SuperH, which no kernel caches.
+   * its compat ABI: arm on aarch64). Always 0 for x32 and the MIPS ABIs, which no kernel caches.
    */
   readonly kernelCached: number;
   /**

@@ -4,10 +4,11 @@
  * syscall (audit records carry no arguments, so conditions on arguments are shown, not decided).
  */
 import { behaviourText, explain, type Explanation } from '../analysis/explain.js';
+import { abisOf } from '../analysis/partition.js';
 import type { Program } from '../bpf/instructions.js';
 import { formatAction } from '../syscalls/action-text.js';
 import type { Action } from '../syscalls/actions.js';
-import { X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { X32_SYSCALL_BIT, type LinuxArchName } from '../syscalls/arch.js';
 import { lookupSyscall } from '../syscalls/resolve.js';
 import { resolvePolicy, type ResolvedPolicy } from '../policy/resolve.js';
 import type { ArgCondition, Policy } from '../policy/types.js';
@@ -44,11 +45,11 @@ export class RecordExplainer {
   explain(record: SeccompRecord): string {
     const nr = dataNr(record);
     const name = record.syscall ?? (record.nr !== undefined ? `syscall ${record.nr}` : 'the call');
-    if (record.abi === undefined || nr === undefined) return `${name}: not an x86 ABI call, so ${this.inForce.name} cannot be matched to it`;
+    if (record.abi === undefined || nr === undefined) return `${name}: arch=${record.arch} is no ABI the tables know, so ${this.inForce.name} cannot be matched to it`;
     return this.inForce.kind === 'policy' ? this.explainPolicy(record, record.abi, nr, name) : this.explainFilter(record.abi, nr, name);
   }
 
-  private explainPolicy(record: SeccompRecord, abi: ArchName, nr: number, name: string): string {
+  private explainPolicy(record: SeccompRecord, abi: LinuxArchName, nr: number, name: string): string {
     const policy = this.inForce.kind === 'policy' ? this.inForce.policy : undefined!;
     this.resolved ??= resolvePolicy(policy);
     const covered = this.resolved.abis.find((a) => a.arch === abi);
@@ -80,9 +81,13 @@ export class RecordExplainer {
     return `${name}: ${this.inForce.name} gives ${rules.map(ruleText).join(', ') || `the default ${formatAction(fallback)}`}, not ${recorded}: another filter (or another version of this one) was in force`;
   }
 
-  private explainFilter(abi: ArchName, nr: number, name: string): string {
+  private explainFilter(abi: LinuxArchName, nr: number, name: string): string {
     const program = this.inForce.kind === 'filter' ? this.inForce.program : undefined!;
-    this.explanation ??= explain(program, { abis: ['x86_64', 'x32', 'i386'] });
+    // The ABIs the filter checks (an arm64 filter: aarch64 and arm), and each record's own.
+    if (this.explanation === undefined || !this.explanation.abis.includes(abi)) {
+      const known = (this.explanation?.abis ?? abisOf(program)).filter((a) => a !== 'other');
+      this.explanation = explain(program, { abis: [...new Set([...known, abi])] });
+    }
     const group = this.explanation.groups.find((g) => g.abi === abi && g.syscalls.some((s) => s.nr === nr));
     if (group === undefined) return `${name}: ${this.inForce.name} was not explained for ${abi}`;
     return `${name}: ${this.inForce.name} gives ${behaviourText(group.behaviour)}; let it through: compile the policy with --tune allow:${name} (a bare filter has no rules to name)`;

@@ -6,7 +6,7 @@
  */
 import { decodeAction } from '../syscalls/actions.js';
 import { formatAction } from '../syscalls/action-text.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, archesOfAuditArch, parseLinuxArch, type LinuxArchName } from '../syscalls/arch.js';
 import { syscallName } from '../syscalls/resolve.js';
 
 /** One decoded seccomp record. */
@@ -21,8 +21,8 @@ export interface SeccompRecord {
   readonly uid?: string;
   readonly comm?: string;
   readonly exe?: string;
-  /** The ABI the call was made through, when it is one of the x86 ABIs. */
-  readonly abi?: ArchName;
+  /** The ABI the call was made through, when its arch value is one the tables know. */
+  readonly abi?: LinuxArchName;
   /** The audit arch value (hex) or, in interpreted records, its name. */
   readonly arch: string;
   /** The syscall number as the ABI numbers it (x32 bit removed); undefined when only a name was printed. */
@@ -80,8 +80,17 @@ function stringField(raw: string | undefined, interpreted: boolean): string | un
   return raw;
 }
 
-const ARCH_BY_AUDIT: ReadonlyMap<number, ArchName> = new Map([[AUDIT_ARCH_X86_64, 'x86_64'], [AUDIT_ARCH_I386, 'i386']]);
-const ARCH_BY_INTERPRETED_NAME: ReadonlyMap<string, ArchName> = new Map([['x86_64', 'x86_64'], ['i386', 'i386'], ['i686', 'i386'], ['x32', 'x32']]);
+/** The ABI of an audit arch value (x86_64 for the value x86_64 and x32 share; the caller tells x32 apart). */
+const abiOfAuditArch = (arch: number): LinuxArchName | undefined => archesOfAuditArch(arch)[0];
+
+/** The ABI ausearch names (`x86_64`, `i386`, `aarch64`, `s390x`, `ppc64le`, …), or undefined. */
+function abiOfInterpretedName(name: string): LinuxArchName | undefined {
+  try {
+    return parseLinuxArch(name);
+  } catch {
+    return undefined;
+  }
+}
 
 /** ausearch's interpretation of `code=` (auparse's seccomp table) → our action names. */
 const INTERPRETED_ACTIONS: ReadonlyMap<string, string> = new Map([
@@ -119,20 +128,20 @@ export function parseSeccompRecord(line: string): SeccompRecord | undefined {
   const compatRaw = fields.get('compat');
   const compat = compatRaw === undefined ? undefined : compatRaw === '1';
 
-  let abi: ArchName | undefined;
+  let abi: LinuxArchName | undefined;
   let nr: number | undefined;
   let syscall: string | undefined;
   if (/^[0-9a-f]+$/i.test(archRaw) && /^-?\d+$/.test(syscallRaw)) {
     const arch = Number.parseInt(archRaw, 16) >>> 0;
     // The kernel prints seccomp_data.nr as a signed int: numbers past 2^31 show negative.
     const number = Number(syscallRaw) >>> 0;
-    abi = ARCH_BY_AUDIT.get(arch);
+    abi = abiOfAuditArch(arch);
     if (abi === 'x86_64' && ((number & X32_SYSCALL_BIT) !== 0 || compat === true)) abi = 'x32';
     nr = abi === 'x32' ? (number & ~X32_SYSCALL_BIT) >>> 0 : number;
     syscall = abi === undefined ? undefined : syscallName(abi, abi === 'x32' ? nr | X32_SYSCALL_BIT : nr);
   } else if (/^[A-Za-z0-9_]+$/.test(archRaw)) {
     // ausearch -i: names instead of numbers.
-    abi = ARCH_BY_INTERPRETED_NAME.get(archRaw.toLowerCase());
+    abi = abiOfInterpretedName(archRaw);
     if (/^\d+$/.test(syscallRaw)) nr = Number(syscallRaw);
     else if (/^[a-z_0-9]+$/.test(syscallRaw)) syscall = syscallRaw;
     else throw new AuditRecordError(`syscall=${syscallRaw}: not a syscall number or name`);
@@ -225,14 +234,14 @@ export function renderSeccompRecord(event: SeccompEvent, form: RecordForm): stri
     }
     case 'auditd': return `type=SECCOMP msg=audit(${stamp}): ${fields}\x1dAUID="unset" UID="${event.uid === 0 ? 'root' : event.uid}" GID="${event.gid === 0 ? 'root' : event.gid}" ARCH=${event.arch === 0x40000003 ? 'i386' : 'x86_64'} SYSCALL=${event.syscall | 0}`;
     case 'ausearch': {
-      const abi = ARCH_BY_AUDIT.get(event.arch >>> 0);
+      const abi = abiOfAuditArch(event.arch >>> 0);
       const x32 = abi === 'x86_64' && (event.syscall & X32_SYSCALL_BIT) !== 0;
       const named = abi === undefined ? undefined : syscallName(x32 ? 'x32' : abi, event.syscall);
       const local = `${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
       const action = decodeAction(event.code >>> 0).kind;
       return `type=SECCOMP msg=audit(${local}:${event.serial}) : auid=unset uid=${event.uid === 0 ? 'root' : event.uid} ` +
         `gid=${event.gid === 0 ? 'root' : event.gid} ses=unset subj=unconfined pid=${event.pid} comm=${event.comm} exe=${event.exe} ` +
-        `sig=${event.sig === 31 ? 'SIGSYS' : event.sig} arch=${abi === 'i386' ? 'i386' : abi === 'x86_64' ? 'x86_64' : event.arch.toString(16)} ` +
+        `sig=${event.sig === 31 ? 'SIGSYS' : event.sig} arch=${abi ?? event.arch.toString(16)} ` +
         `syscall=${named ?? (x32 ? (event.syscall & ~X32_SYSCALL_BIT) >>> 0 : event.syscall >>> 0)} compat=${event.compat ? 1 : 0} ip=0x${event.ip.toString(16)} code=${AUSEARCH_ACTIONS[action] ?? action}`;
     }
   }

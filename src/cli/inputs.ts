@@ -10,6 +10,7 @@ import type { Program } from '../bpf/instructions.js';
 import { compilePolicy, CompileError, type CompileResult } from '../compiler/compile.js';
 import { performanceCompileOptions } from '../compiler/performance.js';
 import { PolicyError } from '../policy/errors.js';
+import { importSystemd, isSystemdUnit } from '../policy/formats/systemd.js';
 import { parseWorkload, WorkloadError, type Workload } from '../analysis/workload.js';
 import { formatRecording } from '../record/recording.js';
 import { recordingFromStrace, StraceError } from '../record/strace.js';
@@ -95,7 +96,7 @@ export interface LoadedPolicy {
   /** How messages name the input. */
   readonly name: string;
   /** The input's format when it is neither a seccomp-ts policy nor a Docker/OCI profile. */
-  readonly format?: 'firecracker' | 'kubernetes-yaml';
+  readonly format?: 'firecracker' | 'kubernetes-yaml' | 'systemd';
   /** For a Firecracker input or a YAML SeccompProfile: the name of the filter or resource read. */
   readonly filterName?: string;
 }
@@ -197,13 +198,27 @@ function firecrackerPolicy(text: string, name: string, importOptions: ImportOpti
  * A Kubernetes SeccompProfile in YAML: the resource (the only one, or the one --name picks) as JSON text and its
  * name, or undefined when the text is no such YAML. The YAML reader is loaded only then.
  */
-async function yamlResource(text: string, name: string, choice: FirecrackerChoice = {}): Promise<{ json: string; name: string; resourceName: string } | undefined> {
+async function yamlResource(text: string, name: string, path: string | undefined, choice: FirecrackerChoice = {}): Promise<{ json: string; name: string; resourceName: string } | undefined> {
   if (kubernetesYamlApiVersion(text) === undefined) return undefined;
   const { seccompProfilesFromYaml, pickResource } = await import('./yaml.js');
   const how = choice.nameFlag === true ? 'pass --name NAME' : `read one with 'seccomp-ts compile ${name} --name NAME --format kubernetes'`;
   const resource = pickResource(seccompProfilesFromYaml(text, name), name, choice.filterName, how);
-  return { json: resource.json, name: `${name} (${resource.name})`, resourceName: resource.name };
+  const label = `${name} (${resource.name})`;
+  return { json: await withBase(resource.json, path, label), name: label, resourceName: resource.name };
 }
+
+/**
+ * A Kubernetes SeccompProfile naming a base (`spec.baseProfileName`): the resource with its bases merged in, read
+ * from the input's folder (src/cli/k8s-base.ts, loaded only then); any other text as given.
+ */
+async function withBase(text: string, path: string | undefined, name: string): Promise<string> {
+  if (!/baseProfileName/.test(text)) return text;
+  const { withBaseProfiles } = await import('./k8s-base.js');
+  return withBaseProfiles(text, path, name)?.json ?? text;
+}
+
+/** The input's file for finding bases beside it (undefined for standard input). */
+const filePath = (source: Source): string | undefined => (source.kind === 'file' && source.path !== '-' ? source.path : undefined);
 
 /** A JSON value that is no object or array (`"hello"`, `null`, `5`), if TEXT is one. */
 function jsonScalar(text: string): { value: unknown } | undefined {
@@ -249,6 +264,17 @@ export interface PolicyLoadOptions {
   readonly firecracker?: FirecrackerChoice;
 }
 
+/** systemd unit settings (`SystemCallFilter=` …) read as a policy; errors name the input and line. */
+function systemdPolicy(text: string, name: string): LoadedPolicy {
+  try {
+    const imported = importSystemd(text);
+    return { policy: imported.policy, warnings: imported.warnings.map((w) => `${name}: ${w}`), oci: false, name, format: 'systemd' };
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(naming(name, oneLine(errorMessage(err))));
+    throw err;
+  }
+}
+
 /** Nothing but white space (or nothing at all): no filter and no policy, whatever the format. */
 function isEmptyInput(bytes: Uint8Array): boolean {
   return !bytes.includes(0) && new TextDecoder().decode(bytes).replace(/^\uFEFF/, '').trim() === '';
@@ -266,18 +292,21 @@ export async function loadPolicySource(source: Source, io: CliIO, options: Polic
   const bytes = await readInput(source.path, io);
   const text = new TextDecoder().decode(bytes);
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a policy or a Docker/OCI profile, in JSON');
-  const yaml = bytes.includes(0) ? undefined : await yamlResource(text, name, options.firecracker);
+  const yaml = bytes.includes(0) ? undefined : await yamlResource(text, name, filePath(source), options.firecracker);
   if (yaml !== undefined) {
     const loaded = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, options.importOptions ?? {}, { ...options.firecracker, filterName: undefined });
     return { ...loaded, format: 'kubernetes-yaml', ...(!yaml.resourceName.startsWith('#') && { filterName: yaml.resourceName }) };
   }
+  if (!bytes.includes(0) && isSystemdUnit(text)) return systemdPolicy(text, name);
   const scalar = bytes.includes(0) ? undefined : jsonScalar(text);
   if (scalar !== undefined) throw documentProblem(identifyPolicyDocument(scalar.value), name)!;
   if (bytes.includes(0) || !/^\uFEFF?\s*[{[]/.test(text)) {
     throw new CliError(`${name}: not a policy or a Docker/OCI profile (those are JSON); a BPF program is read by ` +
       "'seccomp-ts disasm' or 'seccomp-ts check'");
   }
-  return policyFromDocument(text, parseJsonText(text, name), name, options.importOptions ?? {}, options.firecracker);
+  const json = parseJsonText(text, name);
+  const based = identifyPolicyDocument(json).kind === 'kubernetes-seccomp-profile' ? await withBase(text, filePath(source), name) : text;
+  return policyFromDocument(based, based === text ? json : JSON.parse(based) as unknown, name, options.importOptions ?? {}, options.firecracker);
 }
 
 /** Compiles a loaded policy with the performance options, or plainly (`--unoptimized`); errors name the input. */
@@ -326,10 +355,14 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
   if (isEmptyInput(bytes)) throw emptyInputError(name, 'a filter, or a policy to compile');
   if (options.format === undefined && !bytes.includes(0)) {
     const text = new TextDecoder().decode(bytes);
-    const yaml = await yamlResource(text, name);
+    const yaml = await yamlResource(text, name, filePath(source));
     if (yaml !== undefined) {
       const { policy } = policyFromDocument(yaml.json, JSON.parse(yaml.json) as unknown, yaml.name, {});
       return { program: compileLoaded(policy, yaml.name, optimize).program, name: yaml.name, compiled: true };
+    }
+    if (isSystemdUnit(text)) {
+      const { policy } = systemdPolicy(text, name);
+      return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
     }
     const scalar = jsonScalar(text);
     if (scalar !== undefined) {
@@ -338,7 +371,9 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
     }
     // A JSON object is a policy or a profile (a filter in JSON form is an array).
     if (/^\uFEFF?\s*\{/.test(text)) {
-      const { policy } = policyFromDocument(text, parseJsonText(text, name), name, {});
+      const json = parseJsonText(text, name);
+      const based = identifyPolicyDocument(json).kind === 'kubernetes-seccomp-profile' ? await withBase(text, filePath(source), name) : text;
+      const { policy } = policyFromDocument(based, based === text ? json : JSON.parse(based) as unknown, name, {});
       return { program: compileLoaded(policy, name, optimize).program, name, compiled: true };
     }
   }

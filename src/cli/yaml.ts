@@ -6,6 +6,7 @@
  */
 import { isMap, parse, parseAllDocuments, stringify } from 'yaml';
 import { CliError } from './command.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** One SeccompProfile resource of a YAML file. */
 export interface YamlResource {
@@ -18,7 +19,7 @@ export interface YamlResource {
 }
 
 /** JSON text of a value from the YAML reader (bigints written as exact integers). */
-function jsonText(value: unknown): string {
+export function jsonText(value: unknown): string {
   const marked = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}` : v), 2);
   return marked.replace(/"\\u0000(-?\d+)"/g, '$1');
 }
@@ -47,7 +48,13 @@ export function seccompProfilesFromYaml(text: string, inputName: string): YamlRe
       throw new CliError(`${where}: not valid YAML (${error.message.split('\n')[0]})`);
     }
     if (!isMap(doc.contents)) return;
-    const value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    let value: Record<string, unknown>;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+    } catch (err) {
+      // An alias bomb (too many aliases) or an alias to nothing.
+      throw new CliError(`${inputName}:${lineOf(body, doc.range[0])}: not valid YAML (${errorMessage(err).split("\n")[0]})`);
+    }
     if (value.kind !== 'SeccompProfile') return;
     const metadata = value.metadata as Record<string, unknown> | undefined;
     const name = typeof metadata?.name === 'string' ? metadata.name : `#${i + 1}`;

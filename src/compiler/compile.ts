@@ -21,7 +21,7 @@ import {
 import { resolvePolicy, type PolicyWarning } from '../policy/resolve.js';
 import type { Policy } from '../policy/types.js';
 import type { Decision } from './conditions.js';
-import { linearDispatch, type DispatchCase, type DispatchStrategy } from './dispatch/index.js';
+import { linearDispatch, type DispatchCase, type DispatchSection, type DispatchStrategy } from './dispatch/index.js';
 import { lowerPolicy, type Body, type LoweredSection } from './lower.js';
 
 /** A whole-program rewrite (an optimizer pass); its output must mean the same as its input. */
@@ -136,7 +136,7 @@ class Emitter {
   }
 }
 
-function dispatchSection(e: Emitter, section: LoweredSection, strategy: DispatchStrategy): void {
+function dispatchSection(e: Emitter, section: LoweredSection, strategy: DispatchStrategy, beyond?: DispatchSection<Label>['beyond']): void {
   e.endian = LINUX_ARCHES[section.arch].endian;
   const cases: DispatchCase<Label>[] = section.cases.map(({ nr, body }) => ({
     nr,
@@ -153,6 +153,7 @@ function dispatchSection(e: Emitter, section: LoweredSection, strategy: Dispatch
     ...(section.enosys !== undefined && {
       enosys: { above: section.enosys.above, target: e.ret(section.enosys.action), constant: encodeAction(section.enosys.action) },
     }),
+    ...(beyond !== undefined && { beyond }),
   });
 }
 
@@ -202,14 +203,26 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     // gives it: a filter must not kill a process under strace or a debugger where runc's would not.
     const skipped = x32 === undefined && x64 !== undefined ? b.newLabel('nr -1') : undefined;
     const x32Label = x32 !== undefined ? b.newLabel('x32') : skipped ?? bad;
-    b.jumpIf('jge', X32_SYSCALL_BIT, x32Label, x64Label);
-    if (skipped !== undefined) {
-      b.bind(skipped);
-      b.jumpIf('jeq', SKIPPED_SYSCALL_NR, e.ret(resolved.defaultAction), bad);
-    }
-    if (x64 !== undefined) {
-      b.bind(x64Label);
-      dispatchSection(e, x64, strategy);
+    if (strategy.foldsBeyond === true && x64 !== undefined) {
+      // The x32 split (and nr -1) become ranges of x86_64's own search.
+      const retId = (a: Action) => `ret:${encodeAction(a) >>> 0}`;
+      const beyond = x32 !== undefined
+        ? [{ lo: X32_SYSCALL_BIT, hi: 0xffffffff, target: x32Label, id: 'x32', abi: 'x32' as const }]
+        : [
+          { lo: X32_SYSCALL_BIT, hi: SKIPPED_SYSCALL_NR - 1, target: bad, id: retId(resolved.badArchAction) },
+          { lo: SKIPPED_SYSCALL_NR, hi: SKIPPED_SYSCALL_NR, target: e.ret(resolved.defaultAction), id: retId(resolved.defaultAction) },
+        ];
+      dispatchSection(e, x64, strategy, beyond);
+    } else {
+      b.jumpIf('jge', X32_SYSCALL_BIT, x32Label, x64Label);
+      if (skipped !== undefined) {
+        b.bind(skipped);
+        b.jumpIf('jeq', SKIPPED_SYSCALL_NR, e.ret(resolved.defaultAction), bad);
+      }
+      if (x64 !== undefined) {
+        b.bind(x64Label);
+        dispatchSection(e, x64, strategy);
+      }
     }
     if (x32 !== undefined) {
       b.bind(x32Label);

@@ -9,7 +9,7 @@ import { encodeProgram } from '../bpf/encode.js';
 import { ins } from '../bpf/instructions.js';
 import { addCall, emptyRecording, type Recording } from '../record/recording.js';
 import { SECCOMP_RET_USER_NOTIF } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type ArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, archesOfAuditArch, type LinuxArchName } from '../syscalls/arch.js';
 import { loadLibc, type Libc } from './ffi.js';
 import { copyFd, findListenerFd, Listener, type Notification } from './notify.js';
 import { exitStatus, resolveCommand, spawnLauncher, waitForExit, type Exit } from './spawn.js';
@@ -46,11 +46,15 @@ const NOTIFY_ALL = encodeProgram([ins.ret(SECCOMP_RET_USER_NOTIF)]);
 const PR_SET_CHILD_SUBREAPER = 36;
 const LISTENER_WAIT_MS = 20_000;
 
-/** The ABI of a notified call and its number there. */
-export function abiOf(arch: number, nr: number): { abi: ArchName; nr: number } | undefined {
+/** The ABI of a notified call and its number there (x32's without the x32 bit); undefined for an unknown arch. */
+export function abiOf(arch: number, nr: number): { abi: LinuxArchName; nr: number } | undefined {
   if (arch === AUDIT_ARCH_I386) return { abi: 'i386', nr };
-  if (arch !== AUDIT_ARCH_X86_64) return undefined;
-  return (nr & X32_SYSCALL_BIT) !== 0 ? { abi: 'x32', nr: (nr & ~X32_SYSCALL_BIT) >>> 0 } : { abi: 'x86_64', nr };
+  if (arch === AUDIT_ARCH_X86_64) {
+    return (nr & X32_SYSCALL_BIT) !== 0 ? { abi: 'x32', nr: (nr & ~X32_SYSCALL_BIT) >>> 0 } : { abi: 'x86_64', nr };
+  }
+  // aarch64 and arm on an arm64 host, s390x and s390, … (mips and mipsel differ in their arch value).
+  const abi = archesOfAuditArch(arch)[0];
+  return abi === undefined ? undefined : { abi, nr };
 }
 
 /** Every process below `root` in the process tree (by parent links in /proc). */

@@ -12,7 +12,7 @@
  *   allow list on top.
  */
 import { errorMessage } from '../util/error-message.js';
-import { ARCH_NAMES } from '../syscalls/arch.js';
+import { LINUX_ARCH_NAMES } from '../syscalls/arch.js';
 import type { Action } from '../syscalls/actions.js';
 import { at, PolicyError } from './errors.js';
 import { lookupSyscall, quoteName, resolveSyscall } from './syscalls.js';
@@ -53,7 +53,7 @@ export function parseTuning(text: string, path = 'tune'): Tuning {
 
 /** The table spelling of a syscall name known on any ABI; an unknown name is an error with suggestions. */
 function canonicalName(name: string, path: string): string {
-  for (const a of ARCH_NAMES) {
+  for (const a of LINUX_ARCH_NAMES) {
     const e = lookupSyscall(a, name);
     if (e !== undefined) return e.name;
   }
@@ -68,7 +68,7 @@ function canonicalName(name: string, path: string): string {
 /** Whether `ref` names the same syscall as `name` on some ABI. */
 function refNames(ref: SyscallRef, name: string): boolean {
   if (typeof ref === 'string') {
-    return ARCH_NAMES.some((a) => {
+    return LINUX_ARCH_NAMES.some((a) => {
       const x = lookupSyscall(a, ref);
       return x !== undefined && x.name === lookupSyscall(a, name)?.name;
     });

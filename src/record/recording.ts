@@ -5,7 +5,7 @@
  */
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { type Action } from '../syscalls/actions.js';
-import { ARCH_NAMES, X32_SYSCALL_BIT, isArchName, type ArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { lookupSyscall, syscallName } from '../syscalls/resolve.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../policy/types.js';
 
@@ -31,8 +31,8 @@ export interface SyscallCalls {
 export interface Recording {
   /** The commands recorded, one argv per run. */
   readonly runs: string[][];
-  /** ABI → syscall name (or `#NR` for a number with no name) → calls. */
-  readonly abis: Partial<Record<ArchName, Record<string, SyscallCalls>>>;
+  /** ABI (any: x86_64, aarch64, s390x, …) → syscall name (or `#NR` for a number with no name) → calls. */
+  readonly abis: Partial<Record<LinuxArchName, Record<string, SyscallCalls>>>;
 }
 
 /** A recording's JSON is not one. */
@@ -47,13 +47,13 @@ export class RecordingError extends Error {
 export const emptyRecording = (): Recording => ({ runs: [], abis: {} });
 
 /** The key a call is counted under: the syscall's name on its ABI, else `#NR`. */
-export function syscallKey(abi: ArchName, nr: number): string {
+export function syscallKey(abi: LinuxArchName, nr: number): string {
   const seen = abi === 'x32' ? (nr | X32_SYSCALL_BIT) >>> 0 : nr;
   return syscallName(abi, seen) ?? `#${abi === 'x32' ? nr & ~X32_SYSCALL_BIT : nr}`;
 }
 
 /** Counts one call (mutating `recording`); `args` are the six argument registers. */
-export function addCall(recording: Recording, abi: ArchName, nr: number, args: readonly bigint[]): void {
+export function addCall(recording: Recording, abi: LinuxArchName, nr: number, args: readonly bigint[]): void {
   const key = syscallKey(abi, nr);
   const table = (recording.abis[abi] ??= {});
   const calls = (table[key] ??= { count: 0 });
@@ -72,7 +72,7 @@ export function mergeRecordings(...recordings: readonly Recording[]): Recording 
   const out = emptyRecording();
   for (const r of recordings) {
     out.runs.push(...r.runs.map((argv) => [...argv]));
-    for (const abi of ARCH_NAMES) {
+    for (const abi of LINUX_ARCH_NAMES) {
       for (const [key, calls] of Object.entries(r.abis[abi] ?? {})) {
         const table = (out.abis[abi] ??= {});
         const mine = (table[key] ??= { count: 0 });
@@ -90,7 +90,7 @@ export function mergeRecordings(...recordings: readonly Recording[]): Recording 
 /** The recording as JSON text (ABIs and syscalls sorted, so equal recordings give equal text). */
 export function formatRecording(recording: Recording): string {
   const abis: Record<string, Record<string, SyscallCalls>> = {};
-  for (const abi of ARCH_NAMES) {
+  for (const abi of LINUX_ARCH_NAMES) {
     const table = recording.abis[abi];
     if (table === undefined) continue;
     abis[abi] = Object.fromEntries(Object.keys(table).sort().map((k) => [k, table[k]!]));
@@ -114,7 +114,7 @@ export function parseRecording(json: unknown): Recording {
   const out: Recording = { runs: runs.map((r) => [...(r as string[])]), abis: {} };
   for (const [abi, table] of Object.entries(json.abis)) {
     const path = `$.abis.${abi}`;
-    if (!isArchName(abi)) throw new RecordingError(path, `unknown ABI (one of ${ARCH_NAMES.join(', ')})`);
+    if (!isLinuxArchName(abi)) throw new RecordingError(path, `unknown ABI (one of ${LINUX_ARCH_NAMES.join(', ')})`);
     if (!isObject(table)) throw new RecordingError(path, 'expected an object');
     const into: Record<string, SyscallCalls> = {};
     for (const [key, calls] of Object.entries(table)) {
@@ -166,7 +166,7 @@ function alternatives(calls: SyscallCalls): ArgCondition[][] | undefined {
 }
 
 /** A ref for `key` on `abi`: its name when `byName`, else its number there. */
-function refOf(abi: ArchName, key: string, byName: boolean): SyscallRef {
+function refOf(abi: LinuxArchName, key: string, byName: boolean): SyscallRef {
   if (key.startsWith('#')) return { arch: abi, nr: Number(key.slice(1)) };
   if (byName) return key;
   const entry = lookupSyscall(abi, key)!;
@@ -180,7 +180,7 @@ function refOf(abi: ArchName, key: string, byName: boolean): SyscallRef {
 export function recordingPolicy(recording: Recording, options: RecordedPolicyOptions = {}): Policy {
   const defaultAction = options.defaultAction ?? { kind: 'ERRNO', data: 1 };
   const withConditions = options.conditions ?? true;
-  const arches = ARCH_NAMES.filter((a) => Object.keys(recording.abis[a] ?? {}).length > 0);
+  const arches = LINUX_ARCH_NAMES.filter((a) => Object.keys(recording.abis[a] ?? {}).length > 0);
   const names = options.scope === 'names';
   // A name seen on every recorded ABI may stay a name in the exact scope too: it reaches no ABI it was not seen on.
   const everywhere = (key: string): boolean => arches.every((a) => recording.abis[a]?.[key] !== undefined);
@@ -210,5 +210,11 @@ export function recordingPolicy(recording: Recording, options: RecordedPolicyOpt
   for (const { refs, alternatives: alts } of conditional.values()) {
     for (const conditions of alts.sort((a, b) => (a[0]!.value < b[0]!.value ? -1 : 1))) rules.push({ syscalls: refs, action: { kind: 'ALLOW' }, conditions });
   }
-  return { defaultAction, arches: arches.length > 0 ? arches : ['x86_64'], badArchAction: defaultAction, rules };
+  // A recorded socketcall must stay allowed even where socket is restricted by family (which otherwise denies
+  // socketcall, as it reaches socket with arguments no filter reads): the program was seen using it.
+  const socketcallSeen = arches.some((a) => LINUX_ARCHES[a].socketcall !== undefined && recording.abis[a]?.socketcall !== undefined);
+  return {
+    defaultAction, arches: arches.length > 0 ? arches : ['x86_64'], badArchAction: defaultAction, rules,
+    ...(socketcallSeen && { allowSocketcallHole: true }),
+  };
 }

@@ -9,22 +9,23 @@ import { ins } from '../bpf/instructions.js';
 import { validate } from '../bpf/validator.js';
 import type { Action } from '../syscalls/actions.js';
 import { encodeAction } from '../syscalls/actions.js';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, auditArchOf, type ArchName, type LinuxArchName } from '../syscalls/arch.js';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, X32_SYSCALL_BIT, type ArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { syscallTable } from '../syscalls/resolve.js';
 import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from '../policy/types.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { boundaryValues, programConstants } from '../analysis/constants.js';
 
 /** A syscall of one ABI, with its number as `seccomp_data.nr` carries it. */
-export interface SyscallSample {
-  readonly arch: ArchName;
+export interface SyscallSample<A extends LinuxArchName = ArchName> {
+  readonly arch: A;
   readonly name: string;
   readonly nr: number;
 }
 
-/** Any syscall of the given ABIs (default: all three). */
-export function syscallArb(arches: ArchName | readonly ArchName[] = ['x86_64', 'i386', 'x32']): Arbitrary<SyscallSample> {
-  const list = typeof arches === 'string' ? [arches] : arches;
+/** Any syscall of the given ABIs (default: the three x86 ones; any ABI, e.g. `['aarch64', 'arm']`). */
+export function syscallArb<A extends LinuxArchName = ArchName>(arches?: A | readonly A[]): Arbitrary<SyscallSample<A>> {
+  const given = arches ?? (['x86_64', 'i386', 'x32'] as readonly LinuxArchName[] as readonly A[]);
+  const list: readonly A[] = typeof given === 'string' ? [given as A] : given as readonly A[];
   return fc.constantFrom(...list.flatMap((arch) => syscallTable(arch).map((e) => ({ arch, name: e.name, nr: e.nr as number }))));
 }
 
@@ -77,29 +78,29 @@ export function argsArb(options: BiasOptions = {}): Arbitrary<bigint[]> {
 }
 
 /** A call the emulator's `seccompData` accepts: ABI, number, six arguments, instruction pointer. */
-export interface DataSample {
-  readonly arch: ArchName;
+export interface DataSample<A extends LinuxArchName = ArchName> {
+  readonly arch: A;
   readonly nr: number;
   readonly args: readonly bigint[];
   readonly instructionPointer: bigint;
 }
 
 /** How `seccompDataArb` biases the data it generates (ABIs, syscalls, constants). */
-export interface DataOptions extends BiasOptions {
-  /** ABIs to draw from (default all three). */
-  readonly arches?: readonly ArchName[];
+export interface DataOptions<A extends LinuxArchName = ArchName> extends BiasOptions {
+  /** ABIs to draw from (default the three x86 ones; any ABI). */
+  readonly arches?: readonly A[];
 }
 
 /**
  * A whole `seccomp_data` of a known ABI: a syscall of the table, a number near the program's constants, or any
  * number of the ABI (x32 numbers always carry the x32 bit, x86_64 numbers never).
  */
-export function seccompDataArb(options: DataOptions = {}): Arbitrary<DataSample> {
-  const arches = options.arches ?? (['x86_64', 'i386', 'x32'] as const);
+export function seccompDataArb<A extends LinuxArchName = ArchName>(options: DataOptions<A> = {}): Arbitrary<DataSample<A>> {
+  const arches: readonly A[] = options.arches ?? (['x86_64', 'i386', 'x32'] as readonly LinuxArchName[] as readonly A[]);
   const word = wordArb(options);
   const arbs = arches.map((arch) => {
     const nr = fc.oneof(
-      { weight: 4, arbitrary: syscallArb(arch).map((s) => s.nr) },
+      { weight: 4, arbitrary: syscallArb<A>(arch).map((s) => s.nr) },
       { weight: 3, arbitrary: word },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
     ).map((n) => {
@@ -135,14 +136,15 @@ export function dataWordsArb(options: BiasOptions = {}): Arbitrary<Uint32Array> 
     .map(([n, a, rest]) => Uint32Array.from([n, a, ...rest]));
 }
 
-/** The words of a {@link DataSample}. */
-export function sampleWords(d: DataSample): Uint32Array {
+/** The words of a {@link DataSample}, 64-bit fields in its ABI's byte order. */
+export function sampleWords(d: DataSample<LinuxArchName>): Uint32Array {
   const w = new Uint32Array(16);
   w[0] = d.nr >>> 0;
-  w[1] = auditArchOf(d.arch);
+  w[1] = LINUX_ARCHES[d.arch].auditArch;
+  const big = LINUX_ARCHES[d.arch].endian === 'big';
   const put = (i: number, v: bigint) => {
-    w[i] = Number(v & 0xffffffffn);
-    w[i + 1] = Number((v >> 32n) & 0xffffffffn);
+    w[big ? i + 1 : i] = Number(v & 0xffffffffn);
+    w[big ? i : i + 1] = Number((v >> 32n) & 0xffffffffn);
   };
   put(2, d.instructionPointer);
   d.args.forEach((a, i) => put(4 + 2 * i, a));

@@ -12,7 +12,7 @@ import { interpret } from '../emulator/interpreter.js';
 import type { Policy } from '../policy/types.js';
 import { parseAction } from '../syscalls/action-text.js';
 import { decodeAction, encodeAction, type Action, type ActionKind } from '../syscalls/actions.js';
-import { LINUX_ARCHES, X32_SYSCALL_BIT, auditArchOf, type ArchName, type LinuxArchName } from '../syscalls/arch.js';
+import { LINUX_ARCHES, X32_SYSCALL_BIT, type LinuxArchName } from '../syscalls/arch.js';
 import { resolveSyscall, syscallName, syscallTable } from '../syscalls/resolve.js';
 import { WORD_ARCH, WORD_COUNT, WORD_NR, solve, withAtom, type WordConstraint } from '../analysis/constraints.js';
 import { diffPrograms, witnessText } from '../analysis/diff.js';
@@ -33,8 +33,8 @@ export type ArgsInput =
 
 /** What `expectFilter` claims are checked against and how many inputs it tries. */
 export interface ExpectOptions {
-  /** ABIs the claims are about (default x86_64). */
-  readonly arch?: ArchName | readonly ArchName[];
+  /** ABIs the claims are about (default x86_64): any ABI (`aarch64`, `s390x`, …), arguments in its byte order. */
+  readonly arch?: LinuxArchName | readonly LinuxArchName[];
 }
 
 /** A failed filter assertion. */
@@ -82,14 +82,16 @@ function symbolic(program: Program, claim: string): SymbolicResult {
   return s;
 }
 
-function argsWords(arch: ArchName, nr: number, args: ArgsInput | undefined): Uint32Array {
+function argsWords(arch: LinuxArchName, nr: number, args: ArgsInput | undefined): Uint32Array {
   const w = new Uint32Array(WORD_COUNT);
   w[WORD_NR] = nr >>> 0;
-  w[WORD_ARCH] = auditArchOf(arch);
+  w[WORD_ARCH] = LINUX_ARCHES[arch].auditArch;
+  // A 64-bit field's first word is its low half on a little-endian ABI, its high half on a big-endian one.
+  const big = LINUX_ARCHES[arch].endian === 'big';
   const put = (i: number, v: bigint | number | undefined) => {
     const b = BigInt.asUintN(64, BigInt(v ?? 0));
-    w[i] = Number(b & 0xffffffffn);
-    w[i + 1] = Number(b >> 32n);
+    w[big ? i + 1 : i] = Number(b & 0xffffffffn);
+    w[big ? i : i + 1] = Number(b >> 32n);
   };
   if (args === undefined) return w;
   if (Array.isArray(args)) {
@@ -102,7 +104,7 @@ function argsWords(arch: ArchName, nr: number, args: ArgsInput | undefined): Uin
   return w;
 }
 
-function nrOf(arch: ArchName, syscall: string | number): number {
+function nrOf(arch: LinuxArchName, syscall: string | number): number {
   if (typeof syscall === 'number') return arch === 'x32' ? (syscall | X32_SYSCALL_BIT) >>> 0 : syscall >>> 0;
   return resolveSyscall(arch, syscall);
 }
@@ -133,7 +135,7 @@ function describe(kinds: readonly ActionKind[]): string {
 /** The assertions on one filter. Every method returns the expectation, so claims can be chained. */
 export class FilterExpectation {
   readonly program: Program;
-  private readonly arches: readonly ArchName[];
+  private readonly arches: readonly LinuxArchName[];
 
   constructor(filter: FilterInput, options: ExpectOptions = {}) {
     this.program = programOf(filter);
@@ -181,8 +183,8 @@ export class FilterExpectation {
     return this;
   }
 
-  private leavesFor(arch: ArchName, nr: number, claim: string): Leaf[] {
-    const archValue = auditArchOf(arch);
+  private leavesFor(arch: LinuxArchName, nr: number, claim: string): Leaf[] {
+    const archValue = LINUX_ARCHES[arch].auditArch;
     return symbolic(this.program, claim).leaves.filter((l) => solve(withAtom(l.words[WORD_ARCH] as WordConstraint, 0xffffffff, [[archValue, archValue]])) !== 'none'
       && solve(withAtom(l.words[WORD_NR] as WordConstraint, 0xffffffff, [[nr, nr]])) !== 'none');
   }
@@ -262,7 +264,7 @@ export class FilterExpectation {
     throw new FilterAssertionError(lines.join('\n'));
   }
 
-  private fail(headline: string, expected: string, raw: number, arch: ArchName, words: Uint32Array): never {
+  private fail(headline: string, expected: string, raw: number, arch: LinuxArchName, words: Uint32Array): never {
     throw new FilterAssertionError([
       headline,
       `  input:    ${inputText(arch, words)}`,
@@ -275,9 +277,9 @@ export class FilterExpectation {
 }
 
 /** A concrete input of `arch`/`nr` that follows `leaf`. */
-function witnessFor(leaf: Leaf, arch: ArchName, nr: number): Uint32Array | undefined {
+function witnessFor(leaf: Leaf, arch: LinuxArchName, nr: number): Uint32Array | undefined {
   const out = new Uint32Array(WORD_COUNT);
-  const archValue = auditArchOf(arch);
+  const archValue = LINUX_ARCHES[arch].auditArch;
   for (let w = 0; w < WORD_COUNT; w++) {
     let c = leaf.words[w] as WordConstraint;
     if (w === WORD_NR) c = withAtom(c, 0xffffffff, [[nr, nr]]);

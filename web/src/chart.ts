@@ -33,6 +33,7 @@ export function costChart(costs: readonly SyscallCost[], abi: string): SVGSVGEle
     const bar = el('rect', {
       x: left + i * barWidth, y: height - bottom - h, width: barWidth, height: h,
       class: c.cached ? 'bar cached' : c.verdict === 'ALLOW' ? 'bar allow' : 'bar deny',
+      'data-syscall': c.name,
     });
     bar.append(el('title', {}, `${abi} ${c.name} (${c.nr}): ${c.executed} instructions, ${c.verdict}${c.cached ? ', kernel-cached' : ''}`));
     svg.append(bar);

@@ -27,6 +27,7 @@ function codeMirror(host: HTMLElement, label: string, onChange: () => void): Edi
         basicSetup,
         json(),
         lintGutter(),
+        EditorView.lineWrapping,
         EditorView.updateListener.of((u) => {
           if (u.docChanged) onChange();
         }),

@@ -9,8 +9,8 @@ import {
   formatPolicyJson, formatVerdict, formatHex, getProfile, importProfile, interpret, identifyPolicyDocument, importFirecracker, firecrackerFilterNames,
   performanceCompileOptions, policyFromJsonText, prepareFilter, ProgramFormatError, PolicyError,
   readProgram, seccompData, syscallTable, tunePolicy, validate, writeProgram, bypassesFilters, LINUX_ARCH_NAMES,
-  type ArchName, type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
-  type Program,
+  type FilterStats, type LinuxArchName, type Policy, type PolicyWarning, type ProfileMeta,
+  type Program, type TargetArch, type FirecrackerArch, type Explanation,
 } from '../../src/index.js';
 import { jsonOffsets, JsonLocateError, lineColumn, locatePath, offsetOf } from './json-locate.js';
 
@@ -70,11 +70,16 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
   raw: 'raw bytes', c: 'C source', hex: 'hex', json: 'JSON instructions', asm: 'assembler text',
 };
 
-/** How an input is read where it leaves a choice: which filter of a Firecracker file. */
+/** How an input is read where it leaves a choice. */
 export interface LoadOptions {
   /** The filter (thread name) of a Firecracker file; the first when undefined. */
   readonly firecrackerFilter?: string;
+  /** The machine a Docker/OCI profile or a Firecracker file is resolved for, as Docker names it (default amd64). */
+  readonly target?: TargetArch;
 }
+
+/** Docker's machine names as seccompiler names them: the machines a Firecracker file can be built for. */
+const FIRECRACKER_TARGETS: Readonly<Partial<Record<TargetArch, FirecrackerArch>>> = { amd64: 'x86_64', arm64: 'aarch64', riscv64: 'riscv64' };
 
 /**
  * A JSON object: a seccomp-ts policy, a Docker/OCI profile (or a config.json or Kubernetes SeccompProfile carrying
@@ -94,14 +99,18 @@ function loadDocument(text: string, options: LoadOptions): Loaded {
     switch (document.kind) {
       case 'oci-profile':
       case 'kubernetes-seccomp-profile': {
-        const imported = importProfile(text);
+        const imported = importProfile(text, options.target !== undefined ? { target: options.target } : {});
         const what = document.kind === 'oci-profile' ? 'Docker/OCI profile' : 'Kubernetes SeccompProfile';
         return { kind: 'policy', what, policy: imported.policy, oci: true, meta: imported.meta, warnings: imported.warnings };
       }
       case 'firecracker': {
         const filters = firecrackerFilterNames(json);
         const name = options.firecrackerFilter !== undefined && filters.includes(options.firecrackerFilter) ? options.firecrackerFilter : filters[0];
-        const imported = importFirecracker(json, { ...(name !== undefined && { name }) });
+        const arch = FIRECRACKER_TARGETS[options.target ?? 'amd64'];
+        if (arch === undefined) {
+          throw new InputError({ message: `seccompiler builds filters for ${Object.keys(FIRECRACKER_TARGETS).join(', ')}, not ${options.target}: choose another target` });
+        }
+        const imported = importFirecracker(json, { ...(name !== undefined && { name }), arch });
         return {
           kind: 'policy', what: `Firecracker filter "${imported.name}"`, policy: imported.policy, oci: false, warnings: imported.warnings,
           filters,
@@ -215,13 +224,34 @@ export function disassemblyRows(program: Program): string[] {
   return disassemble(program).split('\n').slice(2).filter((l) => l !== '');
 }
 
-/** `explain` as text, or why it could not be finished. */
-export function explainText(program: Program, timeoutMs: number): string {
+/** `explain` of a filter, or why it could not be finished (a time limit, a filter beyond the analysis). */
+export type ExplainResult = { readonly explanation: Explanation } | { readonly error: string };
+
+export function explainProgram(program: Program, timeoutMs: number): ExplainResult {
   try {
-    return explanationText(explain(program, { timeoutMs }));
+    return { explanation: explain(program, { timeoutMs }) };
   } catch (err) {
-    return `explain: ${err instanceof Error ? err.message : String(err)}\n`;
+    return { error: `explain: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/** The whole explanation as `seccomp-ts explain` prints it. */
+export function explainText(result: ExplainResult): string {
+  return 'error' in result ? `${result.error}\n` : explanationText(result.explanation);
+}
+
+/**
+ * The explain line of one call, as `seccomp-ts explain --syscall` prints it (`x86_64 socket: ERRNO(EAFNOSUPPORT)
+ * if arg0.lo in {3..9}; else ALLOW`): why the call gets its verdict, for every argument value. Undefined for
+ * ABIs other than x86_64, i386 and x32, which explain groups by arch value only.
+ */
+export function whyLine(explanation: Explanation, abi: LinuxArchName, nr: number): string | undefined {
+  if (abi !== 'x86_64' && abi !== 'i386' && abi !== 'x32') return undefined;
+  const group = explanation.groups.find((g) => g.abi === abi &&
+    (g.syscalls.some((s) => s.nr === nr) || g.unnamed.some(([lo, hi]) => nr >= lo && nr <= hi)));
+  if (group === undefined) return undefined;
+  const name = group.syscalls.find((s) => s.nr === nr)?.name ?? `nr 0x${nr.toString(16)}`;
+  return `${abi} ${name}: ${group.text}`;
 }
 
 /** The ABIs the emulate form offers: the three x86 ones first, then every other the tables know. */
@@ -244,7 +274,12 @@ export interface StatsView {
   readonly costs: Readonly<Record<string, readonly SyscallCost[]>>;
 }
 
-export function statsView(program: Program, abis: readonly ArchName[] = ARCH_NAMES): StatsView {
+/** The ABIs stats are given for: a policy's own, else (a filter) x86_64, i386 and x32 as `seccomp-ts stats` does. */
+export function statsAbis(built: Built): readonly LinuxArchName[] {
+  return built.policy !== undefined && built.policy.arches.length > 0 ? built.policy.arches : ARCH_NAMES;
+}
+
+export function statsView(program: Program, abis: readonly LinuxArchName[] = ARCH_NAMES): StatsView {
   const stats = filterStats(program, abis);
   const filter = prepareFilter(program);
   const cache = cacheReport(program, { nativePassthrough: [] });
@@ -314,13 +349,36 @@ export function emulate(program: Program, request: EmulateRequest): Emulation {
   };
 }
 
-/** Where two filters differ, as the CLI's `diff` prints it, with witnesses. */
-export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string } {
+/** A witness call of a difference, as the emulate form takes it. */
+export interface WitnessCall {
+  /** `x86_64 socket: A ALLOW, B ERRNO(EPERM)` */
+  readonly label: string;
+  readonly abi: LinuxArchName;
+  /** The syscall's name, or its number when it has none. */
+  readonly syscall: string;
+  readonly args: readonly string[];
+}
+
+/** Where two filters differ, as the CLI's `diff` prints it, with witnesses; those the form can replay as calls. */
+export function diffView(a: Program, b: Program, timeoutMs: number): { equivalent: boolean; text: string; witnesses: WitnessCall[] } {
   try {
     const d = diffPrograms(a, b, { timeoutMs });
-    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']) };
+    // A witness with a non-zero instruction pointer, or from a foreign arch value, is no call the form can make.
+    const witnesses = d.differences
+      .filter((x) => x.abi !== 'other' && x.witness.instructionPointer === 0n)
+      .map((x): WitnessCall => {
+        const named = x.syscalls.find((n) => n.nr === x.witness.nr);
+        const syscall = named?.name ?? String(x.abi === 'x32' ? (x.witness.nr & ~0x40000000) >>> 0 : x.witness.nr);
+        return {
+          label: `${x.abi} ${syscall}: A ${x.actionA}, B ${x.actionB}`,
+          abi: x.abi as LinuxArchName,
+          syscall,
+          args: x.witness.args.map((v) => `0x${v.toString(16)}`),
+        };
+      });
+    return { equivalent: d.equivalent, text: diffText(d, ['A', 'B']), witnesses };
   } catch (err) {
-    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n` };
+    return { equivalent: false, text: `diff: ${err instanceof Error ? err.message : String(err)}\n`, witnesses: [] };
   }
 }
 

@@ -2,13 +2,13 @@
  * The playground page: wires the editor, the views and the URL fragment to the engine. Output follows the input
  * as it is typed (debounced); a faulty input shows its fault at its place and the last good output stays.
  */
-import { listProfiles, syscallTable, type LinuxArchName } from '../../src/index.js';
-import { costChart } from './chart.js';
+import { listProfiles, syscallTable, TARGETS, type LinuxArchName, type TargetArch } from '../../src/index.js';
 import { createEditor, type Editor } from './editor.js';
 import {
-  abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainText, InputError,
-  loadInput, rawToText, statsView, type Built, type InputFault, type StatsView,
+  abiChoices, buildFilter, builtInText, diffView, disassemblyRows, downloads, emulate, explainProgram, explainText, InputError, whyLine,
+  loadInput, rawToText, statsAbis, statsView, type Built, type ExplainResult, type WitnessCall, type InputFault, type StatsView,
 } from './engine.js';
+import { chartView, disassemblyItems, downloadItems, highlightPath, statsRows, tuningItems, warningItems, witnessItems } from './views.js';
 import { decodeState, encodeState, PROFILE_PREFIX, STATE_PREFIX, type PlaygroundState } from './state.js';
 
 const DEBOUNCE_MS = 250;
@@ -40,11 +40,20 @@ const page = {
   good: undefined as Built | undefined,
   stats: undefined as StatsView | undefined,
   explained: undefined as Built | undefined,
-  diffed: undefined as { a: Built; bText: string } | undefined,
+  /** The explanation of the last good build, once computed (the Explain view and the emulated call's line share it). */
+  explanation: undefined as { built: Built; result: ExplainResult } | undefined,
+  diffed: undefined as { a: Built; bText: string; target: string } | undefined,
   restoring: false,
 };
 
 // ---------------------------------------------------------------------------------------------- rendering
+
+/** What the page shows for an error: an input's fault as placed, anything else as one line (never a stack). */
+function faultOf(err: unknown): InputFault {
+  if (err instanceof InputError) return err.fault;
+  console.error(err);
+  return { message: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+}
 
 function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefined, keptNote: string): void {
   if (fault === undefined) {
@@ -59,22 +68,8 @@ function showFault(box: HTMLElement, editor: Editor, fault: InputFault | undefin
   else editor.mark(undefined);
 }
 
-function renderWarnings(warnings: readonly string[]): void {
-  $('warnings').replaceChildren(...warnings.map((w) => {
-    const li = document.createElement('li');
-    li.textContent = `warning: ${w}`;
-    return li;
-  }));
-}
-
 function renderDisassembly(built: Built): void {
-  const rows = disassemblyRows(built.program);
-  $('disasm').replaceChildren(...rows.map((text, i) => {
-    const li = document.createElement('li');
-    li.textContent = text;
-    li.dataset.index = String(i);
-    return li;
-  }));
+  $('disasm').replaceChildren(...disassemblyItems(disassemblyRows(built.program)));
   $('program-size').textContent = `${built.program.length} instructions · ${built.loaded.what}` +
     (built.loaded.kind === 'policy' ? `, compiled${($('optimize') as HTMLInputElement).checked ? '' : ' unoptimized'}` : '');
 }
@@ -82,100 +77,104 @@ function renderDisassembly(built: Built): void {
 function renderStats(): void {
   const built = page.good;
   if (built === undefined) return;
-  page.stats ??= statsView(built.program);
+  page.stats ??= statsView(built.program, statsAbis(built));
   const view = page.stats;
-  $('stats-table').querySelector('tbody')!.replaceChildren(...view.stats.abis.map((s) => {
-    const tr = document.createElement('tr');
-    tr.dataset.abi = s.abi;
-    const verdicts = Object.entries(s.verdicts).sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ${n}`).join(', ');
-    const cells = [s.abi, String(s.syscalls), s.meanExecuted.toFixed(2), String(s.maxExecuted), String(s.kernelCached), verdicts];
-    cells.forEach((text, i) => {
-      const td = document.createElement(i === 0 ? 'th' : 'td');
-      if (i === 0) td.setAttribute('scope', 'row');
-      td.textContent = text;
-      tr.append(td);
-    });
-    return tr;
-  }));
+  const chart = $('chart-abi') as HTMLSelectElement;
+  const abis = view.stats.abis.map((s) => s.abi);
+  if ([...chart.options].map((o) => o.value).join() !== abis.join()) {
+    const chosen = chart.value;
+    chart.replaceChildren(...abis.map((abi) => new Option(abi, abi)));
+    if (abis.includes(chosen as LinuxArchName)) chart.value = chosen;
+  }
+  $('stats-table').querySelector('tbody')!.replaceChildren(...statsRows(view));
   renderChart();
 }
 
 function renderChart(): void {
-  const view = page.stats;
-  if (view === undefined) return;
-  const abi = ($('chart-abi') as HTMLSelectElement).value;
-  const costs = view.costs[abi] ?? [];
-  const legend = document.createElement('p');
-  legend.className = 'legend';
-  legend.innerHTML = '<span class="swatch allow"></span> ALLOW <span class="swatch deny"></span> other verdicts ' +
-    '<span class="swatch cached"></span> kernel-cached (the filter never runs)';
-  $('chart').replaceChildren(costChart(costs, abi), legend);
-  $('chart').setAttribute('aria-label', `Instructions executed per syscall number on ${abi}: at most ${Math.max(0, ...costs.map((c) => c.executed))}, ` +
-    `${costs.filter((c) => c.cached).length} kernel-cached`);
+  if (page.stats === undefined) return;
+  const { nodes, label } = chartView(page.stats, ($('chart-abi') as HTMLSelectElement).value);
+  $('chart').replaceChildren(...nodes);
+  $('chart').setAttribute('aria-label', label);
+}
+
+/** The explanation of BUILT, computed once. */
+function explanationOf(built: Built): ExplainResult {
+  if (page.explanation?.built !== built) page.explanation = { built, result: explainProgram(built.program, ANALYSIS_TIMEOUT_MS) };
+  return page.explanation.result;
+}
+
+/** Runs a long analysis once the page has shown that it is busy; skipped when the input changed meanwhile. */
+function afterPaint(built: Built, out: HTMLElement, note: string, run: () => void): void {
+  out.textContent = note;
+  out.setAttribute('aria-busy', 'true');
+  requestAnimationFrame(() => setTimeout(() => {
+    if (page.good !== built) return;
+    run();
+    out.removeAttribute('aria-busy');
+  }, 0));
 }
 
 function renderExplain(): void {
   const built = page.good;
   if (built === undefined || page.explained === built) return;
-  $('explain').textContent = explainText(built.program, ANALYSIS_TIMEOUT_MS);
   page.explained = built;
+  afterPaint(built, $('explain'), 'explaining…', () => {
+    $('explain').textContent = explainText(explanationOf(built));
+  });
 }
 
 function renderDiff(): void {
   const a = page.good;
   const bText = editorB.text();
-  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText)) return;
+  const target = ($('target') as HTMLSelectElement).value as TargetArch;
+  if (a === undefined || (page.diffed?.a === a && page.diffed.bText === bText && page.diffed.target === target)) return;
   if (bText.trim() === '') {
     showFault($('error-b'), editorB, undefined, '');
     $('diff').textContent = 'Put a second policy, profile or filter in B (or pick a built-in) to compare it with A.';
+    delete $('diff').dataset.equivalent;
+    renderWitnesses([]);
     return;
   }
+  let b: Built;
   try {
-    const b = buildFilter(loadInput(bText), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
+    b = buildFilter(loadInput(bText, { target }), { tune: [], optimize: ($('optimize') as HTMLInputElement).checked });
     showFault($('error-b'), editorB, undefined, '');
+  } catch (err) {
+    showFault($('error-b'), editorB, faultOf(err), '');
+    return;
+  }
+  page.diffed = { a, bText, target };
+  delete $('diff').dataset.equivalent;
+  renderWitnesses([]);
+  afterPaint(a, $('diff'), 'comparing…', () => {
     const d = diffView(a.program, b.program, ANALYSIS_TIMEOUT_MS);
     $('diff').textContent = d.text;
     $('diff').dataset.equivalent = String(d.equivalent);
-    page.diffed = { a, bText };
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    showFault($('error-b'), editorB, err.fault, '');
-  }
+    renderWitnesses(d.witnesses);
+  });
+}
+
+/** Most witnesses offered as buttons; the diff text lists every one. */
+const MAX_WITNESS_BUTTONS = 40;
+
+/** A button per witness: it fills the emulate form with that call and shows its path through A. */
+function renderWitnesses(witnesses: readonly WitnessCall[]): void {
+  $('witnesses').replaceChildren(...witnessItems(witnesses.slice(0, MAX_WITNESS_BUTTONS), (w) => {
+    const abi = $('emu-abi') as HTMLSelectElement;
+    abi.value = w.abi;
+    useDatalist(w.abi);
+    ($('emu-syscall') as HTMLInputElement).value = w.syscall;
+    document.querySelectorAll<HTMLInputElement>('.arg').forEach((input, k) => {
+      input.value = w.args[k] ?? '';
+    });
+    selectTab('filter', false);
+    emulateNow();
+    $('emu-syscall').focus();
+  }));
 }
 
 function renderDownloads(): void {
-  const built = page.good;
-  if (built === undefined) return;
-  const offered = downloads(built);
-  const labels = { raw: 'Raw filter (struct sock_filter[], .bpf)', c: 'C source', oci: 'Docker/OCI profile (JSON)', policy: 'seccomp-ts policy (JSON)' };
-  $('downloads').replaceChildren(...(Object.keys(labels) as (keyof typeof labels)[]).map((key) => {
-    const li = document.createElement('li');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.id = `download-${key}`;
-    button.textContent = labels[key];
-    const d = offered[key];
-    if ('unavailable' in d) {
-      button.disabled = true;
-      const why = document.createElement('span');
-      why.className = 'muted';
-      why.textContent = ` (${d.unavailable})`;
-      li.append(button, why);
-      return li;
-    }
-    button.addEventListener('click', () => {
-      const url = URL.createObjectURL(new Blob([d.data as BlobPart], { type: d.type }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = d.name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
-    });
-    li.append(button, ` ${d.name}`);
-    return li;
-  }));
+  if (page.good !== undefined) $('downloads').replaceChildren(...downloadItems(downloads(page.good)));
 }
 
 /** The views of the visible tab that are computed on demand. */
@@ -191,7 +190,7 @@ function renderVisible(): void {
 function emulateNow(): void {
   const built = page.good;
   const out = $('verdict');
-  for (const li of $('disasm').querySelectorAll('li.hit')) li.classList.remove('hit', 'last');
+  highlightPath($('disasm'), []);
   if (built === undefined) return;
   const abi = ($('emu-abi') as HTMLSelectElement).value as LinuxArchName;
   const syscall = ($('emu-syscall') as HTMLInputElement).value;
@@ -202,24 +201,40 @@ function emulateNow(): void {
     out.dataset.verdict = r.verdict;
     out.textContent = `${abi} ${syscall.trim()} (nr ${r.nr >>> 0}): ${r.verdict}, ${r.executed} instructions executed` +
       (r.note !== undefined ? `. ${r.note}` : '');
-    const rows = $('disasm').children;
-    r.path.forEach((pc, i) => {
-      const li = rows[pc];
-      li?.classList.add('hit');
-      if (i === r.path.length - 1) li?.classList.add('last');
-    });
-    // The return the call reached, scrolled into the listing's view (the page itself does not move).
-    const last = rows[r.path[r.path.length - 1] ?? 0] as HTMLElement | undefined;
-    const list = $('disasm');
-    if (last !== undefined && (last.offsetTop < list.scrollTop || last.offsetTop > list.scrollTop + list.clientHeight - last.offsetHeight)) {
-      list.scrollTop = Math.max(0, last.offsetTop - list.clientHeight / 2);
-    }
+    $('why').dataset.call = `${abi}:${r.nr}`;
+    renderWhy(built, abi, r.nr);
+    highlightPath($('disasm'), r.path);
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     out.className = 'verdict fault';
     out.dataset.verdict = '';
-    out.textContent = err.message;
+    out.textContent = faultOf(err).message;
+    $('why').textContent = '';
+    $('why').dataset.call = '';
   }
+}
+
+/** The explain line of the emulated call: its verdict for every argument value, computed once per input. */
+function renderWhy(built: Built, abi: LinuxArchName, nr: number): void {
+  const why = $('why');
+  if (abi !== 'x86_64' && abi !== 'i386' && abi !== 'x32') {
+    why.textContent = '';
+    return;
+  }
+  const show = (): void => {
+    const result = explanationOf(built);
+    why.textContent = 'error' in result ? result.error : `For every argument value: ${whyLine(result.explanation, abi, nr) ?? '(not explained)'}`;
+    why.removeAttribute('aria-busy');
+  };
+  if (page.explanation?.built === built) {
+    show();
+    return;
+  }
+  why.textContent = 'explaining…';
+  why.setAttribute('aria-busy', 'true');
+  requestAnimationFrame(() => setTimeout(() => {
+    // Only the latest call's line is shown: a newer input or call replaces this one.
+    if (page.good === built && why.dataset.call === `${abi}:${nr}`) show();
+  }, 0));
 }
 
 function useDatalist(abi: string): void {
@@ -252,13 +267,14 @@ function currentState(): PlaygroundState {
     },
     tab: page.tab,
     firecrackerFilter: page.firecrackerFilter,
+    target: ($('target') as HTMLSelectElement).value,
   };
 }
 
 /** Whether the state is a built-in profile as it opens, so that `#profile:NAME` says it all. */
 function isPlainProfile(s: PlaygroundState): boolean {
   return page.profile !== undefined && s.a === page.profileText && s.b === '' && s.tune.length === 0 && s.optimize &&
-    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '';
+    s.emulate.abi === 'x86_64' && s.emulate.syscall === 'read' && s.emulate.args.every((a) => a === '') && s.tab === 'filter' && s.firecrackerFilter === '' && s.target === 'amd64';
 }
 
 /** The debounce of input changes: set while an update is due. */
@@ -288,6 +304,7 @@ function applyState(s: PlaygroundState): void {
   try {
     page.tune = [...s.tune];
     page.firecrackerFilter = s.firecrackerFilter;
+    ($('target') as HTMLSelectElement).value = Object.hasOwn(TARGETS, s.target) ? s.target : 'amd64';
     ($('optimize') as HTMLInputElement).checked = s.optimize;
     const abi = $('emu-abi') as HTMLSelectElement;
     abi.value = abiChoices().includes(s.emulate.abi as LinuxArchName) ? s.emulate.abi : 'x86_64';
@@ -314,28 +331,39 @@ function loadProfileInto(editor: Editor, name: string): void {
   editor.setText(text);
 }
 
-/** Reads the fragment: `#profile:NAME`, `#s=STATE`, or nothing (the hardened profile). */
+/** Whether the address's fragment is a link of the page (`#profile:NAME` or `#s=…`), not an anchor such as `#output`. */
+const isLink = (hash: string): boolean => hash.startsWith(PROFILE_PREFIX) || hash.startsWith(STATE_PREFIX);
+
+/**
+ * Reads the fragment: `#profile:NAME`, `#s=STATE`, or nothing (the hardened profile). A link that cannot be
+ * read opens the hardened profile, and a note under the header says what was wrong with the link.
+ */
 async function restoreFromFragment(): Promise<void> {
-  const hash = decodeURIComponent(location.hash);
-  if (hash.startsWith(PROFILE_PREFIX)) {
-    const name = hash.slice(PROFILE_PREFIX.length);
-    try {
-      loadProfileInto(editorA, name);
-    } catch (err) {
-      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
-    }
-    return;
+  let hash = location.hash;
+  try {
+    hash = decodeURIComponent(hash);
+  } catch {
+    // Kept as written: a malformed escape is no link of the page, and is reported as such below.
   }
-  if (hash.startsWith(STATE_PREFIX)) {
+  let problem: string | undefined;
+  if (hash.startsWith(PROFILE_PREFIX)) {
+    try {
+      loadProfileInto(editorA, hash.slice(PROFILE_PREFIX.length));
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+    }
+  } else if (hash.startsWith(STATE_PREFIX)) {
     try {
       applyState(await decodeState(location.hash));
-      return;
     } catch (err) {
-      showFault($('error'), editorA, { message: `link: ${err instanceof Error ? err.message : String(err)}` }, '');
-      return;
+      problem = err instanceof Error ? err.message : String(err);
     }
+  } else {
+    loadProfileInto(editorA, 'hardened');
   }
-  loadProfileInto(editorA, 'hardened');
+  $('notice').hidden = problem === undefined;
+  $('notice').textContent = problem === undefined ? '' : `This link could not be opened: ${problem}. Showing the built-in hardened profile instead.`;
+  if (problem !== undefined) loadProfileInto(editorA, 'hardened');
 }
 
 // ---------------------------------------------------------------------------------------------- updates
@@ -352,23 +380,25 @@ function update(): void {
   timer = undefined;
   const text = editorA.text();
   try {
-    const loaded = loadInput(text, page.firecrackerFilter !== '' ? { firecrackerFilter: page.firecrackerFilter } : {});
+    const loaded = loadInput(text, {
+      target: ($('target') as HTMLSelectElement).value as TargetArch,
+      ...(page.firecrackerFilter !== '' && { firecrackerFilter: page.firecrackerFilter }),
+    });
     const built = buildFilter(loaded, { tune: page.tune, optimize: ($('optimize') as HTMLInputElement).checked });
     renderFirecrackerChoice(loaded.kind === 'policy' ? loaded.filters : undefined, loaded.what);
     page.good = built;
     page.stats = undefined;
     showFault($('error'), editorA, undefined, '');
     $('input-kind').textContent = built.loaded.what;
-    renderWarnings(built.warnings);
+    $('warnings').replaceChildren(...warningItems(built.warnings));
     renderDisassembly(built);
     emulateNow();
     renderVisible();
     if (document.body.dataset.state === 'loading') performance.mark('playground-ready');
     document.body.dataset.state = 'ready';
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     const kept = page.good !== undefined ? ' (the output shows the last input that worked)' : '';
-    showFault($('error'), editorA, err.fault, kept);
+    showFault($('error'), editorA, faultOf(err), kept);
     document.body.dataset.state = page.good !== undefined ? 'stale' : 'error';
   }
   saveFragment();
@@ -389,19 +419,10 @@ function renderFirecrackerChoice(filters: readonly string[] | undefined, what: s
 }
 
 function renderTunings(): void {
-  $('tunings').replaceChildren(...page.tune.map((entry, i) => {
-    const li = document.createElement('li');
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.textContent = '×';
-    remove.setAttribute('aria-label', `remove ${entry}`);
-    remove.addEventListener('click', () => {
-      page.tune.splice(i, 1);
-      renderTunings();
-      update();
-    });
-    li.append(`${entry} `, remove);
-    return li;
+  $('tunings').replaceChildren(...tuningItems(page.tune, (i) => {
+    page.tune.splice(i, 1);
+    renderTunings();
+    update();
   }));
 }
 
@@ -461,7 +482,15 @@ function wire(): void {
   const abiSelect = $('emu-abi') as HTMLSelectElement;
   const chartSelect = $('chart-abi') as HTMLSelectElement;
   for (const abi of abiChoices()) abiSelect.append(new Option(abi, abi));
-  for (const abi of ['x86_64', 'i386', 'x32']) chartSelect.append(new Option(abi, abi));
+  const target = $('target') as HTMLSelectElement;
+  for (const name of Object.keys(TARGETS)) target.append(new Option(name, name));
+  target.value = 'amd64';
+  target.addEventListener('change', () => {
+    // The emulate form follows to the machine's own ABI, the one its calls mostly come from.
+    abiSelect.value = TARGETS[target.value as TargetArch].native;
+    useDatalist(abiSelect.value);
+    update();
+  });
   const args = document.querySelector('#emulate .args') as HTMLFieldSetElement;
   for (let i = 0; i < 6; i++) {
     const label = document.createElement('label');
@@ -490,6 +519,19 @@ function wire(): void {
     saveFragment();
   });
   chartSelect.addEventListener('change', renderChart);
+  // A bar clicked: that syscall in the emulate form (the form itself is the keyboard's way to the same place).
+  $('chart').addEventListener('click', (e) => {
+    const name = (e.target as Element).getAttribute('data-syscall');
+    if (name === null) return;
+    abiSelect.value = chartSelect.value;
+    useDatalist(abiSelect.value);
+    ($('emu-syscall') as HTMLInputElement).value = name;
+    document.querySelectorAll<HTMLInputElement>('.arg').forEach((input) => {
+      input.value = '';
+    });
+    selectTab('filter', false);
+    emulateNow();
+  });
   $('firecracker-filter').addEventListener('change', () => {
     page.firecrackerFilter = ($('firecracker-filter') as HTMLSelectElement).value;
     update();
@@ -551,7 +593,12 @@ function wire(): void {
     }, 2000);
   });
 
-  window.addEventListener('hashchange', () => void restoreFromFragment());
+  window.addEventListener('hashchange', () => {
+    // A link of the page opens its state; an anchor (the skip link's #output) has moved the focus, and the
+    // address gets the page's state back.
+    if (isLink(location.hash)) void restoreFromFragment().then(update);
+    else saveFragment();
+  });
 }
 
 async function start(): Promise<void> {

@@ -15,6 +15,8 @@ export interface PlaygroundState {
   readonly tab: string;
   /** The filter read from a Firecracker file holding several ('' for the first). */
   readonly firecrackerFilter: string;
+  /** The machine profiles are resolved for, as Docker names it (`amd64`, `arm64`, …). */
+  readonly target: string;
 }
 
 export const STATE_PREFIX = '#s=';
@@ -68,5 +70,6 @@ export async function decodeState(fragment: string): Promise<PlaygroundState> {
     },
     tab: typeof v.tab === 'string' ? v.tab : 'filter',
     firecrackerFilter: typeof v.firecrackerFilter === 'string' ? v.firecrackerFilter : '',
+    target: typeof v.target === 'string' ? v.target : 'amd64',
   };
 }

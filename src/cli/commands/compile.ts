@@ -7,6 +7,7 @@ import { exportProfile, formatProfileJson, type ImportOptions, type ProfileJson,
 import { KUBERNETES_GROUP } from '../../policy/oci/read.js';
 import type { FirecrackerArch } from '../../policy/formats/firecracker.js';
 import { exportFirecracker } from '../../policy/formats/firecracker-export.js';
+import { exportSystemd } from '../../policy/formats/systemd.js';
 import type { Policy } from '../../policy/types.js';
 import { parseKernelVersion } from '../../policy/oci/read.js';
 import { TARGETS } from '../../policy/oci/vocabulary.js';
@@ -16,10 +17,10 @@ import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, readWor
 import type { Workload } from '../../analysis/workload.js';
 import { applyTuning } from '../options.js';
 
-const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker'] as const;
+const FORMATS = ['raw', 'c', 'hex', 'asm', 'json', 'policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker', 'systemd'] as const;
 
 /** Formats that write the (tuned) policy rather than a filter. */
-const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker'];
+const POLICY_FORMATS: readonly OutputFormat[] = ['policy', 'oci', 'kubernetes', 'kubernetes-yaml', 'firecracker', 'systemd'];
 
 /** Formats whose output carries a name (--name). */
 const NAMED_FORMATS: readonly OutputFormat[] = ['kubernetes', 'kubernetes-yaml', 'firecracker'];
@@ -97,6 +98,11 @@ async function render(
   if (POLICY_FORMATS.includes(format)) {
     try {
       if (format === 'policy') return formatPolicyJson(policy);
+      if (format === 'systemd') {
+        const written = exportSystemd(policy, how.where);
+        warnings.push(...written.warnings);
+        return written.text;
+      }
       if (format === 'firecracker') {
         const written = exportFirecracker(policy, { ...(how.name !== undefined && { name: how.name }), ...(how.machine !== undefined && { arch: how.machine }) });
         warnings.push(...written.warnings);
@@ -127,14 +133,14 @@ export const compileCommand: Command = {
   get usage() {
     return [
       'usage: seccomp-ts compile POLICY.json|-|profile:NAME|--profile NAME [--tune ENTRY]... [--arch ABI]... [--enosys]',
-      '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|kubernetes-yaml|firecracker]',
+      '                          [--format raw|c|hex|asm|json|policy|oci|kubernetes|kubernetes-yaml|firecracker|systemd]',
       '                          [-o FILE] [--unoptimized] [--workload COUNTS [--no-cache]]',
       '                          [--target GOARCH] [--kernel VERSION] [--strict] [--name NAME] [--verbose]',
       '',
       'Reads a policy in seccomp-ts JSON form, a Docker/OCI seccomp profile, a Kubernetes SeccompProfile (JSON or',
-      'YAML) or a Firecracker filter file (or takes a built-in profile), applies the tuning entries in order, and',
-      'writes the filter. Raw bytes (struct sock_filter[], what `bwrap --seccomp FD` and seccomp(2) take) are the',
-      'default; they are not written to a terminal: use -o.',
+      'YAML), a Firecracker filter file or systemd unit settings (or takes a built-in profile), applies the tuning',
+      'entries in order, and writes the filter. Raw bytes (struct sock_filter[], what `bwrap --seccomp FD` and',
+      'seccomp(2) take) are the default; they are not written to a terminal: use -o.',
       '',
       'options:',
       profileOptionHelp(17),
@@ -148,6 +154,7 @@ export const compileCommand: Command = {
       '                   kubernetes-yaml (the same resource in YAML),',
       '                   firecracker (one filter of a Firecracker/seccompiler file, named by --name, default',
       '                   main; for the machine --target names: amd64, arm64 or riscv64)',
+      '                   systemd (SystemCallFilter=, SystemCallErrorNumber=, SystemCallArchitectures= for a unit)',
       '  -o, --output F   write to F (never an input; replaced only once complete)',
       '  --unoptimized    linear dispatch and no optimizer passes (the straightforward filter)',
       '  --workload F     search syscall numbers in the order that is cheapest for the call counts in F (a recording',

@@ -6,7 +6,7 @@ import { RECORDING_FORMATS as FORMATS, renderRecording, type RecordingFormat } f
 import { recordingFromStrace, StraceError } from '../../record/strace.js';
 import { parseAction } from '../../syscalls/action-text.js';
 import type { Action } from '../../syscalls/actions.js';
-import { ARCH_NAMES } from '../../syscalls/arch.js';
+import { LINUX_ARCH_NAMES } from '../../syscalls/arch.js';
 import { INHERITED_AT_START } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { recordCommand, type RecordResult } from '../../linux/record.js';
@@ -52,13 +52,23 @@ async function readRecording(path: string, io: CliIO): Promise<Recording> {
 
 /** One line: how many syscalls and calls on which ABIs. */
 function summary(recording: Recording): string {
-  const parts = ARCH_NAMES.filter((a) => recording.abis[a] !== undefined).map((a) => {
+  const parts = LINUX_ARCH_NAMES.filter((a) => recording.abis[a] !== undefined).map((a) => {
     const table = recording.abis[a]!;
     const calls = Object.values(table).reduce((n, c) => n + c.count, 0);
     return `${Object.keys(table).length} syscalls (${calls} calls) on ${a}`;
   });
   return parts.length > 0 ? parts.join(', ') : 'no calls';
 }
+
+/** The options of what record writes, shared by recording a command and reading strace logs. */
+const OUTPUT_FLAGS = {
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  'default-action': { type: 'string' },
+  counts: { type: 'string' },
+  merge: { type: 'string', multiple: true },
+  'no-conditions': { type: 'boolean' },
+} as const;
 
 /** --format and --default-action, checked. */
 function outputChoices(values: { format?: string | undefined; 'default-action'?: string | undefined }): { format: RecordingFormat; defaultAction: Action } {
@@ -95,15 +105,7 @@ async function writeRecording(
 async function fromStrace(argv: readonly string[], io: CliIO): Promise<number> {
   let values;
   try {
-    ({ values } = parseFlags(argv, {
-      'from-strace': { type: 'string', multiple: true },
-      output: { type: 'string', short: 'o' },
-      format: { type: 'string' },
-      'default-action': { type: 'string' },
-      counts: { type: 'string' },
-      merge: { type: 'string', multiple: true },
-      'no-conditions': { type: 'boolean' },
-    }, 'record'));
+    ({ values } = parseFlags(argv, { ...OUTPUT_FLAGS, 'from-strace': { type: 'string', multiple: true } }, 'record'));
   } catch (err) {
     if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
     throw err;
@@ -144,7 +146,8 @@ export const recordCommandCli: Command = {
       'Runs CMD (stdio, environment and exit status passed through) under a filter that notifies this process',
       'of every syscall of CMD, its threads and its child processes (SECCOMP_RET_USER_NOTIF, answered with',
       'CONTINUE; no privilege needed), then writes a profile that allows exactly what was seen: per ABI (x86_64,',
-      'i386 through int $0x80, x32), with argument conditions for socket and socketpair families, personality',
+      'i386 through int $0x80, x32; aarch64 and arm on an arm64 host, and so on), with argument conditions for',
+      'socket and socketpair families, personality',
       "personas and clone flags. What was seen is an allow-list, not a proof of what is safe: see docs/live.md.",
       '',
       'options:',
@@ -174,15 +177,7 @@ export const recordCommandCli: Command = {
     const { flags, cmd } = splitCommand(argv, 'record');
     let values;
     try {
-      ({ values } = parseFlags(flags, {
-        output: { type: 'string', short: 'o' },
-        format: { type: 'string' },
-        'default-action': { type: 'string' },
-        counts: { type: 'string' },
-        merge: { type: 'string', multiple: true },
-        'no-conditions': { type: 'boolean' },
-        timeout: { type: 'string' },
-      }, 'record'));
+      ({ values } = parseFlags(flags, { ...OUTPUT_FLAGS, timeout: { type: 'string' } }, 'record'));
     } catch (err) {
       if (err instanceof CliError) throw new CliError(err.message, RUN_FAILED);
       throw err;
@@ -215,7 +210,7 @@ export const recordCommandCli: Command = {
     if (Object.keys(result.recording.abis).length === 0) {
       const foreign = Object.keys(result.otherArches);
       io.stderr(foreign.length > 0
-        ? `seccomp-ts: record: every call of ${command} was of audit arch ${foreign.map((a) => `0x${a}`).join(', ')}, and profiles are made for x86_64, i386 and x32 only; nothing written\n`
+        ? `seccomp-ts: record: every call of ${command} was of audit arch ${foreign.map((a) => `0x${a}`).join(', ')}, which is no ABI the tables know; nothing written\n`
         : `seccomp-ts: record: no call of ${command} was seen (it did not start); nothing written\n`);
       return result.status === 0 ? RUN_FAILED : result.status;
     }
@@ -224,7 +219,7 @@ export const recordCommandCli: Command = {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, hold);
     try {
       const recording = mergeRecordings(...earlier, result.recording);
-      for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (not x86_64, i386 or x32) are not in the profile\n`);
+      for (const [arch, n] of Object.entries(result.otherArches)) io.stderr(`seccomp-ts: warning: ${n} calls of audit arch 0x${arch} (no ABI the tables know) are not in the profile\n`);
       if (result.ended !== undefined) io.stderr(`seccomp-ts: record: ${result.ended === 'timeout' ? `--timeout ${values.timeout} s passed` : `${result.ended} received`}: ${command} was ended; the profile holds the calls seen until then\n`);
       await writeRecording(recording, {
         format, defaultAction, conditions: values['no-conditions'] !== true, output: values.output, counts: values.counts,

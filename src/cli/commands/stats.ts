@@ -5,6 +5,7 @@
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
 import { filterStats, filterStatsText } from '../../analysis/stats.js';
+import { abisOf } from '../../analysis/partition.js';
 import { ARCH_NAMES, parseLinuxArch, type LinuxArchName } from '../../syscalls/arch.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, readWorkload, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
@@ -21,12 +22,13 @@ export const statsCommand: Command = {
     'profile) which is compiled first. For each ABI, every syscall number of its table is run once with all arguments zero:',
     'the mean and largest number of instructions executed, how many syscalls get each verdict, and how many',
     "the kernel's action cache lets through without running the filter at all, on the kernel that caches the ABI",
-    '(natively, or as its compat ABI: i386 on x86_64, arm on aarch64, s390 on s390x; x32, MIPS and SuperH calls',
+    '(natively, or as its compat ABI: i386 on x86_64, arm on aarch64, s390 on s390x; x32 and MIPS calls',
     'never are).',
     '',
     'options:',
     profileOptionHelp(16),
-    '  --arch ABI      report this ABI (default x86_64, i386 and x32; any ABI, e.g. aarch64 or s390x); repeatable',
+    '  --arch ABI      report this ABI (any ABI, e.g. aarch64 or s390x); repeatable. Default: the ABIs whose arch',
+    '                  value the filter checks (x86_64, i386 and x32 when it checks one of theirs or none)',
     '  --unoptimized   compile a policy with linear dispatch and no optimizer passes (refused for a filter)',
     '  --json          {"instructions", "abis": [{"abi", "syscalls", "meanExecuted", "maxExecuted", "verdicts", "kernelCached",',
     '                  "unfiltered": [{"nr", "name", "verdict"}]}]}; x86_64 uretprobe and uprobe, which Linux never',
@@ -73,7 +75,10 @@ export const statsCommand: Command = {
       io.stdout(values.json ? `${JSON.stringify(costs, null, 2)}\n` : workloadStatsText(costs, title));
       return 0;
     }
-    const stats = filterStats(program, abis.length > 0 ? abis : ARCH_NAMES);
+    // By default the ABIs the filter checks, the x86 ones in their usual order (x86_64, i386, x32).
+    const checkedAbis = abisOf(program).filter((a): a is LinuxArchName => a !== 'other');
+    const byDefault = [...ARCH_NAMES.filter((a) => checkedAbis.includes(a)), ...checkedAbis.filter((a) => !(ARCH_NAMES as readonly string[]).includes(a))];
+    const stats = filterStats(program, abis.length > 0 ? abis : byDefault);
     io.stdout(values.json ? `${JSON.stringify(stats, null, 2)}\n` : filterStatsText(stats, title));
     return 0;
   },

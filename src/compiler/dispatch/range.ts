@@ -112,6 +112,7 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
     cur = c.nr + 1;
   }
   if (cur <= domain.max) gap(cur, domain.max);
+  for (const b of section.beyond ?? []) push(b.lo, b.hi, { id: b.id, target: b.target });
 
   // Free pieces join a neighbour: both when the neighbours agree, else the left one.
   const runs: DispatchRun<L>[] = [];
@@ -163,10 +164,30 @@ function workloadWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[]
   return weights;
 }
 
+/**
+ * Ranges beyond the section that lead to another ABI's section (x32 numbers searched with x86_64's) weigh what
+ * that ABI's calls weigh: its workload's calls when there is a workload, else its table's syscalls.
+ */
+function weighBeyond<L>(section: DispatchSection<L>, runs: readonly DispatchRun<L>[], weights: Float64Array, workload: RangeDispatchOptions['workload']): void {
+  for (const b of section.beyond ?? []) {
+    if (b.abi === undefined) continue;
+    const k = runs.findIndex((r) => r.out?.id === b.id);
+    if (k < 0) continue;
+    const table = knownNumbers(b.abi).length;
+    const counts = workload?.get(b.abi);
+    const own = workload?.get(section.arch);
+    const calls = counts === undefined ? 0 : [...counts.values()].reduce((t, n) => t + n, 0);
+    const ownCalls = own === undefined ? 0 : [...own.values()].reduce((t, n) => t + n, 0);
+    weights[k] = workload === undefined ? table : calls + table * TABLE_TRACE * Math.max(1, calls + ownCalls);
+  }
+}
+
 /** Builds a range-tree dispatch strategy. */
 export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrategy {
   return {
     name: `range${options.hot?.length ? '+hot' : ''}${options.workload !== undefined ? '+workload' : ''}`,
+    // With a workload, x86_64's split from x32 goes where the workload's weights put it.
+    foldsBeyond: options.workload !== undefined,
     emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void {
       const runs = dispatchRuns(section, options);
       for (const nr of options.hot ?? []) {
@@ -178,6 +199,7 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
       }
       const counts = options.workload?.get(section.arch);
       const weights = counts !== undefined && counts.size > 0 ? workloadWeights(section.arch, runs, counts, options.kernelCache !== false) : tableWeights(section.arch, runs);
+      weighBeyond(section, runs, weights, options.workload);
       const tree = options.shape === 'balanced' ? halvingTree(weights, true)
         : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(runs, weights) : halvingTree(weights, false);
       emitTree(out, runs, tree);

@@ -58,6 +58,12 @@ export interface DispatchSection<L> {
    * instead of the default. Cases always win over the guard.
    */
   readonly enosys?: { readonly above: number; readonly target: L; readonly constant: number };
+  /**
+   * Numbers above `domain.max` that reach this search too (ascending ranges up to 0xffffffff), each with its
+   * target, an `id` equal for ranges that decide alike, and the ABI whose calls they are when they go on to
+   * another section. Given only to strategies that fold such a split into their search (`foldsBeyond`).
+   */
+  readonly beyond?: readonly { readonly lo: number; readonly hi: number; readonly target: L; readonly id: string; readonly abi?: LinuxArchName }[];
 }
 
 /**
@@ -68,6 +74,11 @@ export interface DispatchSection<L> {
  */
 export interface DispatchStrategy {
   readonly name: string;
+  /**
+   * The strategy searches `beyond` ranges with the section's own numbers: x86_64's split from x32 numbers then
+   * costs a call only where the search puts it, not one test up front.
+   */
+  readonly foldsBeyond?: boolean;
   emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void;
 }
 

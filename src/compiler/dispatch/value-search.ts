@@ -50,29 +50,60 @@ function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): 
   const cost = new Float64Array(n * CHAIN_WINDOW).fill(Infinity);
   const order: (number[] | undefined)[] = new Array<number[] | undefined>(n * CHAIN_WINDOW);
   const rest = new Int32Array(n * CHAIN_WINDOW).fill(-1);
+  // Outcomes as small integers, and the groups of one window in typed arrays: this runs for every window of
+  // every run, and allocating per window made it the largest cost of compiling a small policy.
+  const outcome = new Int32Array(n);
+  const known = new Map<string, number>();
+  runs.forEach((r, k) => {
+    const key = r.out?.id ?? '';
+    let v = known.get(key);
+    if (v === undefined) known.set(key, (v = known.size));
+    outcome[k] = v;
+  });
+  const groupOutcome = new Int32Array(CHAIN_WINDOW);
+  const groupWeight = new Float64Array(CHAIN_WINDOW);
+  const groupWide = new Uint8Array(CHAIN_WINDOW);
+  const groupMembers: number[][] = Array.from({ length: CHAIN_WINDOW }, () => []);
   for (let i = 0; i < n; i++) {
-    const byOutcome = new Map<string, { weight: number; wide: boolean; members: number[] }>();
+    let groups = 0;
+    let wideGroups = 0;
     for (let len = 1; len <= CHAIN_WINDOW && i + len - 1 < n; len++) {
-      const r = runs[i + len - 1] as DispatchRun<L>;
-      const id = r.out?.id ?? '';
-      const g = byOutcome.get(id) ?? { weight: 0, wide: false, members: [] };
-      g.weight += weights[i + len - 1] as number;
-      g.wide ||= r.lo !== r.hi;
-      g.members.push(i + len - 1);
-      byOutcome.set(id, g);
+      const k = i + len - 1;
+      const r = runs[k] as DispatchRun<L>;
+      let g = 0;
+      while (g < groups && groupOutcome[g] !== outcome[k]) g++;
+      if (g === groups) {
+        groupOutcome[g] = outcome[k] as number;
+        groupWeight[g] = 0;
+        groupWide[g] = 0;
+        (groupMembers[g] as number[]).length = 0;
+        groups++;
+      }
+      groupWeight[g] = (groupWeight[g] as number) + (weights[k] as number);
+      if (r.lo !== r.hi && groupWide[g] === 0) {
+        groupWide[g] = 1;
+        wideGroups++;
+      }
+      (groupMembers[g] as number[]).push(k);
       if (len === 1) continue;
-      const wide = [...byOutcome.values()].filter((x) => x.wide);
-      if (wide.length > 1) break;
-      const main = wide[0] ?? [...byOutcome.values()].reduce((a, b) => (b.weight > a.weight ? b : a));
-      const tested = [...byOutcome.values()].filter((x) => x !== main).flatMap((x) => x.members);
-      if (tested.length > MAX_CHAIN) break;
+      if (wideGroups > 1) break;
+      // The rest: the one wide group, else the heaviest (the first of equals).
+      let main = 0;
+      if (wideGroups === 1) {
+        while (groupWide[main] === 0) main++;
+      } else {
+        for (let h = 1; h < groups; h++) if ((groupWeight[h] as number) > (groupWeight[main] as number)) main = h;
+      }
+      if (len - (groupMembers[main] as number[]).length > MAX_CHAIN) break;
+      const tested: number[] = [];
+      for (let h = 0; h < groups; h++) if (h !== main) tested.push(...(groupMembers[h] as number[]));
       tested.sort((x, y) => (weights[y] as number) - (weights[x] as number));
-      let c = main.weight * tested.length;
+      let c = (groupWeight[main] as number) * tested.length;
       tested.forEach((t, rank) => { c += (rank + 1) * (weights[t] as number); });
       const at = i * CHAIN_WINDOW + len - 1;
       cost[at] = c;
       order[at] = tested;
-      rest[at] = main.members[0] as number;
+      rest[at] = (groupMembers[main] as number[])[0] as number;
     }
   }
   return { cost, order, rest };

@@ -5,17 +5,20 @@
  * kernel version) and `archMap`; runc turns each name of each entry into libseccomp rules (dropping rules whose
  * action is the default, splitting an entry whose conditions test one argument twice into one rule per
  * condition); libseccomp adds each rule per ABI (32-bit comparisons on i386 and x32, the i386 socketcall/ipc
- * multiplexers) and combines the rules of one syscall (the first unconditional rule decides). docs/docker-oci.md
+ * multiplexers) and combines the rules of one syscall (the first unconditional rule decides; overlapping rules of
+ * different actions are decided by libseccomp's tree, rebuilt in libseccomp-tree.ts). docs/docker-oci.md
  * describes each step and where it departs from a plain reading of the profile.
  */
 import type { Action } from '../../syscalls/actions.js';
-import { actionsEqual } from '../../syscalls/actions.js';
+import { actionsEqual, decodeAction, encodeAction } from '../../syscalls/actions.js';
 import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../../syscalls/arch.js';
 import { lookupSyscall, quoteName, SYSCALL_NAME_MAX, suggestSyscalls } from '../../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from '../types.js';
 import { at, ProfileError } from './errors.js';
+import { buildSyscallTree, TreeConflict, TreeHang } from './libseccomp-tree.js';
 import { multiplexedVia } from './multiplex.js';
 import { conditionsKey, conditionsMayOverlap } from './overlap.js';
+import { treeRules, TreeNotExpressible } from './tree-rules.js';
 import { parseKernelVersion, readProfile, type OciProfile, type OciSyscall } from './read.js';
 import {
   ACTIONS_WITH_ERRNO, DEFAULT_ERRNO_RET, DOCKER_DEFAULT_CAPABILITIES, OCI_OPERATORS, SCMP_ARCH_TO_ABI, TARGETS,
@@ -289,10 +292,11 @@ function ruleGroups(runcRules: readonly RuncRule[], abis: readonly LinuxArchName
 
 /**
  * libseccomp's combination of one syscall's rules: the first unconditional rule wins (after the EEXIST checks
- * libseccomp makes between the rules before it); otherwise every distinct rule is kept, provided no two of
- * different actions can match the same call.
+ * libseccomp makes between the rules before it); otherwise every distinct rule is kept, unless two of different
+ * actions can match the same call: then libseccomp's decision tree for the rules, in runc's order, is rebuilt and
+ * written as disjoint rules, with a warning.
  */
-function combineGroup(g: RuleGroup, abis: readonly LinuxArchName[], warnings: string[], shadowWarned: Set<string>): AbiRule[] {
+function combineGroup(g: RuleGroup, abis: readonly LinuxArchName[], defaultAction: Action, warnings: string[], shadowWarned: Set<string>): AbiRule[] {
   const firstUnconditional = g.rules.find((r) => r.conditions.length === 0);
   if (firstUnconditional !== undefined) {
     // Rules added before it were still checked against each other when added: libseccomp refuses a rule whose
@@ -343,15 +347,65 @@ function combineGroup(g: RuleGroup, abis: readonly LinuxArchName[], warnings: st
         const b = kept[j]!;
         if (actionsEqual(a.rule.action, b.rule.action)) continue;
         if (!conditionsMayOverlap(a.conditions, b.conditions, width)) continue;
-        const which = describeRule;
-        throw new ProfileError(b.rule.path,
-          `the rule ${label(b.rule.action)} for ${which(b)} can match the same calls as the rule ${label(a.rule.action)} ` +
-          `for ${which(a)} at ${a.rule.path}${g.abi === abis[0] ? '' : ` (on ${g.abi})`}; libseccomp decides such overlaps by its ` +
-          'internal rule order, not by action, so the verdict runc gives cannot be reproduced: make their conditions disjoint');
+        return inLibseccompOrder(g, abis, defaultAction, warnings, shadowWarned, a, b);
       }
     }
   }
   return kept;
+}
+
+/** "the rule ERRNO(1) for 'read'" */
+const ruleText = (r: AbiRule): string => `the rule ${label(r.rule.action)} for ${describeRule(r)}`;
+
+/**
+ * One syscall's rules decided as libseccomp 2.5.4 decides them when runc adds them in the profile's order (its
+ * merged decision tree and the filter it generates from it), written as disjoint policy rules. `first` and
+ * `second` are two rules of different actions that can match the same call, for the warning.
+ */
+function inLibseccompOrder(g: RuleGroup, abis: readonly LinuxArchName[], defaultAction: Action, warnings: string[], warned: Set<string>, first: AbiRule, second: AbiRule): AbiRule[] {
+  const on = g.abi === abis[0] ? '' : ` (on ${g.abi})`;
+  const wide = !thirtyTwoBit(g.abi);
+  /** The earlier rule (of another action, if `otherAction`) most likely to be the one libseccomp trips over. */
+  const earlier = (i: number, otherAction: boolean): AbiRule => {
+    const b = g.rules[i]!;
+    const before = g.rules.slice(0, i).filter((r) => !otherAction || !actionsEqual(r.rule.action, b.rule.action));
+    return before.find((r) => conditionsMayOverlap(r.conditions, b.conditions, wide ? 64 : 32)) ?? before[0] ?? g.rules[0]!;
+  };
+  let tree;
+  try {
+    tree = buildSyscallTree(g.rules.map((r) => ({ code: encodeAction(r.rule.action), conditions: r.conditions })), wide);
+  } catch (err) {
+    if (!(err instanceof TreeConflict) && !(err instanceof TreeHang)) throw err;
+    const i = (err as { at?: number }).at ?? 0;
+    const b = g.rules[i]!;
+    const a = earlier(i, err instanceof TreeConflict);
+    if (err instanceof TreeConflict) {
+      throw new ProfileError(b.rule.path, `libseccomp refuses ${ruleText(b)}: it can match the same calls as ${ruleText(a)} at ` +
+        `${a.rule.path}${on} and their tests merge into one it cannot decide (EEXIST), so runc fails`);
+    }
+    throw new ProfileError(b.rule.path, `libseccomp 2.5.4 never finishes adding ${ruleText(b)} after ${ruleText(a)} at ` +
+      `${a.rule.path}${on} (it loops merging their tests), so runc hangs: make their conditions disjoint`);
+  }
+  let lowered;
+  try {
+    lowered = treeRules(tree, g.nr, encodeAction(defaultAction));
+  } catch (err) {
+    if (!(err instanceof TreeNotExpressible)) throw err;
+    throw new ProfileError(second.rule.path, `${ruleText(second)} can match the same calls as ${ruleText(first)} at ${first.rule.path}${on}, ` +
+      `and the verdicts libseccomp's filter gives them cannot be written as policy conditions (${err.message}): make their conditions disjoint`);
+  }
+  const key = `${first.rule.path}|${second.rule.path}|${first.rule.name}|${second.rule.name}`;
+  if (!warned.has(key)) {
+    warned.add(key);
+    warnings.push(`${second.rule.path}: ${ruleText(second)} can match the same calls as ${ruleText(first)} at ${first.rule.path}${on}; ` +
+      'libseccomp decides such calls by the order runc adds the rules, not by action, and the import gives the verdicts of the ' +
+      "profile's order (reordering the entries can change them)");
+  }
+  return lowered.map((l) => {
+    const origin = l.origin >= 0 ? g.rules[l.origin]! : second;
+    const action = encodeAction(origin.rule.action) === l.code ? origin.rule.action : decodeAction(l.code);
+    return { rule: { ...origin.rule, action }, conditions: l.conditions, multiplexed: origin.multiplexed };
+  });
 }
 
 /**
@@ -375,7 +429,7 @@ export function importProfile(input: string | object, options: ImportOptions = {
   const runcRules = toRuncRules(profile, settings, defaultAction, options.strict === true, warnings);
   const shadowWarned = new Set<string>();
   const survivors = ruleGroups(runcRules, abis).flatMap((g) =>
-    combineGroup(g, abis, warnings, shadowWarned).map((r) => ({ abi: g.abi, nr: g.nr, r })));
+    combineGroup(g, abis, defaultAction, warnings, shadowWarned).map((r) => ({ abi: g.abi, nr: g.nr, r })));
   return { policy: buildPolicy(defaultAction, abis, survivors, options), warnings, meta: metaOf(profile) };
 }
 

@@ -14,7 +14,7 @@ export {
 } from './export.js';
 export { importDockerDefault, dockerDefaultPolicy } from './docker-default.js';
 export { DOCKER_DEFAULT_PROFILE_JSON } from './docker-default-data.js';
-export { DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES, type TargetArch, type SeccompFlag } from './vocabulary.js';
+export { DOCKER_DEFAULT_CAPABILITIES, CAPABILITIES, type TargetArch, type SeccompFlag, TARGETS } from './vocabulary.js';
 
 /**
  * Whether a parsed JSON document is a Docker/OCI seccomp profile (or an OCI `config.json` carrying one) rather

@@ -1,7 +1,8 @@
 /**
  * Whether two rules' conditions can hold for the same call. libseccomp (and so runc) decides a call matched by
- * two rules of different actions by its internal rule-tree order, not by action precedence; the importer and
- * exporter only accept rule sets where that cannot happen, so they need to know when conditions are disjoint.
+ * two rules of different actions by its rule tree, not by action precedence: the importer rebuilds that tree
+ * where such rules may overlap, and the exporter only writes rule sets where that cannot happen, so both need to
+ * know when conditions are disjoint.
  * The answer is conservative: `false` only when provably disjoint.
  */
 import type { ArgCondition } from '../types.js';

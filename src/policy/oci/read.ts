@@ -248,7 +248,7 @@ export function readProfile(input: string | object): OciProfile {
     base = 'spec';
     const parent = get(root, 'baseProfileName');
     if (parent !== undefined && parent !== null && parent !== '') {
-      throw new ProfileError('spec.baseProfileName', `inherits from ${JSON.stringify(parent)}, which only the operator can resolve; merge the base profile into this one first`);
+      throw new ProfileError('spec.baseProfileName', `inherits from ${JSON.stringify(parent)}, which the library does not look up: merge the base into this profile first (the seccomp-ts CLI finds it in the profile's folder)`);
     }
   } else if (get(root, 'defaultAction') === undefined && (get(root, 'ociVersion') !== undefined || linux !== undefined)) {
     const l = expectObject(linux, 'linux');
