@@ -22,6 +22,12 @@ import { getProfile } from '../src/policy/profiles/index.js';
 import { subsetOf } from '../src/analysis/subset.js';
 import { parseRecording, recordingPolicy } from '../src/record/recording.js';
 import type { Policy } from '../src/policy/types.js';
+import { policyFromJsonText } from '../src/policy/json.js';
+import { encodeProgram } from '../src/bpf/encode.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from './support/cli.js';
 
 const ABIS: readonly LinuxArchName[] = ['x86_64', 'i386', 'x32'];
 const U32 = 0xffffffffn;
@@ -263,5 +269,34 @@ describe('real profiles', () => {
     expect(firstMismatch(calls, (c) => evaluatePolicy(r, c), (c) => loosest(policies.map((p) => evaluatePolicy(p, c))))).toBeUndefined();
     const both = intersectPolicies(policies);
     expect(firstMismatch(calls, (c) => evaluatePolicy(both, c), (c) => strictest(policies.map((p) => evaluatePolicy(p, c))))).toBeUndefined();
+  });
+});
+
+describe('seccomp-ts intersect / merge with a policy format', () => {
+  it('writes the combined policy, in any policy format, exactly the stacked verdicts', async () => {
+    const r = await cli(['intersect', 'profile:docker-default', 'profile:hardened', '--format', 'policy']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const policy = policyFromJsonText(r.stdout);
+    expect(policy).toEqual(intersectPolicies([getProfile('docker-default'), getProfile('hardened')]));
+    const oci = await cli(['merge', 'profile:hardened', 'profile:docker-default', '--arch', 'x86_64', '--format', 'oci']);
+    expect(oci.code).toBe(0);
+    expect(JSON.parse(oci.stdout).defaultAction).toBe('SCMP_ACT_ALLOW');
+  });
+
+  it('refuses a raw filter, and what one policy cannot say, in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'algebra-'));
+    writeFileSync(join(dir, 'h.bpf'), encodeProgram(compilePolicy(getProfile('hardened')).program));
+    const filter = await cli(['intersect', join(dir, 'h.bpf'), 'profile:hardened', '--format', 'policy']);
+    expect(filter.code).toBe(2);
+    expect(filter.stderr).toMatch(/h\.bpf is a filter: a filter can be analysed but not turned back into a policy/);
+    const abis = await cli(['merge', 'profile:hardened', 'profile:docker-default', '--format', 'policy']);
+    expect(abis.code).toBe(2);
+    expect(abis.stderr.trim().split('\n')).toEqual([
+      'seccomp-ts: merge: the result would need a different default action per ABI (ALLOW on x86_64, ERRNO(EPERM) on i386), and a policy has one; give every input the same ABIs',
+    ]);
+    // A filter format keeps combining filters, raw ones included.
+    const stacked = await cli(['intersect', join(dir, 'h.bpf'), 'profile:hardened', '--format', 'asm']);
+    expect(stacked.code).toBe(0);
   });
 });

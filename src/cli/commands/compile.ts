@@ -89,7 +89,7 @@ function checkKubernetesName(name: string): void {
 }
 
 /** The compiled filter in a program format, or the (tuned) policy as policy JSON or a Docker/OCI profile. */
-async function render(
+export async function render(
   policy: Policy,
   format: OutputFormat,
   how: { where: string; meta: ProfileMeta | undefined; oci: boolean; optimize: boolean; verbose: boolean; name?: string; machine?: FirecrackerArch; workload?: { counts: Workload; kernelCache: boolean } },
