@@ -161,7 +161,7 @@ describe('intersectPolicies', () => {
       const mismatch = firstMismatch(calls, (c) => evaluatePolicy(r, c),
         (c) => evaluateStack(programs, seccompData({ arch: c.arch, nr: c.nr, args: c.args })).action);
       expect(mismatch, JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))).toBeUndefined();
-    }), { numRuns: 10 });
+    }), { numRuns: 200 });
     expect(checked).toBeGreaterThan(refused / 2);
   });
 
@@ -169,8 +169,8 @@ describe('intersectPolicies', () => {
     fc.assert(fc.property(alignedPair, policyArb({ syscalls: COMMON_SYSCALLS.slice(0, 7), maxRules: 4 }), ([a, b, seed], c0) => {
       const c: Policy = { ...c0, arches: a.arches };
       const calls = callsOf([a, b, c], seed, 8);
-      const aa = intersectPolicies([a, a]);
-      expect(firstMismatch(calls, (x) => evaluatePolicy(aa, x), (x) => evaluatePolicy(a, x))).toBeUndefined();
+      const aa = attempt(() => intersectPolicies([a, a]));
+      if (aa !== undefined) expect(firstMismatch(calls, (x) => evaluatePolicy(aa, x), (x) => evaluatePolicy(a, x))).toBeUndefined();
       const ab = attempt(() => intersectPolicies([a, b]));
       const ba = attempt(() => intersectPolicies([b, a]));
       if (ab === undefined || ba === undefined) return;
@@ -187,7 +187,7 @@ describe('intersectPolicies', () => {
       if (left === undefined || right === undefined || three === undefined) return;
       expect(firstMismatch(calls, (x) => evaluatePolicy(left, x), (x) => evaluatePolicy(right, x))).toBeUndefined();
       expect(firstMismatch(calls, (x) => evaluatePolicy(three, x), (x) => evaluatePolicy(left, x))).toBeUndefined();
-    }), { numRuns: 15 });
+    }), { numRuns: 80 });
   });
 
   it('is included in each input: lets through no call an input refuses', () => {
@@ -196,7 +196,7 @@ describe('intersectPolicies', () => {
       if (r === undefined) return;
       const calls = callsOf([a, b], seed, 8);
       for (const p of [a, b]) expect(calls.find((c) => lets(evaluatePolicy(r, c)) && !lets(evaluatePolicy(p, c)))).toBeUndefined();
-    }), { numRuns: 20 });
+    }), { numRuns: 80 });
   });
 });
 
@@ -214,7 +214,7 @@ describe('mergePolicies', () => {
       const calls = callsOf([a, b], seed);
       const mismatch = firstMismatch(calls, (c) => evaluatePolicy(r, c), (c) => loosest([evaluatePolicy(a, c), evaluatePolicy(b, c)]));
       expect(mismatch, JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))).toBeUndefined();
-    }), { numRuns: 10 });
+    }), { numRuns: 200 });
     expect(checked).toBeGreaterThan(refused / 2);
   });
 
@@ -225,9 +225,9 @@ describe('mergePolicies', () => {
 const calls = callsOf([a, b], seed, 8);
       const three = attempt(() => mergePolicies([a, b, a]));
       if (three !== undefined) expect(firstMismatch(calls, (x) => evaluatePolicy(three, x), (x) => evaluatePolicy(r, x))).toBeUndefined();
-      const aa = mergePolicies([a, a]);
-      expect(firstMismatch(calls, (x) => evaluatePolicy(aa, x), (x) => evaluatePolicy(a, x))).toBeUndefined();
-    }), { numRuns: 10 });
+      const aa = attempt(() => mergePolicies([a, a]));
+      if (aa !== undefined) expect(firstMismatch(calls, (x) => evaluatePolicy(aa, x), (x) => evaluatePolicy(a, x))).toBeUndefined();
+    }), { numRuns: 80 });
   });
 });
 

@@ -103,6 +103,9 @@ function maskCond(coord: number, mask: bigint, value: bigint, max: bigint): Cond
   const m = mask & max;
   if ((value & ~m) !== 0n) return false;
   if (m === 0n) return true;
+  // A mask of high bits only (every bit, at the extreme) is a range: exact, and cheaper than a mask.
+  const low = max ^ m;
+  if ((low & (low + 1n)) === 0n) return setCond(coord, [[value, value | low]], max);
   return { coord, kind: 'mask', mask: m, value };
 }
 
@@ -477,12 +480,12 @@ function rulesOf(tree: Tree, background: Action): { action: Action; conditions: 
   const walk = (t: Tree, path: readonly ArgCondition[]): void => {
     if (t.kind === 'leaf') {
       if (!same(t.action, background)) out.push({ action: t.action, conditions: [...path] });
+      if (out.length > MAX_TERMS * 16) throw new AlgebraError(`one syscall would need more than ${MAX_TERMS * 16} rules`);
       return;
     }
     for (const b of t.branches) for (const term of b.terms) walk(b.child, [...path, ...term]);
   };
   walk(tree, []);
-  if (out.length > MAX_TERMS * 16) throw new AlgebraError(`one syscall would need ${out.length} rules`);
   return out;
 }
 
