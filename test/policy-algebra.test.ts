@@ -119,6 +119,22 @@ function firstMismatch(calls: readonly Call[], actual: (c: Call) => Action, expe
   return undefined;
 }
 
+/**
+ * The shape of a minimal result: no two rules with the same action and conditions, each rule's syscalls sorted
+ * and named once, rules named by name sorted by their first syscall, no rule giving the default (without the ENOSYS guard).
+ */
+function expectMinimalShape(r: Policy): void {
+  const keys = r.rules.map((rule) => `${encodeAction(rule.action)}:${JSON.stringify(rule.conditions ?? [], (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const rule of r.rules) {
+    const names = rule.syscalls.filter((s): s is string => typeof s === 'string');
+    expect(names).toEqual([...new Set(names)].sort());
+    if (r.enosysGuard !== true) expect(encodeAction(rule.action)).not.toBe(encodeAction(r.defaultAction));
+  }
+  const firsts = r.rules.map((rule) => rule.syscalls[0]!).filter((x): x is string => typeof x === 'string');
+  expect(firsts).toEqual([...firsts].sort());
+}
+
 /** Combines, or undefined when the combination is refused as inexpressible (counted by the caller). */
 function attempt(f: () => Policy): Policy | undefined {
   try {
@@ -156,6 +172,7 @@ describe('intersectPolicies', () => {
         return;
       }
       checked++;
+      expectMinimalShape(r);
       const programs = [compilePolicy(a).program, compilePolicy(b).program];
       const calls = callsOf([a, b], seed);
       const mismatch = firstMismatch(calls, (c) => evaluatePolicy(r, c),
@@ -211,6 +228,7 @@ describe('mergePolicies', () => {
         return;
       }
       checked++;
+      expectMinimalShape(r);
       const calls = callsOf([a, b], seed);
       const mismatch = firstMismatch(calls, (c) => evaluatePolicy(r, c), (c) => loosest([evaluatePolicy(a, c), evaluatePolicy(b, c)]));
       expect(mismatch, JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))).toBeUndefined();
