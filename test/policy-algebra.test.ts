@@ -318,3 +318,25 @@ describe('seccomp-ts intersect / merge with a policy format', () => {
     expect(stacked.code).toBe(0);
   });
 });
+
+describe('the shape of results', () => {
+  it('writes a 64-bit comparison back as one condition when the argument is also compared at 32 bits', () => {
+    const a: Policy = { defaultAction: { kind: 'ALLOW' }, arches: ['x86_64'], rules: [
+      { syscalls: ['read'], action: { kind: 'KILL_PROCESS' }, conditions: [{ arg: 0, op: 'eq', value: 0x100000005n }] },
+    ] };
+    const b: Policy = { defaultAction: { kind: 'ALLOW' }, arches: ['x86_64'], rules: [
+      { syscalls: ['read'], action: { kind: 'ERRNO', data: 1 }, conditions: [{ arg: 0, op: 'ge', value: 3n, width: 32 }] },
+      { syscalls: ['socket'], action: { kind: 'ERRNO', data: 97 }, conditions: [{ arg: 0, op: 'ge', value: 3n, width: 32 }, { arg: 0, op: 'le', value: 9n, width: 32 }] },
+      { syscalls: ['socket'], action: { kind: 'ERRNO', data: 97 }, conditions: [{ arg: 0, op: 'gt', value: 16n, width: 32 }] },
+    ] };
+    const r = intersectPolicies([a, b]);
+    expect(r.rules.find((rule) => rule.action.kind === 'KILL_PROCESS')?.conditions).toEqual([{ arg: 0, op: 'eq', value: 0x100000005n }]);
+    // socket's two ranges stay two rules with their 32-bit conditions, as written.
+    expect(r.rules.filter((rule) => rule.syscalls.includes('socket')).map((rule) => rule.conditions)).toEqual([
+      [{ arg: 0, op: 'ge', value: 17n, width: 32 }],
+      [{ arg: 0, op: 'ge', value: 3n, width: 32 }, { arg: 0, op: 'le', value: 9n, width: 32 }],
+    ]);
+    const calls = callsOf([a, b], 5, 64);
+    expect(firstMismatch(calls, (c) => evaluatePolicy(r, c), (c) => strictest([evaluatePolicy(a, c), evaluatePolicy(b, c)]))).toBeUndefined();
+  });
+});

@@ -474,12 +474,51 @@ function toConds(c: ArgCondition, coords: readonly Coord[], index: ReadonlyMap<s
   return out;
 }
 
+/**
+ * Conditions on an argument split into halves, written back as 64-bit ones where the upper half is one value:
+ * `hi == h` with `lo` in [a, b] is the 64-bit range [h:a, h:b], and a mask on the lower half needs no width then.
+ */
+function joinHalves(conditions: readonly ArgCondition[], split: ReadonlySet<number>): ArgCondition[] {
+  let out = [...conditions];
+  for (const arg of split) {
+    const mine = out.filter((c) => c.arg === arg);
+    const high = mine.filter((c) => c.width !== 32);
+    const low = mine.filter((c) => c.width === 32);
+    if (high.some((c) => c.op !== 'ge' && c.op !== 'le') || low.some((c) => c.op === 'ne' || c.op === 'lt' || c.op === 'gt')) continue;
+    const hiMin = high.filter((c) => c.op === 'ge').reduce((m, c) => (c.value >> 32n > m ? c.value >> 32n : m), 0n);
+    const hiMax = high.filter((c) => c.op === 'le').reduce((m, c) => (c.value >> 32n < m ? c.value >> 32n : m), U32);
+    if (hiMin !== hiMax) continue;
+    const base = hiMin << 32n;
+    let loMin = 0n;
+    let loMax = U32;
+    const masks: ArgCondition[] = [];
+    for (const c of low) {
+      if (c.op === 'eq') { loMin = c.value; loMax = c.value; }
+      else if (c.op === 'ge') loMin = c.value > loMin ? c.value : loMin;
+      else if (c.op === 'le') loMax = c.value < loMax ? c.value : loMax;
+      else if (c.op === 'masked_eq') masks.push({ arg: c.arg, op: 'masked_eq', mask: c.mask, value: c.value });
+    }
+    const joined: ArgCondition[] = [];
+    const lo = base | loMin;
+    const hi = base | loMax;
+    if (lo === hi) joined.push({ arg: arg as ArgIndex, op: 'eq', value: lo });
+    else {
+      if (lo > 0n) joined.push({ arg: arg as ArgIndex, op: 'ge', value: lo });
+      if (hi < U64) joined.push({ arg: arg as ArgIndex, op: 'le', value: hi });
+    }
+    if (lo !== hi) joined.push(...masks);
+    const at = out.findIndex((c) => c.arg === arg);
+    out = [...out.slice(0, at).filter((c) => c.arg !== arg), ...joined, ...out.slice(at).filter((c) => c.arg !== arg)];
+  }
+  return out;
+}
+
 /** The rules (action and conditions) giving `tree` over a background verdict. */
-function rulesOf(tree: Tree, background: Action): { action: Action; conditions: ArgCondition[] }[] {
+function rulesOf(tree: Tree, background: Action, split: ReadonlySet<number> = new Set()): { action: Action; conditions: ArgCondition[] }[] {
   const out: { action: Action; conditions: ArgCondition[] }[] = [];
   const walk = (t: Tree, path: readonly ArgCondition[]): void => {
     if (t.kind === 'leaf') {
-      if (!same(t.action, background)) out.push({ action: t.action, conditions: [...path] });
+      if (!same(t.action, background)) out.push({ action: t.action, conditions: split.size > 0 ? joinHalves(path, split) : [...path] });
       if (out.length > MAX_TERMS * 16) throw new AlgebraError(`one syscall would need more than ${MAX_TERMS * 16} rules`);
       return;
     }
@@ -512,6 +551,8 @@ function combinePolicies(policies: readonly Policy[], mode: Mode): Policy {
     readonly high: Action;
     readonly maxKnownNr: number;
     readonly trees: Map<number, Tree>;
+    /** Per number, the arguments seen as two halves. */
+    readonly splits: Map<number, Set<number>>;
   }
   const results: AbiResult[] = union.map((arch) => {
     const abis = resolved.map((r) => r.abis.find((x) => x.arch === arch));
@@ -522,6 +563,7 @@ function combinePolicies(policies: readonly Policy[], mode: Mode): Policy {
     const low = combine(resolved.map((r, i) => (abis[i] !== undefined ? r.defaultAction : r.badArchAction)));
     const high = combine(resolved.map((r, i) => (abis[i] === undefined ? r.badArchAction : r.enosysGuard ? ENOSYS_ACTION : r.defaultAction)));
     const trees = new Map<number, Tree>();
+    const splits = new Map<number, Set<number>>();
     for (const nr of [...numbers].sort((x, y) => x - y)) {
       const rulesPer = abis.map((abi) => abi?.rules.get(nr) ?? []);
       const { coords, index } = coordinatesOf(arch, rulesPer.flat().flatMap((r) => r.conditions));
@@ -546,8 +588,9 @@ function combinePolicies(policies: readonly Policy[], mode: Mode): Policy {
         return { kind: 'rules', rules, background: r.enosysGuard && nr > abi.maxKnownNr ? ENOSYS_ACTION : r.defaultAction };
       });
       trees.set(nr, builder.build(0, pieces));
+      splits.set(nr, new Set(coords.filter((c) => c.part === 'hi').map((c) => c.arg)));
     }
-    return { arch, low, high, maxKnownNr, trees };
+    return { arch, low, high, maxKnownNr, trees, splits };
   });
 
   const constantly = (t: Tree, a: Action): boolean => t.kind === 'leaf' && same(t.action, a);
@@ -585,7 +628,7 @@ function combinePolicies(policies: readonly Policy[], mode: Mode): Policy {
     const m = new Map<number, { rules: { action: Action; conditions: ArgCondition[] }[]; key: string }>();
     for (const [nr, tree] of r.trees) {
       const background = enosysGuard && nr > r.maxKnownNr ? ENOSYS_ACTION : defaultAction;
-      const rules = rulesOf(tree, background);
+      const rules = rulesOf(tree, background, r.splits.get(nr));
       if (rules.length === 0) continue;
       const key = rules.map((x) => `${actionKey(x.action)}:${x.conditions.map(conditionText).join('&')}`).sort().join('|');
       m.set(nr, { rules, key });
