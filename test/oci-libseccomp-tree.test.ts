@@ -131,3 +131,22 @@ describe("libseccomp's tree written as policy rules", () => {
       "ALLOW for 'read' at syscalls[0] (it loops merging their tests), so runc hangs: make their conditions disjoint");
   });
 });
+
+describe('ways no call takes', () => {
+  it('a word that must equal a value it must also differ from gives no rule (found by the i386 property)', () => {
+    const rules: TreeRule[] = [
+      { code: 0x80000000, conditions: [{ arg: 1, op: 'lt', value: 0xffffffffn }] },
+      { code: 0x80000000, conditions: [{ arg: 0, op: 'masked_eq', mask: 1n, value: 1n }] },
+      { code: 0x00030000, conditions: [{ arg: 1, op: 'eq', value: 0xffffffffn }] },
+    ];
+    const tree = buildSyscallTree(rules, false);
+    const written = treeRules(tree, 3, DEFAULT);
+    const args = [0x2eaa45453438784bn, 0xffffffffn, 0n];
+    expect(treeVerdict(tree, args)?.code).toBe(0x00030000);
+    const policy: Policy = {
+      defaultAction: decodeAction(DEFAULT), arches: ['i386'],
+      rules: written.map((w) => ({ syscalls: [{ arch: 'i386', nr: 3 }], action: decodeAction(w.code), conditions: w.conditions })),
+    };
+    expect(encodeAction(evaluatePolicy(policy, { arch: 'i386', nr: 3, args }))).toBe(0x00030000);
+  });
+});

@@ -30,6 +30,8 @@ function wordAlternatives(arg: number, high: boolean, tests: readonly WordTest[]
   const [lo, hi] = range;
   const excluded = [...new Set(tests.filter((t) => t.mask === U32 && t.op === 'eq' && !t.holds).map((t) => t.datum))]
     .filter((v) => v >= lo && v <= hi).sort((x, y) => x - y);
+  // A way whose one remaining value is also excluded is taken by no call.
+  if (lo === hi && excluded.includes(lo)) return [];
   const masked = tests.filter((t) => t.mask !== U32);
   if (masked.some((t) => t.op !== 'eq' && t.op !== 'masked_eq')) {
     throw new TreeNotExpressible('an ordered comparison of a masked word');
@@ -95,8 +97,8 @@ function wholeArgument(arg: number, high: readonly WordTest[] | undefined, low: 
   const base = BigInt(hr[0]) << 32n;
   const a = arg as ArgIndex;
   const [lo, hi] = lr;
-  if (lo === hi) return [[{ arg: a, op: 'eq', value: base | BigInt(lo) }]];
   const excluded = [...new Set(low.filter((t) => t.op === 'eq' && !t.holds).map((t) => t.datum))].filter((v) => v >= lo && v <= hi);
+  if (lo === hi) return excluded.includes(lo) ? [] : [[{ arg: a, op: 'eq', value: base | BigInt(lo) }]];
   const conds: ArgCondition[] = [
     { arg: a, op: 'ge', value: base | BigInt(lo) },
     { arg: a, op: 'le', value: base | BigInt(hi) },
