@@ -265,3 +265,14 @@ describe('what has no profile form is refused or reported', () => {
     expect(exportProfile(p).profile.syscalls).toEqual([{ names: ['write'], action: 'SCMP_ACT_ALLOW' }]);
   });
 });
+
+describe('a profile whose re-import has too many ways through libseccomp\'s filter', () => {
+  it('is refused with a ProfileError naming the rules, never an internal error (found by the property in a CI run)', () => {
+    const text = '{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86"],"syscalls":[' +
+      '{"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":4294967295,"valueTwo":0,"op":"SCMP_CMP_NE"}]},' +
+      '{"names":["socketcall","read"],"action":"SCMP_ACT_KILL","args":[{"index":1,"value":60174574236277469,"valueTwo":4294967295,"op":"SCMP_CMP_MASKED_EQ"}]}]}';
+    const first = importProfile(text);
+    expect(() => exportProfile(first.policy, { meta: first.meta })).toThrow(ProfileError);
+    expect(() => exportProfile(first.policy, { meta: first.meta })).toThrow(/cannot be written as policy conditions \(too many ways through the filter\)/);
+  });
+});

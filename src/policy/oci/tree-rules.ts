@@ -6,7 +6,7 @@
  */
 import type { ArgIndex } from '../../bpf/seccomp-data.js';
 import type { ArgCondition } from '../types.js';
-import { treePaths, wordRange, type SyscallTree, type WordTest } from './libseccomp-tree.js';
+import { TreeHang, treePaths, wordRange, type SyscallTree, type WordTest } from './libseccomp-tree.js';
 
 const U32 = 0xffffffff;
 /** More rules than this for one syscall is refused rather than written. */
@@ -114,7 +114,15 @@ function wholeArgument(arg: number, high: readonly WordTest[] | undefined, low: 
  */
 export function treeRules(tree: SyscallTree, nr: number, defaultCode: number): TreeRuleOut[] {
   const out: TreeRuleOut[] = [];
-  for (const path of treePaths(tree)) {
+  let paths;
+  try {
+    paths = treePaths(tree);
+  } catch (err) {
+    // The walk stops after a fixed amount of work: far more ways than MAX_TREE_RULES could ever hold.
+    if (err instanceof TreeHang) throw new TreeNotExpressible('too many ways through the filter');
+    throw err;
+  }
+  for (const path of paths) {
     if (path.outcome.code === defaultCode) continue;
     let feasible = true;
     const words = new Map<string, { arg: number; high: boolean; tests: WordTest[] }>();
