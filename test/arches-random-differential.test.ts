@@ -18,8 +18,8 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall } from '../src/syscalls/index.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, inMergeBugArea, libseccompMissing,
-  missesSyscallNumberLoad, policyFocus,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, libseccompMissing,
+  policyFocus,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
@@ -97,29 +97,7 @@ describe('random profiles on random machines against runc + libseccomp', () => {
         if (!(err instanceof ProfileError)) throw err;
         ourError = err;
       }
-      if (!built.ok) {
-        if (built.timedOut === true) {
-          stats.libseccompHung++;
-          return;
-        }
-        if (ours === undefined) stats.bothRefuse++;
-        else theirsOnlyRefuses.push(`${target}: ${built.error}\n${text}`);
-        return;
-      }
-      if (inMergeBugArea(profile.syscalls)) {
-        stats.mergeBugArea++;
-        return;
-      }
-      if (missesSyscallNumberLoad(built.program)) {
-        stats.libseccompMissingNrLoad++;
-        return;
-      }
-      if (ours === undefined) {
-        // seccomp-ts refuses what libseccomp decides by tree order (overlapping rules of different actions).
-        expect(String(ourError)).toMatch(/can match the same calls|cannot be used for write|libseccomp refuses/);
-        stats.onlyOursRefuses++;
-        return;
-      }
+      if (!comparable(built, ours, ourError, profile, text, stats, theirsOnlyRefuses, `${target}: `) || ours === undefined) return;
       const policy = ours.policy;
       expect(policy.arches[0]).toBe(TARGETS[target].native);
       const { focus, constants } = policyFocus(policy);

@@ -15,8 +15,8 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { AUDIT_ARCH_I386 } from '../src/syscalls/arch.js';
 import { isProbeable, kernelVerdictsBatch, oracleMissing, type Probe } from './support/kernel-verdicts.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, inMergeBugArea, libseccompMissing,
-  missesSyscallNumberLoad, policyFocus, rawAbi,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, inMergeBugArea, libseccompMissing,
+  policyFocus, rawAbi,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
 
@@ -58,29 +58,7 @@ describe('random profiles against runc + libseccomp', () => {
         ourError = err;
       }
       const built = buildWithLibseccomp({ profileText: text, caps: [], timeoutMs: 10_000 });
-      if (!built.ok) {
-        if (built.timedOut === true) {
-          stats.libseccompHung++;
-          return;
-        }
-        if (ours === undefined) stats.bothRefuse++;
-        else theirsOnlyRefuses.push(`${built.error}\n${text}`);
-        return;
-      }
-      if (inMergeBugArea(profile.syscalls)) {
-        stats.mergeBugArea++;
-        return;
-      }
-      if (missesSyscallNumberLoad(built.program)) {
-        stats.libseccompMissingNrLoad++;
-        return;
-      }
-      if (ours === undefined) {
-        // seccomp-ts refuses what runc cannot run (EEXIST, NOTIFY on write) and verdicts no policy conditions state.
-        expect(String(ourError)).toMatch(/can match the same calls|cannot be used for write|libseccomp refuses/);
-        stats.onlyOursRefuses++;
-        return;
-      }
+      if (!comparable(built, ours, ourError, profile, text, stats, theirsOnlyRefuses) || ours === undefined) return;
       const policy = ours.policy;
       const { focus, constants } = policyFocus(policy);
       const calls = [...everySyscallNumber(), ...biasedCalls(3000, seed, focus, constants)];

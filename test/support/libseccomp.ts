@@ -17,6 +17,7 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, X32_SYSCALL_BIT, type
 import { maxSyscallNr, syscallTable } from '../../src/syscalls/index.js';
 import { SCMP_ARCH_TO_ABI, TARGETS, type TargetArch } from '../../src/policy/oci/vocabulary.js';
 import { multiplexedVia } from '../../src/policy/oci/multiplex.js';
+import { expect } from 'vitest';
 import type { Missing } from './require.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -325,3 +326,44 @@ export function inMergeBugArea(entries: readonly ProfileEntry[]): boolean {
   }
   return false;
 }
+
+/** Why random profiles were not compared with libseccomp's build of them. */
+export interface NotCompared {
+  bothRefuse: number;
+  onlyOursRefuses: number;
+  libseccompHung: number;
+  libseccompMissingNrLoad: number;
+  mergeBugArea: number;
+}
+
+/**
+ * Whether a random profile can be compared with libseccomp's build of it. When not, counts why in `stats`, and
+ * keeps the profile in `theirsOnlyRefuses` when libseccomp alone refuses it; seccomp-ts may refuse alone only
+ * what runc cannot run or no policy conditions can state (`ourError` is then checked to say so).
+ */
+export function comparable(
+  built: LibseccompResult, ours: unknown, ourError: unknown, profile: { readonly syscalls: readonly ProfileEntry[] }, text: string,
+  stats: NotCompared, theirsOnlyRefuses: string[], label = '',
+): built is Extract<LibseccompResult, { ok: true }> {
+  if (!built.ok) {
+    if (built.timedOut === true) stats.libseccompHung++;
+    else if (ours === undefined) stats.bothRefuse++;
+    else theirsOnlyRefuses.push(`${label}${built.error}\n${text}`);
+    return false;
+  }
+  if (inMergeBugArea(profile.syscalls)) {
+    stats.mergeBugArea++;
+    return false;
+  }
+  if (missesSyscallNumberLoad(built.program)) {
+    stats.libseccompMissingNrLoad++;
+    return false;
+  }
+  if (ours === undefined) {
+    expect(String(ourError)).toMatch(/can match the same calls|cannot be used for write|libseccomp refuses/);
+    stats.onlyOursRefuses++;
+    return false;
+  }
+  return true;
+}
+
