@@ -8,7 +8,7 @@ import { loosestOf, stackPrograms, StackError } from '../../bpf/stack.js';
 import type { Instruction } from '../../bpf/instructions.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type CliIO, type Command } from '../command.js';
 import { fileInputs, loadFilterSource, loadPolicySource, sourceName, sourceOf, type Source } from '../inputs.js';
-import { checked } from '../options.js';
+import { checked } from '../analysis-options.js';
 import { AlgebraError, intersectPolicies, mergePolicies } from '../../policy/algebra.js';
 import { PolicyError } from '../../policy/errors.js';
 import type { Policy } from '../../policy/types.js';
