@@ -1,10 +1,11 @@
 /**
- * Built-in profiles as the CLI reads them, each loaded only when named: `hardened` from its own small module;
- * any other name through the registry (src/policy/profiles/index.ts), which carries Docker's profile and the
- * Docker/OCI reader, about a third of the CLI's code.
+ * Built-in profiles as the CLI reads them: `hardened` from its own small module; any other name through the
+ * registry (src/policy/profiles/index.ts), loaded only then, since it carries Docker's profile and the Docker/OCI
+ * reader, about a third of the CLI's code.
  */
 import { errorMessage } from '../util/error-message.js';
 import type { ImportOptions } from '../policy/oci/index.js';
+import { hardenedProfile } from '../policy/profiles/hardened.js';
 import type { Policy } from '../policy/types.js';
 import { CliError, naming } from './command.js';
 
@@ -26,7 +27,6 @@ export interface BuiltInProfile {
  */
 export async function builtInProfile(profile: string, importOptions: ImportOptions | undefined, command: string): Promise<BuiltInProfile> {
   if (profile === 'hardened') {
-    const { hardenedProfile } = await import('../policy/profiles/hardened.js');
     // A copy, as `getProfile` gives one: the profile shares its syscall lists between calls.
     return { policy: structuredClone(hardenedProfile()), oci: false };
   }
