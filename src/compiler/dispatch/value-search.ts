@@ -155,6 +155,9 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
   const cost = new Float64Array(n * n);
+  // The same costs by column (byEnd[j * n + m] = cost of m..j), so that the inner loop reads both halves of a
+  // split from consecutive memory.
+  const byEnd = new Float64Array(n * n);
   // The best split of every interval (kept even where a chain wins, for Knuth's bound), and whether a chain won.
   const root = new Int32Array(n * n);
   const chained = new Uint8Array(n * n);
@@ -166,8 +169,10 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
       const hi = exhaustive ? j : Math.min(j, len === 2 ? j : Math.max(root[(i + 1) * n + j] as number, lo));
       let best = Infinity;
       let bestM = lo;
+      const left = i * n - 1;
+      const right = j * n;
       for (let m = lo; m <= hi; m++) {
-        const c = (cost[i * n + m - 1] as number) + (cost[m * n + j] as number);
+        const c = (cost[left + m] as number) + (byEnd[right + m] as number);
         if (c < best) {
           best = c;
           bestM = m;
@@ -183,6 +188,7 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
         }
       }
       cost[i * n + j] = best;
+      byEnd[j * n + i] = best;
     }
   }
   const build = (i: number, j: number): Tree => {
