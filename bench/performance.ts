@@ -15,6 +15,7 @@ import { programConstants } from '../src/analysis/constants.js';
 import { filterStats, type FilterStats } from '../src/analysis/stats.js';
 import { compilePolicy } from '../src/compiler/compile.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
+import { shippedLibrary } from './shipped.js';
 import { straightLineNs } from './straight-c.js';
 import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
@@ -76,17 +77,22 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * Warm, in-process compile time: the fastest of `runs` compiles after `warmup` unmeasured ones (the fastest,
- * not the median, so that other load on the machine does not decide the figure; libseccomp is timed alike).
+ * Warm, in-process compile time of the library as it ships (bench/shipped.ts): the fastest of `runs` compiles
+ * after `warmup` unmeasured ones (the fastest, not the median, so that other load on the machine does not decide
+ * the figure; libseccomp is timed alike). The program is the source's, checked equal to the shipped build's.
  */
 function timeCompile(policy: Policy, runs: number, warmup: number, dispatch?: RangeDispatchOptions): { program: Program; ms: number; medianMs: number } {
-  const options = performanceCompileOptions(dispatch === undefined ? {} : { dispatch });
-  let program = compilePolicy(policy, options).program;
-  for (let i = 0; i < warmup; i++) program = compilePolicy(policy, options).program;
+  const lib = shippedLibrary();
+  const options = lib.performanceCompileOptions(dispatch === undefined ? {} : { dispatch });
+  const program = compilePolicy(policy, performanceCompileOptions(dispatch === undefined ? {} : { dispatch })).program;
+  if (JSON.stringify(lib.compilePolicy(policy, options).program) !== JSON.stringify(program)) {
+    throw new Error('bench: the shipped build compiles a different program than the source (stale bench/out/shipped?)');
+  }
+  for (let i = 0; i < warmup; i++) lib.compilePolicy(policy, options);
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    program = compilePolicy(policy, options).program;
+    lib.compilePolicy(policy, options);
     t.push(performance.now() - t0);
   }
   return { program, ms: Math.min(...t), medianMs: median(t) };
@@ -244,14 +250,15 @@ function kernelCost(bin: string, dir: string, profile: string, quick: boolean): 
  * fastest per size kept), so that load on the machine weighs on all sizes alike and their ratios hold.
  */
 function interleavedCompileMs(policies: readonly Policy[], rounds: number): { programs: Program[]; ms: number[] } {
-  const options = performanceCompileOptions();
-  const programs = policies.map((p) => compilePolicy(p, options).program);
-  for (let w = 0; w < 3; w++) for (const p of policies) compilePolicy(p, options);
+  const lib = shippedLibrary();
+  const options = lib.performanceCompileOptions();
+  const programs = policies.map((p) => compilePolicy(p, performanceCompileOptions()).program);
+  for (let w = 0; w < 3; w++) for (const p of policies) lib.compilePolicy(p, options);
   const ms = policies.map(() => Infinity);
   for (let r = 0; r < rounds; r++) {
     policies.forEach((p, i) => {
       const t0 = performance.now();
-      compilePolicy(p, options);
+      lib.compilePolicy(p, options);
       ms[i] = Math.min(ms[i] as number, performance.now() - t0);
     });
   }
@@ -431,7 +438,7 @@ export function performanceText(r: PerformanceResult): string {
   out.push(table(['profile', 'ABI', 'size', 'tree', 'linear', 'mean/max', 'tree', 'linear', 'mean÷tree', 'cached', 'tree'
     , 'verdicts'], rows));
   out.push('');
-  out.push('Compile time (in-process, warm, fastest of 40, ms) and evaluation speed (ns per evaluation, same filter, same inputs)');
+  out.push('Compile time (the shipped build, in-process, warm, fastest of 40, ms) and evaluation speed (ns per evaluation, same filter, same inputs)');
   const rows2 = r.profiles.map((p) => {
     const lib = p.libseccomp;
     return [p.profile, f2(p.ours.compileMs), f2(lib?.tree.compileMs), f2(lib?.linear.compileMs), lib ? f2(p.ours.compileMs / lib.tree.compileMs) : '-',
