@@ -24,6 +24,9 @@ export interface ReplayCall {
   readonly calls: number;
 }
 
+/** The value bench/native/replay-cost.c reserves for its own calls: no replayed argument may hold it. */
+export const REPLAY_MARKER = 0x5eccd0e5c0ffee01n;
+
 /** Bytes per call in the helper's call lists: nr and six arguments, little-endian u64. */
 export const CALL_RECORD_SIZE = 56;
 
@@ -40,6 +43,7 @@ export function nativeAbi(): LinuxArchName | undefined {
  * replayed by number.
  */
 export function recordedCalls(recording: Recording, abi: LinuxArchName): ReplayCall[] {
+  // Recorded values are 32-bit, so none is the 64-bit marker.
   const out: ReplayCall[] = [];
   for (const [key, entry] of Object.entries(recording.abis[abi] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     const nr = key.startsWith('#') ? Number(key.slice(1)) : lookupSyscall(abi, key)?.nr;
