@@ -134,7 +134,7 @@ interface CaseFilters {
 const FILTERS = ['libseccompTree', 'seccompTs', 'seccompTsWorkload'] as const;
 
 /** Replay sizes: calls per list (the list of calls a filter's cache does not answer is shorter), rounds, passes. */
-const REPLAY = { full: { list: 1024, subList: 256, rounds: 10, passes: 8 }, quick: { list: 512, subList: 128, rounds: 3, passes: 3 } };
+const REPLAY = { full: { list: 1024, subList: 256, rounds: 16, passes: 4 }, quick: { list: 512, subList: 128, rounds: 6, passes: 3 } };
 
 const key = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex');
 
