@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Program } from '../src/bpf/instructions.js';
 import { seccompData } from '../src/emulator/data.js';
-import { prepareFilter } from '../src/emulator/executor.js';
+import { prepareFilter, type PreparedFilter } from '../src/emulator/executor.js';
 import type { Recording } from '../src/record/recording.js';
 import {
   SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_USER_NOTIF,
@@ -68,6 +68,16 @@ export function recordedCalls(recording: Recording, abi: LinuxArchName): ReplayC
 /** Verdicts the deny-all filter's ERRNO outranks or equals: the call is then not executed. */
 const OUTRANKED: ReadonlySet<number> = new Set([SECCOMP_RET_ERRNO, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_TRACE, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW]);
 
+const preparedFilters = new WeakMap<Program, PreparedFilter>();
+function prepared(program: Program): PreparedFilter {
+  let f = preparedFilters.get(program);
+  if (f === undefined) {
+    f = prepareFilter(program);
+    preparedFilters.set(program, f);
+  }
+  return f;
+}
+
 /**
  * Whether the kernel may be shown a call under these filters: the helper's deny-all verdict (ERRNO) must win,
  * which rules out a filter verdict that outranks it (KILL_PROCESS, KILL_THREAD, TRAP, or an action Linux does
@@ -78,7 +88,7 @@ export function replayable(call: ReplayCall, abi: LinuxArchName, filters: readon
   if (isUnfiltered(abi, call.nr)) return false;
   const data = seccompData({ arch: abi, nr: call.nr, args: call.args });
   return filters.every((f) => {
-    const action = (prepareFilter(f).run(data) & SECCOMP_RET_ACTION_FULL) >>> 0;
+    const action = (prepared(f).run(data) & SECCOMP_RET_ACTION_FULL) >>> 0;
     return OUTRANKED.has(action);
   });
 }
