@@ -142,7 +142,7 @@ const key = (bytes: Uint8Array): string => createHash('sha1').update(bytes).dige
  * Kernel time per call of every case, in one run of the helper (rounds interleave every job, so load on the
  * machine weighs on all alike). Files are shared by content: equal filters and equal call lists are timed once.
  */
-function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, quick: boolean): { figures: KernelReplay[]; kernel: WorkloadResult['kernel'] } {
+function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, quick: boolean): { figures: (KernelReplay | undefined)[]; kernel: WorkloadResult['kernel'] } {
   const abi = nativeAbi();
   if (abi === undefined) return { figures: [], kernel: { error: `no replay on ${process.platform}/${process.arch}` } };
   const size = quick ? REPLAY.quick : REPLAY.full;
@@ -174,6 +174,7 @@ function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, q
     const all = recordedCalls(c.recording, abi);
     const replayed = all.filter((call) => replayable(call, abi, [...Object.values(programs), c.seccompTsWorkloadNoCache]));
     const n = replayed.reduce((s, call) => s + call.calls, 0);
+    if (n === 0) return undefined;
     const full = file(callList(replayed, size.list), 'calls');
     const noCacheFilter = { ...programs, seccompTsWorkload: c.seccompTsWorkloadNoCache };
     const noCache = Object.fromEntries(FILTERS.map((f) => [f, job(file(encodeProgram(noCacheFilter[f]), 'bpf'), full)]));
@@ -187,6 +188,7 @@ function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, q
     })) as Record<(typeof FILTERS)[number], { share: number; base?: number; filter?: number }>;
     return { replayedCalls: n, leftOutCalls: c.calls - n, base: job(undefined, full), noCache, cache };
   });
+  if (jobs.length === 0) return { figures: [], kernel: { error: `no recorded ${abi} calls to replay on this machine` } };
   const started = Date.now();
   let times;
   try {
@@ -195,7 +197,8 @@ function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, q
     return { figures: [], kernel: { error: String(err instanceof Error ? err.message : err) } };
   }
   const best = (i: number): number => (times[i] as { bestNs: number }).bestNs;
-  const figures = plans.map((p): KernelReplay => {
+  const figures = plans.map((p): KernelReplay | undefined => {
+    if (p === undefined) return undefined;
     const baselineNs = best(p.base);
     const perFilter = (g: (f: (typeof FILTERS)[number]) => number): PerFilter =>
       ({ libseccompTree: g('libseccompTree'), seccompTs: g('seccompTs'), seccompTsWorkload: g('seccompTsWorkload') });
@@ -215,7 +218,7 @@ function kernelReplay(bin: string, cases: readonly CaseFilters[], dir: string, q
     kernel: {
       abi, bpfJit: bpfJit(), listLength: size.list, subListLength: size.subList, rounds: size.rounds, passes: size.passes,
       seconds: (Date.now() - started) / 1000,
-      geomean: { noCache: geomean(figures.map((f) => f.ratio.noCache)), cache: geomean(figures.map((f) => f.ratio.cache)) },
+      geomean: { noCache: geomean(figures.map((f) => f?.ratio.noCache ?? NaN)), cache: geomean(figures.map((f) => f?.ratio.cache ?? NaN)) },
     },
   };
 }
