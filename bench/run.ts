@@ -27,7 +27,7 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   analysis: (quick, full) => benchAnalysis({ quick, full }),
   startup: (quick) => benchStartup({ quick }),
   playground: (quick) => benchPlayground({ quick }),
-  workload: () => benchWorkload(),
+  workload: (quick) => benchWorkload({ quick }),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
