@@ -120,7 +120,7 @@ export function emptyInputError(name: string, expected: string): CliError {
 /** Reads a policy: seccomp-ts JSON, a Docker/OCI profile or an OCI config.json, or a built-in profile. */
 export async function loadPolicySource(source: Source, io: CliIO, options: PolicyLoadOptions): Promise<LoadedPolicy> {
   if (source.kind === 'profile') return builtInPolicy(source.profile, options.importOptions, options.command);
-  const { loadPolicyFile } = await import('./input-files.js');
+  const { loadPolicyFile } = await import('./on-demand.js');
   return loadPolicyFile(source.path, sourceName(source), io, options);
 }
 
@@ -165,7 +165,7 @@ export async function loadFilterSource(source: Source, io: CliIO, options: Filte
     const { policy } = await builtInPolicy(source.profile, undefined, options.command);
     return { program: compileLoaded(policy, name, options.optimize ?? true).program, name, compiled: true };
   }
-  const { loadFilterFile } = await import('./input-files.js');
+  const { loadFilterFile } = await import('./on-demand.js');
   return loadFilterFile(source.path, name, io, options);
 }
 
@@ -181,6 +181,6 @@ export function refuseUnoptimizedFilters(unoptimized: boolean | undefined, loade
 
 /** Call counts from a file (`--workload`): a recording, a `{name: count}` map or an strace log; errors name the file and path. */
 export async function readWorkload(path: string, io: CliIO, command: string): Promise<Workload> {
-  const { readWorkloadFile } = await import('./input-files.js');
+  const { readWorkloadFile } = await import('./on-demand.js');
   return readWorkloadFile(path, io, command);
 }

@@ -43,7 +43,7 @@ function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string |
 /** What is wrong with --target or --kernel, if anything (the Docker/OCI vocabulary is loaded only to check them). */
 async function importFlagProblem(target: string | undefined, kernel: string | undefined): Promise<string | undefined> {
   if (target === undefined && kernel === undefined) return undefined;
-  const [{ TARGETS }, { parseKernelVersion }] = await Promise.all([import('../../policy/oci/vocabulary.js'), import('../../policy/oci/read.js')]);
+  const { TARGETS, parseKernelVersion } = await import('../on-demand.js');
   if (target !== undefined && !Object.hasOwn(TARGETS, target)) {
     return `--target: unsupported target "${target}" (one of ${Object.keys(TARGETS).join(', ')})`;
   }
@@ -95,19 +95,19 @@ export async function render(
   if (POLICY_FORMATS.includes(format)) {
     // Each writer is loaded only for its format: a filter (the usual output) needs none of them.
     try {
-      if (format === 'policy') return (await import('../../policy/json.js')).formatPolicyJson(policy);
+      if (format === 'policy') return (await import('../on-demand.js')).formatPolicyJson(policy);
       if (format === 'systemd') {
-        const written = (await import('../../policy/formats/systemd.js')).exportSystemd(policy, how.where);
+        const written = (await import('../on-demand.js')).exportSystemd(policy, how.where);
         warnings.push(...written.warnings);
         return written.text;
       }
       if (format === 'firecracker') {
-        const { exportFirecracker } = await import('../../policy/formats/firecracker-export.js');
+        const { exportFirecracker } = await import('../on-demand.js');
         const written = exportFirecracker(policy, { ...(how.name !== undefined && { name: how.name }), ...(how.machine !== undefined && { arch: how.machine }) });
         warnings.push(...written.warnings);
         return written.text;
       }
-      const [{ exportProfile, formatProfileJson }, { KUBERNETES_GROUP }] = await Promise.all([import('../../policy/oci/index.js'), import('../../policy/oci/read.js')]);
+      const { exportProfile, formatProfileJson, KUBERNETES_GROUP } = await import('../on-demand.js');
       const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
       warnings.push(...exported.warnings);
       if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, KUBERNETES_GROUP, how.where, how.name))}\n`;
@@ -127,7 +127,7 @@ export async function render(
   }
   // Raw bytes (the default) without the text formats' writers.
   if (format === 'raw') return encodeProgram(result.program);
-  return (await import('../../bpf/formats.js')).writeProgram(result.program, format as ProgramFormat);
+  return (await import('../on-demand.js')).writeProgram(result.program, format as ProgramFormat);
 }
 
 export const compileCommand: Command = {
