@@ -20,7 +20,7 @@ import { benchWorkload, workloadText, type WorkloadResult } from './workload.js'
 type Bench = (quick: boolean, full: boolean) => unknown;
 
 const BENCHMARKS: Readonly<Record<string, Bench>> = {
-  emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : {}),
+  emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : { sampleMs: 100 }),
   performance: (quick) => benchPerformance({ quick }),
   arches: () => benchArches(),
   bounds: () => dispatchBounds('docker-default'),
@@ -53,12 +53,14 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
+const began = Date.now();
 for (const name of only) {
   const started = Date.now();
   process.stderr.write(`bench: ${name}…\n`);
   results[name] = await (BENCHMARKS[name] as Bench)(quick, full);
   process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
+process.stderr.write(`bench: all done in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);
