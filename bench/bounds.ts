@@ -70,54 +70,80 @@ export function runEntropy(points: readonly WeightedPoint[]): number {
  * Exact: every interval, every id as the leaf's, every split.
  */
 export function normalFormOptimum(points: readonly WeightedPoint[]): number {
-  // One entry per point: a leaf may end anywhere, even inside a run of equal ids.
-  const runs = points.map((p) => ({ id: p.id, weights: new Map([[p.weight, 1]]), total: p.weight }));
-  const n = runs.length;
+  const n = points.length;
+  if (n === 0) return 0;
+  // Ids and weights as small integers: the leaf costs below are computed for every interval, without allocating.
+  const weightsDesc = [...new Set(points.map((p) => p.weight))].sort((x, y) => y - x);
+  const weightIndex = new Map(weightsDesc.map((w, k) => [w, k]));
+  const idIndex = new Map<string, number>();
+  for (const p of points) if (!idIndex.has(p.id)) idIndex.set(p.id, idIndex.size);
+  const W = weightsDesc.length;
+  const pointId = Int32Array.from(points, (p) => idIndex.get(p.id) as number);
+  const pointWeight = Int32Array.from(points, (p) => weightIndex.get(p.weight) as number);
   const prefix = new Float64Array(n + 1);
-  runs.forEach((r, i) => { prefix[i + 1] = (prefix[i] as number) + r.total; });
+  points.forEach((p, i) => { prefix[i + 1] = (prefix[i] as number) + p.weight; });
+  // leaf[i * n + j]: the cost of ending the search for points i..j in one leaf (0 when they share an id).
   const leaf = new Float64Array(n * n).fill(Infinity);
+  const all = new Float64Array(W);
+  const own = new Float64Array(idIndex.size * W);
+  const ownTotal = new Float64Array(idIndex.size);
+  const seen = new Uint8Array(idIndex.size);
+  const present: number[] = [];
   for (let i = 0; i < n; i++) {
-    const all = new Map<number, number>();
-    const byId = new Map<string, { weights: Map<number, number>; total: number }>();
+    all.fill(0);
+    own.fill(0);
+    ownTotal.fill(0);
+    seen.fill(0);
+    present.length = 0;
     for (let j = i; j < n; j++) {
-      const r = runs[j] as (typeof runs)[number];
-      const g = byId.get(r.id) ?? { weights: new Map<number, number>(), total: 0 };
-      byId.set(r.id, g);
-      g.total += r.total;
-      for (const [w, c] of r.weights) {
-        all.set(w, (all.get(w) ?? 0) + c);
-        g.weights.set(w, (g.weights.get(w) ?? 0) + c);
+      const id = pointId[j] as number;
+      const wk = pointWeight[j] as number;
+      all[wk] = (all[wk] as number) + 1;
+      own[id * W + wk] = (own[id * W + wk] as number) + 1;
+      ownTotal[id] = (ownTotal[id] as number) + (weightsDesc[wk] as number);
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        present.push(id);
       }
-      if (byId.size === 1) {
+      if (present.length === 1) {
         leaf[i * n + j] = 0;
         continue;
       }
       let best = Infinity;
-      for (const g2 of byId.values()) {
+      for (const g of present) {
         // The other ids' points: one JEQ each, heaviest first; every point of the leaf's own id passes them all.
-        const foreign = [...all].map(([w, c]) => [w, c - (g2.weights.get(w) ?? 0)] as const).filter(([, c]) => c > 0)
-          .sort((a, b) => b[0] - a[0]);
         let rank = 0;
         let cost = 0;
-        for (const [w, c] of foreign) {
-          cost += w * (c * rank + (c * (c + 1)) / 2);
+        for (let k = 0; k < W; k++) {
+          const c = (all[k] as number) - (own[g * W + k] as number);
+          if (c <= 0) continue;
+          cost += (weightsDesc[k] as number) * (c * rank + (c * (c + 1)) / 2);
           rank += c;
         }
-        best = Math.min(best, cost + rank * g2.total);
+        best = Math.min(best, cost + rank * (ownTotal[g] as number));
       }
       leaf[i * n + j] = best;
     }
   }
+  // cost[i * n + j] and, by end, byEnd[j * n + i]: the best normal-form tree over points i..j.
   const cost = new Float64Array(n * n);
+  const byEnd = new Float64Array(n * n);
   for (let len = 1; len <= n; len++) {
     for (let i = 0; i + len - 1 < n; i++) {
       const j = i + len - 1;
-      let split = Infinity;
-      for (let m = i + 1; m <= j; m++) split = Math.min(split, (cost[i * n + m - 1] as number) + (cost[m * n + j] as number));
-      cost[i * n + j] = Math.min(leaf[i * n + j] as number, split + (prefix[j + 1] as number) - (prefix[i] as number));
+      const weight = (prefix[j + 1] as number) - (prefix[i] as number);
+      let best = leaf[i * n + j] as number;
+      // A split costs at least the interval's weight (one test for each of its points): no need to try one.
+      if (best > weight) {
+        let split = Infinity;
+        for (let m = i + 1; m <= j; m++) split = Math.min(split, (cost[i * n + m - 1] as number) + (byEnd[j * n + m] as number));
+        best = Math.min(best, split + weight);
+      }
+      cost[i * n + j] = best;
+      byEnd[j * n + i] = best;
     }
   }
-  return n === 0 ? 0 : (cost[n - 1] as number);
+  return cost[n - 1] as number;
 }
 
 export interface AbiBound {
@@ -162,7 +188,8 @@ export function dispatchBounds(profile: string, policy: Policy = getProfile(prof
     };
   });
   const equal = x86.length / (x86.length + x32.length);
-  const lambdas = [...Array.from({ length: 11 }, (_, k) => k / 10), equal].sort((a, b) => a - b);
+  // The weights docs/performance.md tabulates, and the one where every syscall of either table weighs the same.
+  const lambdas = [0, 0.3, 0.5, 0.7, 0.9, 1, equal].sort((a, b) => a - b);
   const x86Family = x86.length === 0 || x32.length === 0 ? [] : lambdas.map((lambda) => {
     const weighted = family.map((p) => ({ id: p.id, weight: p.nr >= 0x40000000 ? (1 - lambda) / x32.length : lambda / x86.length }));
     return { lambda, bound: normalFormOptimum(weighted), equalWeight: lambda === equal };

@@ -97,11 +97,15 @@ function readExport(bytes: Uint8Array, bigEndian: boolean): Instruction[] {
   return decodeProgram(out);
 }
 
-/** Builds `policy` with libseccomp at both levels, `repeat` timed builds each, within `timeoutMs`. */
-export function buildWithLibseccomp(harness: string, policy: Policy, prefix: string, repeat: number, timeoutMs: number): LibseccompBuild {
+/**
+ * Builds `policy` with libseccomp at both levels, up to `repeat` timed builds each (the one writing the filter
+ * included; with `budgetMs`, no more once a level's builds took that long and at least 3 ran), within `timeoutMs`.
+ */
+export function buildWithLibseccomp(harness: string, policy: Policy, prefix: string, repeat: number, timeoutMs: number, budgetMs?: number): LibseccompBuild {
   const rulesFile = `${prefix}.rules`;
   writeFileSync(rulesFile, policyToRules(policy));
-  const out = runHelper<HarnessOutput>(harness, [rulesFile, prefix, String(repeat)], timeoutMs);
+  const args = [rulesFile, prefix, String(repeat), ...(budgetMs === undefined ? [] : [String(budgetMs)])];
+  const out = runHelper<HarnessOutput>(harness, args, timeoutMs);
   const big = policy.arches.some((a) => LINUX_ARCHES[a].endian === 'big');
   return {
     version: out.version,

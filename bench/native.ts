@@ -21,6 +21,7 @@ const HELPERS: Record<string, Helper> = {
   'libseccomp-harness': { source: 'native/libseccomp-harness.c', libs: ['-lseccomp'] },
   'bpf-interp': { source: 'native/bpf-interp.c', libs: ['-lpcap'] },
   'syscall-cost': { source: 'native/syscall-cost.c', libs: [] },
+  'replay-cost': { source: 'native/replay-cost.c', libs: [] },
 };
 
 export type HelperName = keyof typeof HELPERS;

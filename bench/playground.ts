@@ -56,7 +56,7 @@ export async function benchPlayground(options: { quick?: boolean } = {}): Promis
     writeFileSync(join(out, 'floor.html'), '<!doctype html><html lang="en"><title>floor</title><link rel="icon" href="data:,"><p>floor</p></html>\n');
     const server = await serveStatic(out);
     const browser = await launchChromium();
-    const runs = options.quick ? 3 : 11;
+    const runs = options.quick ? 3 : 7;
     const ready: number[] = [];
     const floor: number[] = [];
     try {

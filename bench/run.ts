@@ -2,8 +2,8 @@
  * `npm run bench`: runs every benchmark and writes one JSON document keyed by benchmark name to
  * bench/out/bench.json. Benchmarks that have a human-readable report print it; with `--json` the JSON document
  * goes to stdout instead. Each benchmark lives in its own module, exports a function returning its results,
- * and also runs standalone. `--quick` shortens every measurement (for a smoke run); `--only NAME[,NAME]`
- * selects benchmarks.
+ * and also runs standalone. `--quick` shortens every measurement (for a smoke run); `--full` adds the
+ * adversarial analysis shapes that take seconds each; `--only NAME[,NAME]` selects benchmarks.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,17 +17,17 @@ import { benchPlayground, playgroundText, type PlaygroundResult } from './playgr
 import { benchStartup, startupText, type StartupResult } from './startup.js';
 import { benchWorkload, workloadText, type WorkloadResult } from './workload.js';
 
-type Bench = (quick: boolean) => unknown;
+type Bench = (quick: boolean, full: boolean) => unknown;
 
 const BENCHMARKS: Readonly<Record<string, Bench>> = {
-  emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : {}),
+  emulator: (quick) => benchEmulator(quick ? { sampleMs: 50, samples: 3 } : { sampleMs: 100 }),
   performance: (quick) => benchPerformance({ quick }),
   arches: () => benchArches(),
   bounds: () => dispatchBounds('docker-default'),
-  analysis: (quick) => benchAnalysis({ quick }),
+  analysis: (quick, full) => benchAnalysis({ quick, full }),
   startup: (quick) => benchStartup({ quick }),
   playground: (quick) => benchPlayground({ quick }),
-  workload: () => benchWorkload(),
+  workload: (quick) => benchWorkload({ quick }),
 };
 
 /** Reports for people, by benchmark name (the others are shown as JSON). */
@@ -43,6 +43,7 @@ const REPORTS: Readonly<Record<string, (result: unknown) => string>> = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const full = args.includes('--full');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : Object.keys(BENCHMARKS);
 const unknown = only.filter((name) => !(name in BENCHMARKS));
@@ -52,12 +53,14 @@ if (unknown.length > 0) {
 }
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
+const began = Date.now();
 for (const name of only) {
   const started = Date.now();
   process.stderr.write(`bench: ${name}…\n`);
-  results[name] = await (BENCHMARKS[name] as Bench)(quick);
+  results[name] = await (BENCHMARKS[name] as Bench)(quick, full);
   process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
+process.stderr.write(`bench: all done in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
 const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);

@@ -1,11 +1,13 @@
 /**
  * CLI cold start: wall time of `node dist/cli/main.js …` for a few commands against `node -e 0` (the floor any
  * Node CLI pays), each the fastest of N runs, measured in the same run. Builds the CLI first when it is missing.
- * The CLI loads only the module of the command it runs (commands/index.ts), so this is mostly parsing that.
+ * The CLI loads only the module of the command it runs (commands/index.ts) and what that imports; each result
+ * also counts those files of the bundle and their size, since every file is found, read, parsed and linked at
+ * start.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -14,7 +16,37 @@ export interface StartupResult {
   readonly runs: number;
   /** Fastest wall time of `node -e 0`, milliseconds. */
   readonly nodeFloorMs: number;
-  readonly commands: readonly { readonly argv: readonly string[]; readonly fastestMs: number; readonly ratio: number }[];
+  readonly commands: readonly {
+    readonly argv: readonly string[];
+    readonly fastestMs: number;
+    readonly ratio: number;
+    /** Files of the bundle loaded at start (main.js, the command's module, and what they import statically). */
+    readonly files: number;
+    /** Their total size in bytes. */
+    readonly bytes: number;
+  }[];
+}
+
+/**
+ * The bundle's files a command loads before it runs: main.js, the module `commands/index.ts` loads for it, and
+ * everything those import statically. What a command imports later (`import()` for a file input or another output
+ * format) is not counted: the commands measured here read a built-in profile and write a filter.
+ */
+export function loadedFiles(cli: string, command: string | undefined): { files: number; bytes: number } {
+  const seen = new Map<string, number>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    const text = readFileSync(file, 'utf8');
+    seen.set(file, Buffer.byteLength(text));
+    for (const m of text.matchAll(/^(?:(?:import|export)\b[^;"'`]*?\bfrom\s*|import\s*)["'](\.{1,2}\/[^"']+)["'];/gm)) visit(join(dirname(file), m[1]!));
+  };
+  visit(cli);
+  if (command !== undefined) {
+    const chunk = new RegExp(`import\\("(\\.{1,2}/${command}-[\\w-]+\\.js)"\\)`).exec(readFileSync(cli, 'utf8'))?.[1];
+    if (chunk === undefined) throw new Error(`${cli}: no module loaded for ${command}`);
+    visit(join(dirname(cli), chunk));
+  }
+  return { files: seen.size, bytes: [...seen.values()].reduce((a, b) => a + b, 0) };
 }
 
 function fastest(argv: readonly string[], runs: number): number {
@@ -41,7 +73,8 @@ export function benchStartup(options: { quick?: boolean } = {}): StartupResult {
     ['--help'],
   ].map((args) => {
     const fastestMs = fastest([CLI, ...args], runs);
-    return { argv: args, fastestMs, ratio: fastestMs / nodeFloorMs };
+    const command = args[0]?.startsWith('-') ? undefined : args[0];
+    return { argv: args, fastestMs, ratio: fastestMs / nodeFloorMs, ...loadedFiles(CLI, command) };
   });
   return { runs, nodeFloorMs, commands };
 }
@@ -49,7 +82,10 @@ export function benchStartup(options: { quick?: boolean } = {}): StartupResult {
 /** The result as a table. */
 export function startupText(r: StartupResult): string {
   const lines = [`CLI cold start, fastest of ${r.runs} (node -e 0: ${r.nodeFloorMs.toFixed(1)} ms)`];
-  for (const c of r.commands) lines.push(`  ${`seccomp-ts ${c.argv.join(' ')}`.padEnd(52)} ${c.fastestMs.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`);
+  for (const c of r.commands) {
+    lines.push(`  ${`seccomp-ts ${c.argv.join(' ')}`.padEnd(52)} ${c.fastestMs.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x` +
+      `  (${c.files} files, ${(c.bytes / 1000).toFixed(0)} kB)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -71,11 +71,16 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** Compiles the straight-line translation of `program` and times it on `inputFile` (64-byte records). */
-export function straightLineNs(program: Program, inputFile: string, dir: string, tag: string, rounds: number): { straightNsPerEval: number; checksum: number } {
+/** Compiles the straight-line translation of `program` (cc -O2); returns the path of the program that times it. */
+export function buildStraightLine(program: Program, dir: string, tag: string): string {
   const src = join(dir, `${tag}.straight.c`);
   const bin = join(dir, `${tag}.straight`);
   writeFileSync(src, MAIN.replace('RUN', straightLineC(program)));
   execFileSync('cc', ['-O2', '-w', '-o', bin, src], { stdio: 'inherit', timeout: 120_000 });
+  return bin;
+}
+
+/** Times a program built by `buildStraightLine` on `inputFile` (64-byte records): the fastest of its 5 passes. */
+export function runStraightLine(bin: string, inputFile: string, rounds: number): { straightNsPerEval: number; checksum: number } {
   return runHelper<{ straightNsPerEval: number; checksum: number }>(bin, [inputFile, String(rounds)], 120_000);
 }

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_PROFILE_NAMES, builtInProfile } from '../src/cli/profiles.js';
+import { findProfile, getProfile, listProfiles } from '../src/policy/profiles/index.js';
 import { cli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seccomp-ts-inputs-'));
@@ -108,6 +110,22 @@ describe('one input loader for every command', () => {
       expect(help, name).toMatch(/profile:NAME/);
       expect(help, name).toMatch(/--profile NAME/);
     }
+  });
+});
+
+describe('built-in profiles loaded on demand (src/cli/profiles.ts)', () => {
+  it('the names help text lists without loading the registry are the registry\'s', () => {
+    expect(BUILT_IN_PROFILE_NAMES).toEqual(listProfiles().map((p) => p.name));
+  });
+  it.each(BUILT_IN_PROFILE_NAMES)('%s: the same policy and kind as the registry gives', async (name) => {
+    const loaded = await builtInProfile(name, undefined, 'compile');
+    expect(loaded.policy).toEqual(getProfile(name));
+    expect(loaded.oci).toBe(findProfile(name)?.origin === 'oci');
+  });
+  it('each load is a fresh copy', async () => {
+    const a = await builtInProfile('hardened', undefined, 'compile');
+    (a.policy.rules as unknown[]).length = 0;
+    expect((await builtInProfile('hardened', undefined, 'compile')).policy.rules.length).toBeGreaterThan(0);
   });
 });
 

@@ -174,6 +174,58 @@ describe('prepareFilter', () => {
     );
   });
 
+  it('runs batches of records as the interpreter runs each one, generated or not', () => {
+    fc.assert(
+      fc.property(validProgram({ maxLength: 60 }), fc.array(randomProbe(), { minLength: 0, maxLength: 12 }), fc.boolean(), (p, probes, generated) => {
+        const f = prepareFilter(p, { codeGeneration: generated });
+        expect(f.mode).toBe(generated ? 'generated' : 'interpreter');
+        const records = new Uint32Array(16 * probes.length);
+        probes.forEach((probe, i) => records.set(seccompData(probe).words, 16 * i));
+        const expected = probes.map((probe) => interpret(p, seccompData(probe)));
+        const out = new Uint32Array(probes.length).fill(0xdeadbeef);
+        expect(f.runBatch(records, out)).toBe(out);
+        expect([...out]).toEqual(expected.map((r) => r.raw));
+        const raws = new Uint32Array(probes.length);
+        const executed = new Uint32Array(probes.length);
+        f.runBatchCounting(records, raws, executed);
+        expect([...raws]).toEqual(expected.map((r) => r.raw));
+        expect([...executed]).toEqual(expected.map((r) => r.executed));
+        // Each record starts afresh (registers, scratch memory): the same records in reverse give the reverse.
+        const reversed = new Uint32Array(records.length);
+        probes.forEach((probe, i) => reversed.set(seccompData(probe).words, 16 * (probes.length - 1 - i)));
+        expect([...f.runBatch(reversed, new Uint32Array(probes.length))]).toEqual([...out].reverse());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('runs batches of long programs with far jumps, record after record', () => {
+    fc.assert(
+      fc.property(validProgram({ minLength: 300, maxLength: 900, farJumps: true }), fc.array(randomProbe(), { minLength: 1, maxLength: 6 }), (p, probes) => {
+        const f = prepareFilter(p);
+        const records = new Uint32Array(16 * probes.length);
+        probes.forEach((probe, i) => records.set(seccompData(probe).words, 16 * i));
+        const out = new Uint32Array(probes.length);
+        const executed = new Uint32Array(probes.length);
+        f.runBatchCounting(records, out, executed);
+        probes.forEach((probe, i) => {
+          const r = interpret(p, seccompData(probe));
+          expect([out[i], executed[i]]).toEqual([r.raw, r.executed]);
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('refuses batches whose lengths do not match, naming the array', () => {
+    const f = prepareFilter([ins.ret(ALLOW)]);
+    expect(() => f.runBatch(new Uint32Array(17), new Uint32Array(1))).toThrow(/^records: .*16 words each, got 17/);
+    expect(() => f.runBatch(new Uint32Array(32), new Uint32Array(1))).toThrow(/^out: 2 records need 2 results, got 1/);
+    expect(() => f.runBatchCounting(new Uint32Array(16), new Uint32Array(1), new Uint32Array(2))).toThrow(/^executed: /);
+    expect(() => f.runWords(new Uint32Array(15))).toThrow('seccomp_data is 16 words, got 15');
+    expect([...f.runBatch(new Uint32Array(0), new Uint32Array(0))]).toEqual([]);
+  });
+
   it('switches to a flat dispatch when labelled blocks would nest too deeply', () => {
     const p: Program = [
       ins.loadWord(0),
@@ -182,13 +234,24 @@ describe('prepareFilter', () => {
       ins.retA(),
     ];
     expect(filterSource(p, false)).toContain('switch (pc)');
+    expect(filterSource(p, false, 'batch')).toContain('switch (pc)');
     const f = prepareFilter(p);
     expect(f.mode).toBe('generated');
-    for (const n of [0, 1, 1999, 2000, 3999, 4000, 123456]) {
+    const numbers = [0, 1, 1999, 2000, 3999, 4000, 123456];
+    const records = new Uint32Array(16 * numbers.length);
+    numbers.forEach((n, i) => {
       const d = seccompData({ arch: 'x86_64', nr: n });
       const r = interpret(p, d);
       expect(f.runCounting(d)).toEqual({ raw: r.raw, executed: r.executed });
-    }
+      records.set(d.words, 16 * i);
+    });
+    const out = new Uint32Array(numbers.length);
+    const executed = new Uint32Array(numbers.length);
+    f.runBatchCounting(records, out, executed);
+    numbers.forEach((n, i) => {
+      const r = interpret(p, seccompData({ arch: 'x86_64', nr: n }));
+      expect([out[i], executed[i]]).toEqual([r.raw, r.executed]);
+    });
   });
 
   describe('where code generation is forbidden', () => {
@@ -207,6 +270,12 @@ describe('prepareFilter', () => {
       expect(f.fallbackReason).toMatch(/EvalError/);
       expect(f.run({ arch: 'x86_64', nr: 2 })).toBe(errno(13));
       expect(f.runCounting({ arch: 'x86_64', nr: 3 })).toEqual({ raw: ALLOW, executed: 3 });
+      const records = new Uint32Array(32);
+      records.set(seccompData({ arch: 'x86_64', nr: 2 }).words, 0);
+      records.set(seccompData({ arch: 'x86_64', nr: 3 }).words, 16);
+      const executed = new Uint32Array(2);
+      expect([...f.runBatchCounting(records, new Uint32Array(2), executed)]).toEqual([errno(13), ALLOW]);
+      expect([...executed]).toEqual([3, 3]);
     });
 
     it('can be asked not to generate code', () => {

@@ -10,11 +10,9 @@ import { ProgramFormatError } from './format-error.js';
 import { formatHex, looksLikeHex, parseHex } from './format-hex.js';
 import { formatJson, parseJson } from './format-json.js';
 import type { Instruction, Program } from './instructions.js';
+import type { ProgramFormat } from './program-format.js';
 
-/** A format a program can be read from or written to. */
-export type ProgramFormat = 'raw' | 'c' | 'hex' | 'json' | 'asm';
-/** The program formats `readProgram` and `writeProgram` know. */
-export const PROGRAM_FORMATS: readonly ProgramFormat[] = ['raw', 'c', 'hex', 'json', 'asm'];
+export { PROGRAM_FORMATS, type ProgramFormat } from './program-format.js';
 
 /**
  * Guesses the format of `bytes`. Raw filters always hold NUL bytes (the high byte of every classic opcode is 0),

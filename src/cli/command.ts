@@ -62,6 +62,9 @@ export function parseFlags<O extends Options>(argv: readonly string[], options: 
   return { values, positionals };
 }
 
+/** MESSAGE starting with `NAME: `, added unless it is there already. */
+export const naming = (name: string, message: string): string => (message.startsWith(`${name}: `) ? message : `${name}: ${message}`);
+
 /** How messages name an input: its path, or `<stdin>` for `-`. */
 export const inputName = (path: string): string => (path === '-' ? '<stdin>' : path);
 

@@ -9,7 +9,7 @@ import type { AbiName } from '../analysis/partition.js';
 import type { BudgetOptions } from '../analysis/budget.js';
 import { CliError, parseFlags, type CliIO } from './command.js';
 import { loadFilterSource, refuseUnoptimizedFilters, sourceOf, type LoadedFilter, type Source } from './inputs.js';
-import { budgetOptions, checked, parseAbis } from './options.js';
+import { budgetOptions, checked, parseAbis } from './analysis-options.js';
 
 /** Two loaded filters and the analysis options the flags asked for. */
 export interface Comparison {

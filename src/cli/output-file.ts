@@ -4,7 +4,6 @@
  * replaced by renaming a complete temporary file from the same folder over it, so a failed write (a full disk, a
  * file size limit) leaves the old file as it was and no temporary file behind.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, fstatSync, type Stats } from 'node:fs';
 import { lstat, open, readlink, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -59,6 +58,8 @@ const keptMode = (s: Stats): number => s.mode & 0o777;
 
 /** Writes DATA to a new file next to TARGET and renames it over TARGET; on failure removes it and rethrows. */
 async function replaceByRename(target: string, data: Uint8Array | string, existing: Stats | undefined): Promise<void> {
+  // Loaded here, not at start: most runs write to stdout or a device and never need it.
+  const { randomBytes } = await import('node:crypto');
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   let created = false;
   try {

@@ -15,7 +15,7 @@ import { LINUX_ARCHES, LINUX_ARCH_NAMES, SKIPPED_SYSCALL_NR, type LinuxArchName 
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { compareVerdicts } from './precedence.js';
 import { resolvePolicy, type ResolvedPolicy, type ResolvedRule } from './resolve.js';
-import { formatAction, lookupSyscall, syscallName } from './syscalls.js';
+import { formatAction, lookupSyscall, syscallName } from '../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
 
 /** The inputs cannot be combined into one policy exactly; the message says why. */

@@ -17,7 +17,7 @@ import type { LinuxArchName } from '../syscalls/arch.js';
 import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { PolicyError } from './errors.js';
 import { resolvePolicy } from './resolve.js';
-import { errnoNumber, parseAction } from './syscalls.js';
+import { errnoNumber, parseAction } from '../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
 
 /** An action as an object or as text (`'ALLOW'`, `'ERRNO(EPERM)'`, `'TRAP(5)'`). */

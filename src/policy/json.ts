@@ -17,7 +17,7 @@ import type { ArgIndex } from '../bpf/seccomp-data.js';
 import { at, PolicyError } from './errors.js';
 import { JsonNumber, parseJsonExact } from './oci/json.js';
 import { checkCondition } from './resolve.js';
-import { formatAction, parseAction } from './syscalls.js';
+import { formatAction, parseAction } from '../syscalls/index.js';
 import type { ArgCondition, CompareOp, Policy, Rule, SyscallRef } from './types.js';
 
 /** A value in JSON: a safe integer or a decimal / `0x` string. */

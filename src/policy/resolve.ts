@@ -9,7 +9,7 @@ import { LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type 
 import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
 import { at, PolicyError } from './errors.js';
 import { compareVerdicts } from './precedence.js';
-import { formatAction, lookupSyscall, maxSyscallNr, quoteName, resolveSyscall } from './syscalls.js';
+import { formatAction, lookupSyscall, maxSyscallNr, quoteName, resolveSyscall } from '../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -15,7 +15,7 @@ import { errorMessage } from '../util/error-message.js';
 import { LINUX_ARCH_NAMES } from '../syscalls/arch.js';
 import type { Action } from '../syscalls/actions.js';
 import { at, PolicyError } from './errors.js';
-import { lookupSyscall, quoteName, resolveSyscall } from './syscalls.js';
+import { lookupSyscall, quoteName, resolveSyscall } from '../syscalls/index.js';
 import type { Policy, Rule, SyscallRef } from './types.js';
 
 /** One tuning (`allow:NAME`, `deny:NAME`, `deny:all`) as parsed. */

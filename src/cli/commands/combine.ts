@@ -8,12 +8,11 @@ import { loosestOf, stackPrograms, StackError } from '../../bpf/stack.js';
 import type { Instruction } from '../../bpf/instructions.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type CliIO, type Command } from '../command.js';
 import { fileInputs, loadFilterSource, loadPolicySource, sourceName, sourceOf, type Source } from '../inputs.js';
-import { checked } from '../options.js';
+import { checked } from '../analysis-options.js';
 import { AlgebraError, intersectPolicies, mergePolicies } from '../../policy/algebra.js';
 import { PolicyError } from '../../policy/errors.js';
 import type { Policy } from '../../policy/types.js';
 import { errorMessage } from '../../util/error-message.js';
-import { render } from './compile.js';
 import { parseLinuxArch, type LinuxArchName } from '../../syscalls/arch.js';
 import { lookupSyscall } from '../../syscalls/resolve.js';
 
@@ -64,6 +63,8 @@ async function combinedPolicy(name: 'intersect' | 'merge', sources: readonly Sou
   }
   const warnings: string[] = [];
   const where = `${name} of ${sources.map(sourceName).join(', ')}`;
+  // Loaded here rather than imported, so that `compile` stays one chunk of its own instead of two shared ones.
+  const { render } = await import('./compile.js');
   const out = await render(policy, format, {
     where, meta: undefined, oci: false, optimize: true, verbose: false,
     ...(outName !== undefined ? { name: outName } : format.startsWith('kubernetes') ? { name: name } : {}),

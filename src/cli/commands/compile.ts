@@ -1,16 +1,11 @@
 /** `seccomp-ts compile`: a policy (our JSON, a Docker/OCI profile, or a built-in profile) → a seccomp filter. */
 import { errorMessage } from '../../util/error-message.js';
-import { writeProgram, type ProgramFormat } from '../../bpf/formats.js';
+import { encodeProgram } from '../../bpf/encode.js';
+import type { ProgramFormat } from '../../bpf/program-format.js';
 import { partialSyscallsMessage, type PolicyWarning } from '../../policy/resolve.js';
-import { formatPolicyJson } from '../../policy/json.js';
-import { exportProfile, formatProfileJson, type ImportOptions, type ProfileJson, type ProfileMeta, type TargetArch } from '../../policy/oci/index.js';
-import { KUBERNETES_GROUP } from '../../policy/oci/read.js';
+import type { ImportOptions, ProfileJson, ProfileMeta, TargetArch } from '../../policy/oci/index.js';
 import type { FirecrackerArch } from '../../policy/formats/firecracker.js';
-import { exportFirecracker } from '../../policy/formats/firecracker-export.js';
-import { exportSystemd } from '../../policy/formats/systemd.js';
 import type { Policy } from '../../policy/types.js';
-import { parseKernelVersion } from '../../policy/oci/read.js';
-import { TARGETS } from '../../policy/oci/vocabulary.js';
 import { parseLinuxArch, type LinuxArchName } from '../../syscalls/index.js';
 import { CliError, parseFlags, refuseRawOnTerminal, writeOutput, type Command } from '../command.js';
 import { compileLoaded, fileInputs, loadPolicySource, profileOptionHelp, readWorkload, singleSource } from '../inputs.js';
@@ -45,8 +40,10 @@ function warningLine(w: PolicyWarning, oci: boolean, verbose: boolean): string |
     : `${partialSyscallsMessage(w.syscalls, PARTIAL_NAMES_SHOWN)} (--verbose lists them)`;
 }
 
-/** What is wrong with --target or --kernel, if anything. */
-function importFlagProblem(target: string | undefined, kernel: string | undefined): string | undefined {
+/** What is wrong with --target or --kernel, if anything (the Docker/OCI vocabulary is loaded only to check them). */
+async function importFlagProblem(target: string | undefined, kernel: string | undefined): Promise<string | undefined> {
+  if (target === undefined && kernel === undefined) return undefined;
+  const { TARGETS, parseKernelVersion } = await import('../on-demand.js');
   if (target !== undefined && !Object.hasOwn(TARGETS, target)) {
     return `--target: unsupported target "${target}" (one of ${Object.keys(TARGETS).join(', ')})`;
   }
@@ -75,10 +72,10 @@ function parseArches(names: readonly string[]): LinuxArchName[] {
  * A Docker/OCI profile as a Kubernetes SeccompProfile of the Security Profiles Operator: the profile is its spec,
  * and the resource is named after the input (lower case, letters, digits and dashes, as Kubernetes requires).
  */
-function kubernetesSeccompProfile(profile: ProfileJson, where: string, chosen: string | undefined): object {
+function kubernetesSeccompProfile(profile: ProfileJson, group: string, where: string, chosen: string | undefined): object {
   const base = where.replace(/^profile:/, '').replace(/^.*\//, '').replace(/\.[^.]*$/, '');
   const name = chosen ?? (base.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'seccomp-profile');
-  return { apiVersion: `${KUBERNETES_GROUP}v1beta1`, kind: 'SeccompProfile', metadata: { name }, spec: profile };
+  return { apiVersion: `${group}v1beta1`, kind: 'SeccompProfile', metadata: { name }, spec: profile };
 }
 
 /** A Kubernetes object name (RFC 1123 subdomain), as --name gives it. */
@@ -96,24 +93,27 @@ export async function render(
   warnings: string[],
 ): Promise<Uint8Array | string> {
   if (POLICY_FORMATS.includes(format)) {
+    // Each writer is loaded only for its format: a filter (the usual output) needs none of them.
     try {
-      if (format === 'policy') return formatPolicyJson(policy);
+      if (format === 'policy') return (await import('../on-demand.js')).formatPolicyJson(policy);
       if (format === 'systemd') {
-        const written = exportSystemd(policy, how.where);
+        const written = (await import('../on-demand.js')).exportSystemd(policy, how.where);
         warnings.push(...written.warnings);
         return written.text;
       }
       if (format === 'firecracker') {
+        const { exportFirecracker } = await import('../on-demand.js');
         const written = exportFirecracker(policy, { ...(how.name !== undefined && { name: how.name }), ...(how.machine !== undefined && { arch: how.machine }) });
         warnings.push(...written.warnings);
         return written.text;
       }
+      const { exportProfile, formatProfileJson, KUBERNETES_GROUP } = await import('../on-demand.js');
       const exported = exportProfile(policy, how.meta !== undefined ? { meta: how.meta } : {});
       warnings.push(...exported.warnings);
-      if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where, how.name))}\n`;
+      if (format === 'kubernetes') return `${formatProfileJson(kubernetesSeccompProfile(exported.profile, KUBERNETES_GROUP, how.where, how.name))}\n`;
       if (format === 'kubernetes-yaml') {
         const { resourceYaml } = await import('../yaml.js');
-        return resourceYaml(formatProfileJson(kubernetesSeccompProfile(exported.profile, how.where, how.name)), `SeccompProfile written by seccomp-ts compile from ${how.where}`);
+        return resourceYaml(formatProfileJson(kubernetesSeccompProfile(exported.profile, KUBERNETES_GROUP, how.where, how.name)), `SeccompProfile written by seccomp-ts compile from ${how.where}`);
       }
       return exported.text.endsWith('\n') ? exported.text : `${exported.text}\n`;
     } catch (err) {
@@ -125,7 +125,9 @@ export async function render(
     const line = warningLine(w, how.oci, how.verbose);
     if (line !== undefined) warnings.push(line);
   }
-  return writeProgram(result.program, format as ProgramFormat);
+  // Raw bytes (the default) without the text formats' writers.
+  if (format === 'raw') return encodeProgram(result.program);
+  return (await import('../on-demand.js')).writeProgram(result.program, format as ProgramFormat);
 }
 
 export const compileCommand: Command = {
@@ -220,7 +222,7 @@ export const compileCommand: Command = {
     const importFlags = (['target', 'kernel', 'strict'] as const).filter((f) => values[f] !== undefined).map((f) => `--${f}`);
     // Bad --target/--kernel values are named as flags, not as faults of the input; checked once the input is
     // known to be a Docker/OCI profile (elsewhere the flags do not apply at all).
-    const flagProblem = importFlagProblem(values.target, values.kernel);
+    const flagProblem = await importFlagProblem(values.target, values.kernel);
     const loaded = await loadPolicySource(source, io, {
       command: 'compile', ...(importFlags.length > 0 && flagProblem === undefined && { importOptions }),
       firecracker: { nameFlag: true, namesOutput: NAMED_FORMATS.includes(format), ...(values.name !== undefined && { filterName: values.name }) },

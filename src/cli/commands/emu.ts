@@ -140,9 +140,15 @@ async function runBatch(program: Program, json: boolean, ip: bigint, io: CliIO):
     }
     probes.push(buildData(arch, syscall, args, ip, where));
   });
+  // One batch run for every probe: the filter body loops over the records, with no call per probe.
+  const records = new Uint32Array(16 * probes.length);
+  probes.forEach((data, i) => records.set(data.words, 16 * i));
+  const raws = new Uint32Array(probes.length);
+  const executed = new Uint32Array(probes.length);
+  filter.runBatchCounting(records, raws, executed);
   const out: string[] = [];
-  for (const data of probes) {
-    const r = filter.runCounting(data);
+  for (const [i, data] of probes.entries()) {
+    const r = { raw: raws[i] as number, executed: executed[i] as number };
     const { action } = verdictOf(r.raw);
     // In text the verdict stays first on its line; a `#` comment says when the kernel never applies it.
     const note = bypassesFilters(data) ? `  # not applied: ${unfilteredNote(data.nr)}` : '';

@@ -5,7 +5,7 @@ import { isUnfiltered, unfilteredNote } from '../../syscalls/unfiltered.js';
 import { lookupSyscall, quoteName, suggestSyscalls, syscallName } from '../../syscalls/resolve.js';
 import { CliError, parseFlags, type Command } from '../command.js';
 import { loadFilterSource, profileOptionHelp, refuseUnoptimizedFilters, singleSource } from '../inputs.js';
-import { analysisFailure, budgetOptions, checked, parseAbis } from '../options.js';
+import { analysisFailure, budgetOptions, checked, parseAbis } from '../analysis-options.js';
 
 /** One line per requested syscall and ABI: `x86_64 socket: ...` (or JSON objects, one per line). */
 function syscallLines(e: Explanation, syscalls: readonly string[], json: boolean): string {

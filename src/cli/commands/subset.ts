@@ -5,7 +5,7 @@ import { bigintReplacer } from '../../analysis/explain.js';
 import type { Command } from '../command.js';
 import { differenceJson, loadComparison } from '../compare.js';
 import { profileOptionHelp } from '../inputs.js';
-import { analysisFailure } from '../options.js';
+import { analysisFailure } from '../analysis-options.js';
 
 function subsetJson(r: SubsetResult): unknown {
   return JSON.parse(JSON.stringify({

@@ -42,28 +42,24 @@ const CHAIN_WINDOW = 2 * MAX_CHAIN + 2;
 
 /**
  * For every run i and window length len (2..CHAIN_WINDOW): the expected cost of resolving runs i..i+len-1
- * with a `JEQ` chain, or Infinity. A chain applies when all runs of the window but those of one outcome
- * (the rest) are single numbers: those are tested one by one, heaviest first, and everything else is the rest.
+ * with a `JEQ` chain, or Infinity, and the run standing for the rest. A chain applies when all runs of the
+ * window but those of one outcome (the rest) are single numbers: those are tested one by one, heaviest first,
+ * and everything else is the rest. The order of the tests is recomputed ({@link chainOrder}) only for the
+ * chains the tree uses: this runs for every window of every run, and allocating per window made it the largest
+ * cost of compiling a small policy.
  */
-function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; order: (number[] | undefined)[]; rest: Int32Array } {
+function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; rest: Int32Array; outcome: Int32Array } {
   const n = runs.length;
   const cost = new Float64Array(n * CHAIN_WINDOW).fill(Infinity);
-  const order: (number[] | undefined)[] = new Array<number[] | undefined>(n * CHAIN_WINDOW);
   const rest = new Int32Array(n * CHAIN_WINDOW).fill(-1);
-  // Outcomes as small integers, and the groups of one window in typed arrays: this runs for every window of
-  // every run, and allocating per window made it the largest cost of compiling a small policy.
-  const outcome = new Int32Array(n);
-  const known = new Map<string, number>();
-  runs.forEach((r, k) => {
-    const key = r.out?.id ?? '';
-    let v = known.get(key);
-    if (v === undefined) known.set(key, (v = known.size));
-    outcome[k] = v;
-  });
+  const outcome = outcomeIndices(runs);
   const groupOutcome = new Int32Array(CHAIN_WINDOW);
   const groupWeight = new Float64Array(CHAIN_WINDOW);
   const groupWide = new Uint8Array(CHAIN_WINDOW);
-  const groupMembers: number[][] = Array.from({ length: CHAIN_WINDOW }, () => []);
+  const groupSize = new Int32Array(CHAIN_WINDOW);
+  const groupFirst = new Int32Array(CHAIN_WINDOW);
+  const member = new Int32Array(CHAIN_WINDOW);
+  const tested = new Float64Array(CHAIN_WINDOW);
   for (let i = 0; i < n; i++) {
     let groups = 0;
     let wideGroups = 0;
@@ -76,15 +72,17 @@ function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): 
         groupOutcome[g] = outcome[k] as number;
         groupWeight[g] = 0;
         groupWide[g] = 0;
-        (groupMembers[g] as number[]).length = 0;
+        groupSize[g] = 0;
+        groupFirst[g] = k;
         groups++;
       }
       groupWeight[g] = (groupWeight[g] as number) + (weights[k] as number);
+      groupSize[g] = (groupSize[g] as number) + 1;
+      member[len - 1] = g;
       if (r.lo !== r.hi && groupWide[g] === 0) {
         groupWide[g] = 1;
         wideGroups++;
       }
-      (groupMembers[g] as number[]).push(k);
       if (len === 1) continue;
       if (wideGroups > 1) break;
       // The rest: the one wide group, else the heaviest (the first of equals).
@@ -94,19 +92,56 @@ function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): 
       } else {
         for (let h = 1; h < groups; h++) if ((groupWeight[h] as number) > (groupWeight[main] as number)) main = h;
       }
-      if (len - (groupMembers[main] as number[]).length > MAX_CHAIN) break;
-      const tested: number[] = [];
-      for (let h = 0; h < groups; h++) if (h !== main) tested.push(...(groupMembers[h] as number[]));
-      tested.sort((x, y) => (weights[y] as number) - (weights[x] as number));
-      let c = (groupWeight[main] as number) * tested.length;
-      tested.forEach((t, rank) => { c += (rank + 1) * (weights[t] as number); });
+      const count = len - (groupSize[main] as number);
+      if (count > MAX_CHAIN) break;
+      // The tested runs' weights, heaviest first (insertion sort of at most MAX_CHAIN values).
+      let t = 0;
+      for (let m = 0; m < len; m++) {
+        if (member[m] === main) continue;
+        const w = weights[i + m] as number;
+        let at = t++;
+        while (at > 0 && (tested[at - 1] as number) < w) {
+          tested[at] = tested[at - 1] as number;
+          at--;
+        }
+        tested[at] = w;
+      }
+      let c = (groupWeight[main] as number) * count;
+      for (let rank = 0; rank < count; rank++) c += (rank + 1) * (tested[rank] as number);
       const at = i * CHAIN_WINDOW + len - 1;
       cost[at] = c;
-      order[at] = tested;
-      rest[at] = (groupMembers[main] as number[])[0] as number;
+      rest[at] = groupFirst[main] as number;
     }
   }
-  return { cost, order, rest };
+  return { cost, rest, outcome };
+}
+
+/** Each run's outcome as a small integer (equal for runs that decide alike). */
+function outcomeIndices<L>(runs: readonly DispatchRun<L>[]): Int32Array {
+  const outcome = new Int32Array(runs.length);
+  const known = new Map<string, number>();
+  runs.forEach((r, k) => {
+    const key = r.out?.id ?? '';
+    let v = known.get(key);
+    if (v === undefined) known.set(key, (v = known.size));
+    outcome[k] = v;
+  });
+  return outcome;
+}
+
+/**
+ * The runs a chain over runs i..j tests, in test order: every run not deciding like `rest`, heaviest first;
+ * equal weights in the order their outcomes first appear in the window, then by position.
+ */
+function chainOrder(outcome: Int32Array, weights: Float64Array, i: number, j: number, rest: number): number[] {
+  const firstSeen: number[] = [];
+  for (let k = i; k <= j; k++) if (!firstSeen.includes(outcome[k] as number)) firstSeen.push(outcome[k] as number);
+  const tested: number[] = [];
+  for (const o of firstSeen) {
+    if (o === outcome[rest]) continue;
+    for (let k = i; k <= j; k++) if (outcome[k] === o) tested.push(k);
+  }
+  return tested.sort((x, y) => (weights[y] as number) - (weights[x] as number));
 }
 
 /**
@@ -120,6 +155,9 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
   const cost = new Float64Array(n * n);
+  // The same costs by column (byEnd[j * n + m] = cost of m..j), so that the inner loop reads both halves of a
+  // split from consecutive memory.
+  const byEnd = new Float64Array(n * n);
   // The best split of every interval (kept even where a chain wins, for Knuth's bound), and whether a chain won.
   const root = new Int32Array(n * n);
   const chained = new Uint8Array(n * n);
@@ -131,8 +169,10 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
       const hi = exhaustive ? j : Math.min(j, len === 2 ? j : Math.max(root[(i + 1) * n + j] as number, lo));
       let best = Infinity;
       let bestM = lo;
+      const left = i * n - 1;
+      const right = j * n;
       for (let m = lo; m <= hi; m++) {
-        const c = (cost[i * n + m - 1] as number) + (cost[m * n + j] as number);
+        const c = (cost[left + m] as number) + (byEnd[right + m] as number);
         if (c < best) {
           best = c;
           bestM = m;
@@ -148,13 +188,14 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
         }
       }
       cost[i * n + j] = best;
+      byEnd[j * n + i] = best;
     }
   }
   const build = (i: number, j: number): Tree => {
     if (i === j) return { leaf: i };
     if (chained[i * n + j]) {
-      const at = i * CHAIN_WINDOW + j - i;
-      return { chain: chains.order[at] as number[], rest: chains.rest[at] as number };
+      const rest = chains.rest[i * CHAIN_WINDOW + j - i] as number;
+      return { chain: chainOrder(chains.outcome, weights, i, j, rest), rest };
     }
     const m = root[i * n + j] as number;
     return { split: m, left: build(i, m - 1), right: build(m, j) };

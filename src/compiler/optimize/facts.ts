@@ -5,8 +5,10 @@
  */
 import type { Instruction, JumpIf } from '../../bpf/instructions.js';
 
-/** Key of the accumulator's own range when it mirrors no data word. */
-const ANON = -1;
+/** Slots of `Facts.ranges`: one per 32-bit word of `seccomp_data` (offset / 4), then the accumulator's own. */
+const WORDS = 16;
+/** Slot of the accumulator's own range when it mirrors no data word. */
+const ANON = WORDS;
 /** Cap on remembered "not equal to" values per word: enough for a chain of tests, bounded in cost. */
 const MAX_EXCLUDED = 64;
 
@@ -17,42 +19,50 @@ export interface Range {
   readonly excl: readonly number[];
 }
 
-const FULL: Range = { lo: 0, hi: 0xffffffff, excl: [] };
+const NO_VALUES: readonly number[] = Object.freeze([]);
+const FULL: Range = { lo: 0, hi: 0xffffffff, excl: NO_VALUES };
+
+type Ranges = readonly (Range | undefined)[];
 
 export interface Facts {
   /** Offset of the data word the accumulator holds, or null. */
   readonly a: number | null;
-  /** Ranges by data-word offset; ANON for the accumulator when it mirrors no word. */
-  readonly ranges: ReadonlyMap<number, Range>;
+  /**
+   * Ranges by slot (a data word's offset / 4, or ANON for the accumulator when it mirrors no word). A fixed
+   * array rather than a map: facts are copied on every edge, and copying 17 slots is the cheap part of a compile.
+   */
+  readonly ranges: Ranges;
 }
 
-export const TOP: Facts = { a: null, ranges: new Map() };
+const NO_RANGES: Ranges = Object.freeze(new Array<Range | undefined>(WORDS + 1).fill(undefined));
+export const TOP: Facts = { a: null, ranges: NO_RANGES };
 
-const keyOfA = (f: Facts): number => f.a ?? ANON;
-export const rangeOfA = (f: Facts): Range => f.ranges.get(keyOfA(f)) ?? FULL;
+const slotOfA = (f: Facts): number => (f.a === null ? ANON : f.a >> 2);
+export const rangeOfA = (f: Facts): Range => f.ranges[slotOfA(f)] ?? FULL;
+
+function withRange(ranges: Ranges, slot: number, r: Range | undefined): Ranges {
+  if (ranges[slot] === r) return ranges;
+  const copy = ranges.slice();
+  copy[slot] = r;
+  return copy;
+}
 
 function withARange(f: Facts, r: Range | undefined): Facts {
-  const ranges = new Map(f.ranges);
-  if (r === undefined) ranges.delete(keyOfA(f));
-  else ranges.set(keyOfA(f), r);
-  return { a: f.a, ranges };
+  return { a: f.a, ranges: withRange(f.ranges, slotOfA(f), r) };
 }
 
 /** The facts after a straight-line instruction. */
 export function transfer(f: Facts, insn: Instruction): Facts {
   switch (insn.kind) {
-    case 'ld_abs': {
+    case 'ld_abs':
       if (insn.size !== 4 || insn.offset < 0 || insn.offset >= 64 || insn.offset % 4 !== 0) return clearA(f);
-      const ranges = new Map(f.ranges);
-      ranges.delete(ANON);
-      return { a: insn.offset, ranges };
-    }
+      return { a: insn.offset, ranges: withRange(f.ranges, ANON, undefined) };
     case 'ld_imm':
       if (insn.dst === 'X') return f;
-      return { a: null, ranges: new Map(f.ranges).set(ANON, { lo: insn.value, hi: insn.value, excl: [] }) };
+      return { a: null, ranges: withRange(f.ranges, ANON, { lo: insn.value, hi: insn.value, excl: NO_VALUES }) };
     case 'ld_len':
       if (insn.dst === 'X') return f;
-      return { a: null, ranges: new Map(f.ranges).set(ANON, { lo: 64, hi: 64, excl: [] }) };
+      return { a: null, ranges: withRange(f.ranges, ANON, { lo: 64, hi: 64, excl: NO_VALUES }) };
     case 'ld_mem':
       return insn.dst === 'X' ? f : clearA(f);
     case 'alu':
@@ -66,9 +76,7 @@ export function transfer(f: Facts, insn: Instruction): Facts {
 }
 
 function clearA(f: Facts): Facts {
-  const ranges = new Map(f.ranges);
-  ranges.delete(ANON);
-  return { a: null, ranges };
+  return { a: null, ranges: withRange(f.ranges, ANON, undefined) };
 }
 
 /** True when the instruction would leave the accumulator exactly as the facts say it already is. */
@@ -109,11 +117,15 @@ export function decide(f: Facts, j: JumpIf): boolean | undefined {
 }
 
 function normalize(lo: number, hi: number, excl: readonly number[]): Range | undefined {
-  const set = new Set(excl.filter((v) => v >= lo && v <= hi));
-  while (lo <= hi && set.has(lo)) set.delete(lo++);
-  while (hi >= lo && set.has(hi)) set.delete(hi--);
   if (lo > hi) return undefined;
-  return { lo, hi, excl: [...set].slice(0, MAX_EXCLUDED) };
+  if (excl.length === 0) return { lo, hi, excl: NO_VALUES };
+  const kept: number[] = [];
+  for (const v of excl) if (v >= lo && v <= hi && !kept.includes(v)) kept.push(v);
+  while (lo <= hi && kept.includes(lo)) lo++;
+  while (hi >= lo && kept.includes(hi)) hi--;
+  if (lo > hi) return undefined;
+  const inside = kept.filter((v) => v >= lo && v <= hi);
+  return { lo, hi, excl: inside.length > MAX_EXCLUDED ? inside.slice(0, MAX_EXCLUDED) : inside };
 }
 
 /** The facts on the taken (`outcome` true) or not-taken edge of a branch; `undefined` if that edge is infeasible. */
@@ -141,7 +153,7 @@ export function refine(f: Facts, j: JumpIf, outcome: boolean): Facts | undefined
 function joinRange(x: Range, y: Range): Range {
   if (x === y) return x;
   if (x.excl.length === 0 && y.excl.length === 0 && (x.hi + 1 < y.lo || y.hi + 1 < x.lo) === false) {
-    return { lo: Math.min(x.lo, y.lo), hi: Math.max(x.hi, y.hi), excl: [] };
+    return { lo: Math.min(x.lo, y.lo), hi: Math.max(x.hi, y.hi), excl: NO_VALUES };
   }
   const lo = Math.min(x.lo, y.lo);
   const hi = Math.max(x.hi, y.hi);
@@ -157,23 +169,21 @@ function joinRange(x: Range, y: Range): Range {
 /** What holds on both of two edges entering the same node. */
 export function join(x: Facts | undefined, y: Facts): Facts {
   if (x === undefined || x === y) return y;
-  const ranges = new Map<number, Range>();
-  for (const [key, rx] of x.ranges) {
-    if (key === ANON) continue;
-    const ry = y.ranges.get(key);
-    if (ry !== undefined) ranges.set(key, joinRange(rx, ry));
+  const ranges = new Array<Range | undefined>(WORDS + 1).fill(undefined);
+  for (let slot = 0; slot < WORDS; slot++) {
+    const rx = x.ranges[slot];
+    const ry = y.ranges[slot];
+    if (rx !== undefined && ry !== undefined) ranges[slot] = joinRange(rx, ry);
   }
   if (x.a === y.a) {
     if (x.a === null) {
-      const rx = x.ranges.get(ANON);
-      const ry = y.ranges.get(ANON);
-      if (rx !== undefined && ry !== undefined) ranges.set(ANON, joinRange(rx, ry));
+      const rx = x.ranges[ANON];
+      const ry = y.ranges[ANON];
+      if (rx !== undefined && ry !== undefined) ranges[ANON] = joinRange(rx, ry);
     }
     return { a: x.a, ranges };
   }
-  const rx = rangeOfA(x);
-  const ry = rangeOfA(y);
-  const r = joinRange(rx, ry);
-  if (r.lo !== 0 || r.hi !== 0xffffffff) ranges.set(ANON, r);
+  const r = joinRange(rangeOfA(x), rangeOfA(y));
+  if (r.lo !== 0 || r.hi !== 0xffffffff) ranges[ANON] = r;
   return { a: null, ranges };
 }
