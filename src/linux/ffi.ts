@@ -20,8 +20,8 @@ export interface Libc {
   prctl(option: number, a2: number, a3: number, a4: number, a5: number): number;
   /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &fprog). */
   seccompFilter(flags: number, fprog: SockFprog): number;
-  /** execve(2); `argv` and `envp` end with null. */
-  execve(path: string, argv: readonly (string | null)[], envp: readonly (string | null)[]): number;
+  /** execve(2) of NUL-terminated bytes (see `cString`); `argv` and `envp` end with null. */
+  execve(path: Uint8Array, argv: readonly (Uint8Array | null)[], envp: readonly (Uint8Array | null)[]): number;
   /** One write(2) of `bytes`: the count written, or -1. */
   write(fd: number, bytes: Uint8Array): number;
   /** _exit(2): ends the process at once, with none of Node's exit work (no further calls but exit_group). */
@@ -38,6 +38,9 @@ export interface Libc {
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   errno(): number;
 }
+
+/** `text` as a C string: its UTF-8 bytes and a NUL, in memory outside V8's heap that the FFI reads directly. */
+export const cString = (text: string): Uint8Array => Buffer.from(`${text}\0`, 'utf8');
 
 /** `struct sock_fprog`: the instruction count and the `struct sock_filter[]` bytes. */
 export interface SockFprog {

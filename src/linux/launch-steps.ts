@@ -4,7 +4,7 @@
  * installed without TSYNC covers only that thread, which is the one that execs.
  */
 import { constants } from 'node:os';
-import type { Libc, SockFprog } from './ffi.js';
+import { cString, type Libc, type SockFprog } from './ffi.js';
 
 /** What the launcher is asked to do; passed from the parent process as JSON plus the filters. */
 export interface LaunchPlan {
@@ -66,22 +66,27 @@ export function setNoNewPrivs(libc: Libc): void {
  */
 export interface PreparedLaunch {
   readonly filters: readonly { readonly flags: number; readonly fprog: SockFprog }[];
-  readonly file: string;
-  /** CMD's argv and environment as execve takes them (ending with null). */
-  readonly argv: readonly (string | null)[];
-  readonly envp: readonly (string | null)[];
+  /** CMD's path, argv and environment as execve takes them (C strings; the arrays end with null). */
+  readonly file: Uint8Array;
+  readonly argv: readonly (Uint8Array | null)[];
+  readonly envp: readonly (Uint8Array | null)[];
 }
 
-/** Builds every argument of the filter installations and of execve, so that nothing is allocated between them. */
+/**
+ * Builds every argument of the filter installations and of execve, so that nothing is allocated between them.
+ * Strings and programs go as bytes outside V8's heap (Buffers): a string handed to the FFI is first made flat by
+ * V8, which allocates (a joined `NAME=value` is not flat), and a small typed array lives in the heap until its
+ * address is taken, when it is moved out.
+ */
 export function prepareLaunch(plan: LaunchPlan, env: NodeJS.ProcessEnv): PreparedLaunch {
-  const envp = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+  const envp = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => cString(`${k}=${v}`));
   return {
     filters: plan.filters.map((filter, i) => ({
       flags: plan.listener && i === plan.filters.length - 1 ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
-      fprog: { len: filter.length / 8, filter },
+      fprog: { len: filter.length / 8, filter: Buffer.from(filter) },
     })),
-    file: plan.file,
-    argv: [...plan.argv, null],
+    file: cString(plan.file),
+    argv: [...plan.argv.map(cString), null],
     envp: [...envp, null],
   };
 }
