@@ -168,6 +168,22 @@ describe('record in the kernel', () => {
     expect(await run(exact, binary, [])).toMatchObject({ status: 0, stdout: '1 1\n' });
   });
 
+  itWhen(ccMissing ?? (process.arch === 'x64' ? undefined : `the program is x86-64 code (this is ${process.arch})`), 'the launcher\'s own calls are not recorded: a program whose only call is exit is recorded as execve and exit', () => {
+    const source = join(tmp.dir, 'only-exit.c');
+    const binary = join(tmp.dir, 'only-exit');
+    writeFileSync(source, 'void _start(void) { __asm__ volatile ("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }\n');
+    expect(spawnSync('cc', ['-O1', '-static', '-nostdlib', '-o', binary, source]).status).toBe(0);
+    // A large environment: had the launcher built execve's arguments under the filter, V8 would have taken heap
+    // pages there (mmap, madvise, brk), and they would be in the recording.
+    const env = { ...process.env, ...Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`SECCOMP_TS_PAD_${i}`, 'x'.repeat(8192)])) };
+    const counts = join(tmp.dir, 'only-exit.json');
+    for (let i = 0; i < 3; i++) {
+      const recorded = cliProcess(['record', '--format', 'json', '-o', counts, '--', binary], { env });
+      expect(recorded.status, recorded.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(counts, 'utf8')).abis, `recording ${i + 1}`).toEqual({ x86_64: { execve: { count: 1 }, exit: { count: 1 } } });
+    }
+  }, 60_000);
+
   itWhen(unprivilegedMissing(), 'as uid 65534, through the CLI: record, then run the profile with KILL_PROCESS as default', () => {
     const profile = join(tmp.dir, 'unprivileged.json');
     const counts = join(tmp.dir, 'unprivileged.counts.json');

@@ -175,6 +175,36 @@ describe('seccomp-ts run (the CLI)', () => {
   }
 });
 
+describe('the launcher under the filter', () => {
+  // A program whose only call is exit: under a profile that allows execve and exit alone, any call the launcher
+  // made between installing the filter and execve would kill it. The large environment is what would take V8 new
+  // heap pages (mmap, madvise) had the launcher built execve's arguments after the filter.
+  const onlyExitMissing = kernelMissing ?? (process.arch !== 'x64' ? `the program is x86-64 code (this is ${process.arch})`
+    : spawnSync('cc', ['--version']).status === 0 ? undefined : 'no C compiler (cc)');
+  const env = { ...process.env, ...Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`SECCOMP_TS_PAD_${i}`, 'x'.repeat(8192)])) };
+  const build = (): { binary: string; strict: string } => {
+    const source = tmp.write('only-exit.c', 'void _start(void) { __asm__ volatile ("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }\n');
+    const binary = join(tmp.dir, 'only-exit');
+    if (!existsSync(binary)) expect(spawnSync('cc', ['-O1', '-static', '-nostdlib', '-o', binary, source]).status).toBe(0);
+    const strict = tmp.write('only-execve-exit.json', JSON.stringify({
+      defaultAction: 'SCMP_ACT_KILL_PROCESS', architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['execve', 'exit'], action: 'SCMP_ACT_ALLOW' }],
+    }));
+    return { binary, strict };
+  };
+
+  for (const unprivileged of [false, true]) {
+    const who = unprivileged ? 'as uid 65534 (the bundled launcher)' : 'as the current user';
+    itWhen(onlyExitMissing ?? (unprivileged ? unprivilegedMissing() : undefined), `${who}: it makes no call of its own once a filter is installed; execve is the first`, () => {
+      const { binary, strict } = build();
+      for (let i = 0; i < 3; i++) {
+        const r = cliProcess(['run', strict, '--', binary], { unprivileged, env });
+        expect([r.status, r.stderr], `run ${i + 1}`).toEqual([0, '']);
+      }
+    }, 60_000);
+  }
+});
+
 describe('seccomp-ts run and signals', () => {
   itWhen(kernelMissing, 'SIGTERM to run reaches the command; run exits with its status and leaves nothing running', async () => {
     const { spawn } = await import('node:child_process');

@@ -18,9 +18,14 @@ export interface Libc {
   fcntl(fd: number, cmd: number): number;
   fcntlInt(fd: number, cmd: number, arg: number): number;
   prctl(option: number, a2: number, a3: number, a4: number, a5: number): number;
-  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &{len, filter}). */
-  seccompFilter(flags: number, instructions: number, filter: Uint8Array): number;
-  execve(path: string, argv: readonly string[], envp: readonly string[]): number;
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &fprog). */
+  seccompFilter(flags: number, fprog: SockFprog): number;
+  /** execve(2); `argv` and `envp` end with null. */
+  execve(path: string, argv: readonly (string | null)[], envp: readonly (string | null)[]): number;
+  /** One write(2) of `bytes`: the count written, or -1. */
+  write(fd: number, bytes: Uint8Array): number;
+  /** _exit(2): ends the process at once, with none of Node's exit work (no further calls but exit_group). */
+  exitNow(code: number): never;
   pidfdOpen(pid: number): number;
   pidfdGetfd(pidfd: number, targetFd: number): number;
   ioctl(fd: number, request: number, arg: Uint8Array): number;
@@ -32,6 +37,12 @@ export interface Libc {
   recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   errno(): number;
+}
+
+/** `struct sock_fprog`: the instruction count and the `struct sock_filter[]` bytes. */
+export interface SockFprog {
+  readonly len: number;
+  readonly filter: Uint8Array;
 }
 
 /** Syscall numbers that differ between the machines koffi ships for (pidfd_* are the same everywhere). */
@@ -80,6 +91,8 @@ export function loadLibc(): Libc {
   const ioctl = libc.func('int ioctl(int fd, unsigned long request, void *arg)');
   const poll = libc.func('int poll(void *fds, unsigned long count, int timeout)');
   const close = libc.func('int close(int fd)');
+  const write = libc.func('long write(int fd, const void *buffer, unsigned long length)');
+  const exit = libc.func('void _exit(int status)');
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const bind = libc.func('int bind(int fd, void *address, unsigned int length)');
   const recv = libc.func('long recv(int fd, void *buffer, unsigned long length, int flags)');
@@ -88,9 +101,14 @@ export function loadLibc(): Libc {
     fcntl: (fd, cmd) => fcntl(fd, cmd) as number,
     fcntlInt: (fd, cmd, arg) => fcntl(fd, cmd, 'int', arg) as number,
     prctl: (option, a2, a3, a4, a5) => prctl(option, a2, a3, a4, a5) as number,
-    seccompFilter: (flags, instructions, filter) => Number(syscall(seccompNr, 'unsigned int', SECCOMP_SET_MODE_FILTER,
-      'unsigned int', flags, 'seccomp_ts_sock_fprog *', { len: instructions, filter })),
-    execve: (path, argv, envp) => execve(path, [...argv, null], [...envp, null]) as number,
+    seccompFilter: (flags, fprog) => Number(syscall(seccompNr, 'unsigned int', SECCOMP_SET_MODE_FILTER,
+      'unsigned int', flags, 'seccomp_ts_sock_fprog *', fprog)),
+    execve: (path, argv, envp) => execve(path, argv, envp) as number,
+    write: (fd, bytes) => Number(write(fd, bytes, bytes.length)),
+    exitNow: (code) => {
+      exit(code);
+      throw new Error('_exit returned');
+    },
     pidfdOpen: (pid) => Number(syscall(PIDFD_OPEN_NR, 'int', pid, 'unsigned int', 0)),
     pidfdGetfd: (pidfd, targetFd) => Number(syscall(PIDFD_GETFD_NR, 'int', pidfd, 'int', targetFd, 'unsigned int', 0)),
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,

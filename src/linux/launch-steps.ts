@@ -4,7 +4,7 @@
  * installed without TSYNC covers only that thread, which is the one that execs.
  */
 import { constants } from 'node:os';
-import type { Libc } from './ffi.js';
+import type { Libc, SockFprog } from './ffi.js';
 
 /** What the launcher is asked to do; passed from the parent process as JSON plus the filters. */
 export interface LaunchPlan {
@@ -58,25 +58,54 @@ export function setNoNewPrivs(libc: Libc): void {
   }
 }
 
-/** Installs the filters in order; the kernel runs every one on each call and the strictest verdict wins. */
-export function installFilters(libc: Libc, plan: LaunchPlan): void {
-  plan.filters.forEach((filter, i) => {
-    const last = i === plan.filters.length - 1;
-    const flags = plan.listener && last ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
-    const result = libc.seccompFilter(flags, filter.length / 8, filter);
-    if (result < 0) {
-      const errno = errnoName(libc.errno());
-      const why = errno === 'EINVAL' ? ': the kernel rejects the program or a flag' : errno === 'EACCES' ? ': no_new_privs is not set' : '';
-      throw new LaunchError(`seccomp(SECCOMP_SET_MODE_FILTER) refused filter ${i + 1} of ${plan.filters.length} (${errno}${why})`, 125);
-    }
-  });
+/**
+ * What the last two steps pass to the kernel, built while no filter is in force: once the first filter is
+ * installed, the launcher's own thread is filtered too, and any work Node does there (V8 taking a new heap page
+ * with mmap and madvise, a futex on a lock its helper threads hold) is a call the filter judges — one a recorded
+ * profile never saw, so the command would die before it starts, or only sometimes, as heap and threads allow.
+ */
+export interface PreparedLaunch {
+  readonly filters: readonly { readonly flags: number; readonly fprog: SockFprog }[];
+  readonly file: string;
+  /** CMD's argv and environment as execve takes them (ending with null). */
+  readonly argv: readonly (string | null)[];
+  readonly envp: readonly (string | null)[];
 }
 
-/** Becomes CMD; returns only on failure, as a LaunchError. */
-export function execCommand(libc: Libc, plan: LaunchPlan, env: NodeJS.ProcessEnv): never {
+/** Builds every argument of the filter installations and of execve, so that nothing is allocated between them. */
+export function prepareLaunch(plan: LaunchPlan, env: NodeJS.ProcessEnv): PreparedLaunch {
   const envp = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-  libc.execve(plan.file, plan.argv, envp);
+  return {
+    filters: plan.filters.map((filter, i) => ({
+      flags: plan.listener && i === plan.filters.length - 1 ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
+      fprog: { len: filter.length / 8, filter },
+    })),
+    file: plan.file,
+    argv: [...plan.argv, null],
+    envp: [...envp, null],
+  };
+}
+
+/**
+ * Installs the filters in order (the kernel runs every one on each call and the strictest verdict wins) and
+ * becomes CMD. Between the first installation and execve only the FFI calls themselves run: no allocation, no
+ * message built; errors are described once the calls have failed. Returns only on failure, as a LaunchError.
+ */
+export function installFiltersAndExec(libc: Libc, plan: LaunchPlan, launch: PreparedLaunch): never {
+  const { filters } = launch;
+  let refused = -1;
+  for (let i = 0; i < filters.length; i++) {
+    if (libc.seccompFilter(filters[i]!.flags, filters[i]!.fprog) < 0) {
+      refused = i;
+      break;
+    }
+  }
+  if (refused < 0) libc.execve(launch.file, launch.argv, launch.envp);
   const errno = errnoName(libc.errno());
+  if (refused >= 0) {
+    const why = errno === 'EINVAL' ? ': the kernel rejects the program or a flag' : errno === 'EACCES' ? ': no_new_privs is not set' : '';
+    throw new LaunchError(`seccomp(SECCOMP_SET_MODE_FILTER) refused filter ${refused + 1} of ${filters.length} (${errno}${why})`, 125);
+  }
   const hint = errno === 'EPERM' || errno === 'ENOSYS' ? ' (does the filter allow execve?)' : '';
   throw new LaunchError(`${plan.argv[0] ?? plan.file}: cannot execute: ${errno}${hint}`, errno === 'ENOENT' ? 127 : 126);
 }

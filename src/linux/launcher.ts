@@ -7,14 +7,25 @@
  */
 import { errorMessage } from '../util/error-message.js';
 import { writeSync } from 'node:fs';
-import { loadLibc } from './ffi.js';
-import { execCommand, installFilters, keepInheritedFds, LaunchError, setNoNewPrivs, type LaunchPlan } from './launch-steps.js';
+import { loadLibc, type Libc } from './ffi.js';
+import { installFiltersAndExec, keepInheritedFds, LaunchError, prepareLaunch, setNoNewPrivs, type LaunchPlan } from './launch-steps.js';
 
+let libc: Libc | undefined;
+
+/**
+ * Says why and exits. Once libc is loaded this is one write and _exit: the filters may be in force, and Node's
+ * own exit (joining threads, freeing memory) makes calls they may deny, which would end in SIGSYS instead.
+ */
 function fail(message: string, code: number): never {
+  const text = Buffer.from(`seccomp-ts: ${message}\n`);
+  if (libc !== undefined) {
+    libc.write(2, text); // stderr closed or denied by the filter: the exit status still tells
+    libc.exitNow(code);
+  }
   try {
-    writeSync(2, `seccomp-ts: ${message}\n`);
+    writeSync(2, text);
   } catch {
-    // stderr is closed or denied by the filter: the exit status still tells.
+    // stderr is closed: the exit status still tells.
   }
   process.exit(code);
 }
@@ -30,11 +41,10 @@ function readPlan(args: readonly string[]): LaunchPlan {
 
 try {
   const plan = readPlan(process.argv.slice(2));
-  const libc = loadLibc();
+  libc = loadLibc();
   keepInheritedFds(libc, plan);
   setNoNewPrivs(libc);
-  installFilters(libc, plan);
-  execCommand(libc, plan, process.env);
+  installFiltersAndExec(libc, plan, prepareLaunch(plan, process.env));
 } catch (err) {
   if (err instanceof LaunchError) fail(err.message, err.exitCode);
   fail(`launcher: ${errorMessage(err)}`, 125);

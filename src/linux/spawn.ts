@@ -44,17 +44,24 @@ export function resolveCommand(name: string, env: NodeJS.ProcessEnv = process.en
   throw new CommandNotFoundError(`${name}: command not found`, 127);
 }
 
+/**
+ * V8 without helper threads in the launcher. Its main thread is filtered from the first installation on, and
+ * work a helper thread hands back to it (code compiled in the background, a finished marking, a task posted to
+ * the event loop with a write to its eventfd) would arrive there at any moment, as calls the filter judges.
+ */
+const LAUNCHER_NODE_FLAGS = ['--single-threaded'];
+
 /** How to start the launcher: Node with the bundled script, or with tsx and the source when run from source. */
 export function launcherInvocation(): { command: string; args: string[] } {
   // Bundled: beside this module, or under dist/linux/ seen from the CLI or from a shared chunk in dist/.
   for (const relative of ['./launcher.js', '../linux/launcher.js', './linux/launcher.js']) {
     const url = new URL(relative, import.meta.url);
-    if (existsSync(url)) return { command: process.execPath, args: [fileURLToPath(url)] };
+    if (existsSync(url)) return { command: process.execPath, args: [...LAUNCHER_NODE_FLAGS, fileURLToPath(url)] };
   }
   const source = new URL('./launcher.ts', import.meta.url);
   if (existsSync(source)) {
     const tsx = createRequire(import.meta.url).resolve('tsx');
-    return { command: process.execPath, args: ['--import', `file://${tsx}`, fileURLToPath(source)] };
+    return { command: process.execPath, args: [...LAUNCHER_NODE_FLAGS, '--import', `file://${tsx}`, fileURLToPath(source)] };
   }
   throw new Error('the launcher script is missing from this installation');
 }
