@@ -72,9 +72,24 @@ function fastestInRounds(argvs: readonly (readonly string[])[], runs: number): n
 }
 
 /** Measures the commands issue 15 names (compile, emu, resolve) and --help. */
+const results = new Map<boolean, StartupResult>();
+
+/**
+ * The measurement, kept for the process: `npm run bench` reports it on its own and among the performance targets
+ * (bench/out/performance.json), from one measurement.
+ */
 export function benchStartup(options: { quick?: boolean } = {}): StartupResult {
+  const quick = options.quick === true;
+  const known = results.get(quick);
+  if (known !== undefined) return known;
+  const result = measureStartup(quick);
+  results.set(quick, result);
+  return result;
+}
+
+function measureStartup(quick: boolean): StartupResult {
   if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  const runs = options.quick ? 3 : 15;
+  const runs = quick ? 3 : 10;
   const args = [
     ['compile', '--profile', 'hardened', '-o', '/dev/null'],
     ['emu', 'profile:hardened', 'read'],
