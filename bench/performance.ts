@@ -23,6 +23,7 @@ import { prepareFilter, type PreparedFilter } from '../src/emulator/executor.js'
 import type { Policy } from '../src/policy/types.js';
 import type { LinuxArchName } from '../src/syscalls/arch.js';
 import { syscallTable } from '../src/syscalls/resolve.js';
+import { benchStartup, type StartupResult } from './startup.js';
 import { benchWorkload, type WorkloadResult } from './workload.js';
 import { buildWithLibseccomp, type LibseccompBuild } from './libseccomp.js';
 import { buildHelpers, OUT_DIR, runHelper } from './native.js';
@@ -378,6 +379,8 @@ export interface PerformanceResult {
   readonly targets: Target[];
   /** Recorded workloads under docker-default, hardened and their own profiles (bench/workload.ts). */
   readonly workload: WorkloadResult;
+  /** CLI cold start against `node -e 0` (bench/startup.ts). */
+  readonly startup: StartupResult;
 }
 
 /** Between two scaling sizes: how much compile time and mean executed grew, beside n·log n and log n. */
@@ -410,7 +413,7 @@ function growth(points: readonly ScalingPoint[]): Growth[] {
 interface Target { readonly what: string; readonly ours: number; readonly limit: number; readonly met: boolean }
 
 /** The issue's targets on Docker's default profile, checked against the baseline of this run. */
-function targets(profiles: readonly ProfileResult[], workload: WorkloadResult): Target[] {
+function targets(profiles: readonly ProfileResult[], workload: WorkloadResult, scale: readonly ScalingPoint[], startup: StartupResult): Target[] {
   const d = profiles.find((p) => p.profile === 'docker-default');
   const lib = d?.libseccomp;
   if (d === undefined || lib === undefined) return [];
@@ -424,6 +427,19 @@ function targets(profiles: readonly ProfileResult[], workload: WorkloadResult): 
     add(`${a.abi} max executed <= libseccomp tree max`, a.maxExecuted, l.maxExecuted);
   });
   add('compile ms <= 0.5 x libseccomp tree', d.ours.compileMs, 0.5 * lib.tree.compileMs);
+  // Compile time against libseccomp's tree on every policy of the bench, small and large.
+  for (const p of profiles) {
+    if (p.libseccomp !== undefined) add(`compile ms <= libseccomp tree: ${p.profile}`, p.ours.compileMs, p.libseccomp.tree.compileMs);
+  }
+  for (const point of scale) {
+    if (point.ours !== undefined && point.libseccompTree !== undefined) {
+      add(`compile ms <= libseccomp tree: scaling, ${point.rules} rules`, point.ours.compileMs, point.libseccompTree.compileMs);
+    }
+  }
+  for (const c of startup.commands) {
+    if (c.argv[0] === '--help') continue;
+    add(`CLI cold start <= 1.5 x node -e 0: seccomp-ts ${c.argv.join(' ')}`, c.fastestMs, 1.5 * startup.nodeFloorMs);
+  }
   add('executor ns <= native switch interpreter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.nativeSwitchNs);
   add('executor ns <= libpcap bpf_filter ns (same filter)', d.ours.interpreters.executorNs, d.ours.interpreters.pcapNs);
   add('executor ns, runBatch, <= 1.5 x straight-line C (cc -O2, same filter, same records, same loop shape)', d.ours.interpreters.executorBatchNs, 1.5 * d.ours.interpreters.straightLineNs);
@@ -470,10 +486,12 @@ export function benchPerformance(options: PerformanceOptions = {}): PerformanceR
   const scale = scaling(bins, dir, quick);
   progress('recorded workloads');
   const workload = benchWorkload({ quick });
+  progress('CLI cold start');
+  const startup = benchStartup({ quick });
   writeFileSync(join(OUT_DIR, 'scaling.svg'), scalingSvg(scale));
   const result: PerformanceResult = {
     benchmark: 'performance', node: process.version, date: new Date().toISOString(), quick, profiles, kernel, scaling: scale,
-    growth: growth(scale), targets: targets(profiles, workload), workload,
+    growth: growth(scale), targets: targets(profiles, workload, scale, startup), workload, startup,
   };
   writeFileSync(join(OUT_DIR, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;

@@ -54,14 +54,18 @@ if (unknown.length > 0) {
 const asJson = args.includes('--json');
 const results: Record<string, unknown> = {};
 const began = Date.now();
+/** Wall time of each benchmark, and of the whole run (`total`), seconds. */
+const seconds: Record<string, number> = {};
 for (const name of only) {
   const started = Date.now();
   process.stderr.write(`bench: ${name}…\n`);
   results[name] = await (BENCHMARKS[name] as Bench)(quick, full);
-  process.stderr.write(`bench: ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  seconds[name] = (Date.now() - started) / 1000;
+  process.stderr.write(`bench: ${name} done in ${(seconds[name] as number).toFixed(1)} s\n`);
 }
-process.stderr.write(`bench: all done in ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
-const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`;
+seconds.total = (Date.now() - began) / 1000;
+process.stderr.write(`bench: all done in ${seconds.total.toFixed(1)} s\n`);
+const document = `${JSON.stringify({ node: process.version, date: new Date().toISOString(), quick, full, seconds, results }, null, 2)}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'bench.json'), document);
 if (asJson) {

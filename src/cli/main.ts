@@ -18,4 +18,7 @@ const io: CliIO = {
   writeFile: (path, data) => writeOutputFile(path, data, []),
 };
 
-process.exitCode = await runCli(process.argv.slice(2), io);
+// No top-level await: the CLI is bundled as CommonJS (tsup.config.ts).
+void runCli(process.argv.slice(2), io).then((code) => {
+  process.exitCode = code;
+});

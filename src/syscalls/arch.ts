@@ -218,11 +218,23 @@ export const LINUX_ARCH_NAMES: readonly LinuxArchName[] = Object.keys(SPECS) as 
 /** `__AUDIT_ARCH_LE`: set in the audit arch value of every little-endian ABI. */
 export const AUDIT_ARCH_LE = 0x40000000;
 
+/** The csv's names in order, split once: the descriptors below look up two names on every ABI at load. */
+let tableNames: readonly string[] | undefined;
+
 /** The number of `name` in a csv column (without the ABI's base), or undefined. */
 function columnNumber(table: TableColumn, name: string): number | undefined {
   if (table === 'x86' || table === 'x86_64' || table === 'x32') return undefined;
-  const index = ARCH_TABLE_NAMES.split(' ').indexOf(name);
-  const cell = ARCH_TABLE_COLUMNS[table].split(',')[index] ?? '';
+  const index = (tableNames ??= ARCH_TABLE_NAMES.split(' ')).indexOf(name);
+  if (index < 0) return undefined;
+  // The index-th cell, found without splitting the whole column (this runs for every command, at start).
+  const column = ARCH_TABLE_COLUMNS[table];
+  let start = 0;
+  for (let i = 0; i < index; i++) {
+    start = column.indexOf(',', start) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = column.indexOf(',', start);
+  const cell = column.slice(start, end < 0 ? undefined : end);
   return cell === '' ? undefined : Number(cell.split('@')[0]);
 }
 

@@ -1,7 +1,6 @@
 /** `seccomp-ts emu`: what a filter decides for a syscall, one call or a batch from stdin. */
 import { unfilteredNote } from '../../syscalls/unfiltered.js';
 import type { Program } from '../../bpf/instructions.js';
-import { namingContext } from '../../bpf/disasm.js';
 import { instructionText, lineLabel } from '../../bpf/text.js';
 import { InvalidProgramError } from '../../bpf/validator.js';
 import {
@@ -101,10 +100,11 @@ function bypassNote(data: SeccompData): string {
   return `note: ${unfilteredNote(data.nr)}\n`;
 }
 
-function runOne(program: Program, data: SeccompData, trace: boolean, json: boolean, io: CliIO): void {
+async function runOne(program: Program, data: SeccompData, trace: boolean, json: boolean, io: CliIO): Promise<void> {
   const r = interpret(program, data, { trace });
   if (bypassesFilters(data)) io.stderr(bypassNote(data));
-  const ctx = trace ? namingContext(program) : {};
+  // The disassembler's naming (syscall and arch names in the trace) is loaded only for --trace.
+  const ctx = trace ? (await import('../on-demand.js')).namingContext(program) : {};
   if (json) {
     const steps = r.trace?.map((s) => ({ pc: s.pc, instruction: instructionText(s.instruction, s.pc, ctx), a: s.a, x: s.x, mem: s.mem }));
     io.stdout(`${JSON.stringify({ ...verdictJson(data, r), ...(steps && { trace: steps }) })}\n`);
@@ -206,7 +206,7 @@ export const emuCommand: Command = {
         await runBatch(program, values.json ?? false, ip, io);
       } else {
         const data = buildData(linuxArchOption(values.arch, 'emu'), syscall as string, args, ip, 'emu');
-        runOne(program, data, values.trace ?? false, values.json ?? false, io);
+        await runOne(program, data, values.trace ?? false, values.json ?? false, io);
       }
     } catch (err) {
       if (err instanceof InvalidProgramError) {
