@@ -233,7 +233,7 @@ function interpreters(bins: Record<string, string>, program: Program, inputs: Ui
   const inputFile = join(dir, `${tag}.inputs`);
   const records = new Uint32Array(16 * inputs.length);
   inputs.forEach((w, i) => records.set(w, 16 * i));
-  const { batchNs, checksum, straight } = batchAgainstStraightLine(program, records, buildStraightLine(program, dir, tag), inputFile, rounds, quick ? 60 : 100, quick ? 3 : 5);
+  const { batchNs, checksum, straight } = batchAgainstStraightLine(program, records, buildStraightLine(program, dir, tag), inputFile, rounds, quick ? 60 : 200, quick ? 3 : 7);
   const filter = prepareFilter(program);
   if (straight.checksum !== inputs.reduce((sum, w) => sum + filter.runWords(w), 0)) throw new Error(`${tag}: the straight-line C filter disagrees with the executor`);
   if (straight.checksum !== checksum) throw new Error(`${tag}: the straight-line C filter disagrees with the executor's batch run`);
