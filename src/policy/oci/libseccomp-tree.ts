@@ -552,14 +552,17 @@ interface Block {
   readonly andMask: number;
   /** What it leaves in the accumulator, as the generator assumes. */
   readonly leaves: Acc;
+  /** Its content, with targets named by id: equal keys, equal blocks (a nested key would grow with the depth). */
   readonly key: string;
+  /** Its number among the blocks of the filter. */
+  readonly id: number;
   ifTrue: Target;
   ifFalse: Target;
   /** Set by the layout: a load was put in front of the block. */
   reloaded: boolean;
 }
 
-const targetKey = (t: Target): string => (t.kind === 'block' ? t.block.key : t.kind === 'outcome' ? `r${t.outcome.code}` : 'd');
+const targetKey = (t: Target): string => (t.kind === 'block' ? `b${t.block.id}` : t.kind === 'outcome' ? `r${t.outcome.code}` : 'd');
 
 /**
  * The blocks libseccomp generates for the tree, deduplicated by content as libseccomp does, and the loads its
@@ -608,7 +611,7 @@ function generatedCode(tree: SyscallTree, model: Model): Block | null {
       const key = `${c.arg}.${c.high ? 1 : 0}.${c.op}.${c.mask}.${c.datum}.${loads ? 1 : 0}.${andMask}(${targetKey(ifTrue)},${targetKey(ifFalse)})`;
       let block = unique.get(key);
       if (block === undefined) {
-        block = { node: c, assumed: loads ? null : assumed[i]!, loads, andMask, leaves, key, ifTrue, ifFalse, reloaded: false };
+        block = { node: c, assumed: loads ? null : assumed[i]!, loads, andMask, leaves, key, id: unique.size, ifTrue, ifFalse, reloaded: false };
         unique.set(key, block);
       }
       next = { kind: 'block', block };
