@@ -11,11 +11,11 @@ import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { seccompData } from '../src/emulator/data.js';
 import { prepareFilter, type PreparedFilter } from '../src/emulator/executor.js';
-import { resolvePolicy } from '../src/policy/resolve.js';
 import type { Policy } from '../src/policy/types.js';
 import { LINUX_ARCHES, LINUX_ARCH_NAMES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall } from '../src/syscalls/resolve.js';
 import { argsArb, policyArb } from '../src/testing/arbitraries.js';
+import { resolves } from './support/policies.js';
 
 /** Names with the same meaning on every ABI that has them; no multiplexed socket or IPC calls. */
 const NAMES = ['read', 'write', 'close', 'openat', 'ioctl', 'kill', 'getpid', 'futex', 'prctl', 'personality', 'lseek',
@@ -36,18 +36,10 @@ function onlyOn(policy: Policy, abi: LinuxArchName): Policy {
   return { ...policy, arches: [abi], rules };
 }
 
-function valid(p: Policy): boolean {
-  try {
-    resolvePolicy(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const policies = policyArb({ syscalls: NAMES, arches: ['x86_64'], maxRules: 6 })
   .map((p): Policy => ({ ...p, arches: [...LINUX_ARCH_NAMES] }))
-  .filter(valid);
+  .filter(resolves);
 
 describe('an arch-independent policy on every ABI', () => {
   it('gives each ABI\'s emulator the same verdict for the same syscall name and arguments (property)', () => {

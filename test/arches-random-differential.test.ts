@@ -11,14 +11,13 @@ import { compilePolicy } from '../src/compiler/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { prepareFilter } from '../src/emulator/executor.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
-import { importProfile, ProfileError } from '../src/policy/oci/index.js';
 import { formatProfileJson } from '../src/policy/oci/export.js';
 import { TARGETS, type TargetArch } from '../src/policy/oci/vocabulary.js';
 import { encodeAction } from '../src/syscalls/actions.js';
 import { LINUX_ARCHES, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall } from '../src/syscalls/index.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, libseccompMissing,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, importOrRefusal, libseccompMissing,
   policyFocus,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
@@ -89,14 +88,7 @@ describe('random profiles on random machines against runc + libseccomp', () => {
         }
       }
       const text = formatProfileJson(profile);
-      let ours: ReturnType<typeof importProfile> | undefined;
-      let ourError: unknown;
-      try {
-        ours = importProfile(text, { target });
-      } catch (err) {
-        if (!(err instanceof ProfileError)) throw err;
-        ourError = err;
-      }
+      const { ours, ourError } = importOrRefusal(text, { target });
       if (!comparable(built, ours, ourError, profile, text, stats, theirsOnlyRefuses, `${target}: `) || ours === undefined) return;
       const policy = ours.policy;
       expect(policy.arches[0]).toBe(TARGETS[target].native);

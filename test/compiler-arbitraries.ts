@@ -8,7 +8,7 @@ import { ARCH_NAMES, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, type A
 import { lookupSyscall, maxSyscallNr } from '../src/syscalls/index.js';
 import type { Policy } from '../src/policy/types.js';
 import { policyArb as shippedPolicyArb } from '../src/testing/arbitraries.js';
-import { resolvePolicy } from '../src/policy/resolve.js';
+import { resolves } from './support/policies.js';
 
 export const SYSCALL_POOL = ['read', 'write', 'close', 'socket', 'ioctl', 'getpid', 'kill', 'openat', 'iopl', 'socketcall'];
 
@@ -20,14 +20,7 @@ const U64 = (1n << 64n) - 1n;
  * so only valid policies are kept.
  */
 export const policyArb: fc.Arbitrary<Policy> = shippedPolicyArb({ syscalls: SYSCALL_POOL, numbers: true, flags: true, maxRules: 14 })
-  .filter((p) => {
-    try {
-      resolvePolicy(p);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  .filter(resolves);
 
 /** A call as both the evaluator and the emulator take it; `auditArch` set for a foreign ABI. */
 export interface TestCall {

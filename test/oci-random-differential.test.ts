@@ -15,7 +15,7 @@ import { encodeAction } from '../src/syscalls/actions.js';
 import { AUDIT_ARCH_I386 } from '../src/syscalls/arch.js';
 import { isProbeable, kernelVerdictsBatch, oracleMissing, type Probe } from './support/kernel-verdicts.js';
 import {
-  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, inMergeBugArea, libseccompMissing,
+  biasedCalls, buildWithLibseccomp, compareVerdicts, describeCall, everySyscallNumber, comparable, importOrRefusal, inMergeBugArea, libseccompMissing,
   policyFocus, rawAbi,
 } from './support/libseccomp.js';
 import { itWhen } from './support/require.js';
@@ -49,14 +49,7 @@ describe('random profiles against runc + libseccomp', () => {
     const theirsOnlyRefuses: string[] = [];
     fc.assert(fc.property(profileArb, fc.nat(1000), (profile, seed) => {
       const text = formatProfileJson(profile);
-      let ours: ReturnType<typeof importProfile> | undefined;
-      let ourError: unknown;
-      try {
-        ours = importProfile(text);
-      } catch (err) {
-        if (!(err instanceof ProfileError)) throw err;
-        ourError = err;
-      }
+      const { ours, ourError } = importOrRefusal(text);
       const built = buildWithLibseccomp({ profileText: text, caps: [], timeoutMs: 10_000 });
       if (!comparable(built, ours, ourError, profile, text, stats, theirsOnlyRefuses) || ours === undefined) return;
       const policy = ours.policy;
@@ -130,14 +123,7 @@ describe('random overlapping profiles against runc + libseccomp', () => {
     const failures: string[] = [];
     fc.assert(fc.property(overlapProfileArb, fc.nat(1_000_000), (p, seed) => {
       const text = formatProfileJson(overlapProfile(p));
-      let ours: ReturnType<typeof importProfile> | undefined;
-      let ourError: unknown;
-      try {
-        ours = importProfile(text);
-      } catch (err) {
-        if (!(err instanceof ProfileError)) throw err;
-        ourError = err;
-      }
+      const { ours, ourError } = importOrRefusal(text);
       const built = buildWithLibseccomp({ profileText: text, caps: [], timeoutMs: 10_000 });
       if (!built.ok) {
         if (built.timedOut === true) stats.libseccompHung++;

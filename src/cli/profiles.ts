@@ -30,12 +30,11 @@ export async function builtInProfile(profile: string, importOptions: ImportOptio
     // A copy, as `getProfile` gives one: the profile shares its syscall lists between calls.
     return { policy: structuredClone(hardenedProfile()), oci: false };
   }
-  const { findProfile, getProfile } = await import('./on-demand.js');
+  const { findProfile, getProfile, loadProfile } = await import('./on-demand.js');
   const info = findProfile(profile);
   const oci = info?.origin === 'oci';
   if (info?.profileJson !== undefined && importOptions !== undefined) {
     const name = `${PROFILE_PREFIX}${profile}`;
-    const { loadProfile } = await import('./on-demand.js');
     try {
       return { policy: loadProfile(info.profileJson, name, importOptions).policy, oci };
     } catch (err) {

@@ -17,6 +17,7 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, LINUX_ARCHES, X32_SYSCALL_BIT, type
 import { maxSyscallNr, syscallTable } from '../../src/syscalls/index.js';
 import { SCMP_ARCH_TO_ABI, TARGETS, type TargetArch } from '../../src/policy/oci/vocabulary.js';
 import { multiplexedVia } from '../../src/policy/oci/multiplex.js';
+import { importProfile, ProfileError, type ImportOptions, type ImportResult } from '../../src/policy/oci/index.js';
 import { expect } from 'vitest';
 import type { Missing } from './require.js';
 
@@ -341,6 +342,16 @@ export interface NotCompared {
  * keeps the profile in `theirsOnlyRefuses` when libseccomp alone refuses it; seccomp-ts may refuse alone only
  * what runc cannot run or no policy conditions can state (`ourError` is then checked to say so).
  */
+/** seccomp-ts's import of a profile, or the ProfileError refusing it (any other error is a bug and is thrown). */
+export function importOrRefusal(text: string, options?: ImportOptions): { ours?: ImportResult; ourError?: ProfileError } {
+  try {
+    return { ours: importProfile(text, options) };
+  } catch (err) {
+    if (!(err instanceof ProfileError)) throw err;
+    return { ourError: err };
+  }
+}
+
 export function comparable(
   built: LibseccompResult, ours: unknown, ourError: unknown, profile: { readonly syscalls: readonly ProfileEntry[] }, text: string,
   stats: NotCompared, theirsOnlyRefuses: string[], label = '',
