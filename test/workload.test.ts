@@ -15,6 +15,7 @@ import { rangeDispatch } from '../src/compiler/dispatch/index.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import { interpret } from '../src/emulator/interpreter.js';
 import { getProfile } from '../src/policy/profiles/index.js';
+import type { Policy } from '../src/policy/types.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, type LinuxArchName } from '../src/syscalls/arch.js';
 import { lookupSyscall, syscallTable } from '../src/syscalls/resolve.js';
 import { argsArb, policyArb } from '../src/testing/arbitraries.js';
@@ -27,6 +28,16 @@ const workloadArb: fc.Arbitrary<Workload> = fc.tuple(
   fc.array(fc.tuple(fc.constantFrom(...syscallTable('x86_64').map((e) => e.nr)), fc.integer({ min: 1, max: 100_000 })), { minLength: 1, maxLength: 25 }),
   fc.array(fc.tuple(fc.constantFrom(...syscallTable('i386').map((e) => e.nr)), fc.integer({ min: 1, max: 1000 })), { maxLength: 5 }),
 ).map(([x64, x86]) => ({ abis: new Map<LinuxArchName, Map<number, number>>([['x86_64', new Map(x64)], ...(x86.length > 0 ? [['i386', new Map(x86)] as [LinuxArchName, Map<number, number>]] : [])]) }));
+
+/** A policy and a workload that calls mostly the syscalls its rules name (the calls the filter decides). */
+const policyWithWorkloadArb: fc.Arbitrary<[Policy, Workload]> = policyArb({ arches: ['x86_64', 'i386'] }).chain((policy) => {
+  const named = policy.rules.flatMap((r) => r.syscalls)
+    .map((ref): number | undefined => (typeof ref === 'string' ? lookupSyscall('x86_64', ref)?.nr : ref.arch === 'x86_64' ? ref.nr : undefined))
+    .filter((nr): nr is number => nr !== undefined);
+  const pool = [...named, ...named, ...syscallTable('x86_64').slice(0, 40).map((e) => e.nr)];
+  return fc.array(fc.tuple(fc.constantFrom(...pool), fc.integer({ min: 1, max: 100_000 })), { minLength: 1, maxLength: 12 })
+    .map((counts): [Policy, Workload] => [policy, { abis: new Map([['x86_64', new Map(counts)]]) }]);
+});
 
 describe('reading call counts', () => {
   it('takes a recording, a {name: count} map, and {ABI: {name: count}}', () => {
@@ -103,6 +114,29 @@ describe('filters compiled for a workload', () => {
       // Unseen numbers keep a trace (1e-9) of their table weight, which may cost the workload a hair.
       expect(cost(tuned)).toBeLessThanOrEqual(cost(table) * (1 + 1e-4));
     }), { numRuns: 60 });
+  });
+  it('testing hot syscalls first never costs the workload more than the tree alone, and keeps every verdict', () => {
+    fc.assert(fc.property(policyWithWorkloadArb, fc.boolean(), argsArb(), ([policy, workload], kernelCache, args) => {
+      const treeOnly = compilePolicy(policy, { dispatch: rangeDispatch({ workload: workload.abis, kernelCache, hot: [] }) }).program;
+      const tuned = compilePolicy(policy, { dispatch: rangeDispatch({ workload: workload.abis, kernelCache }) }).program;
+      const cost = (p: typeof tuned) => workloadStats(p, workload, { kernelCache }).perCall;
+      expect(cost(tuned)).toBeLessThanOrEqual(cost(treeOnly) * (1 + 1e-4));
+      for (const e of syscallTable('x86_64')) {
+        expect(interpret(tuned, { arch: 'x86_64', nr: e.nr, args }).raw).toBe(interpret(treeOnly, { arch: 'x86_64', nr: e.nr, args }).raw);
+      }
+    }), { numRuns: 80 });
+  });
+  it('under hardened, a workload whose filtered calls are socket() tests socket first: 7 instructions per filtered call', () => {
+    const workload = parseWorkload(JSON.parse(readFileSync('bench/workloads/ls.json', 'utf8')));
+    const policy = getProfile('hardened');
+    const tuned = compilePolicy(policy, performanceCompileOptions({ dispatch: { workload: workload.abis } })).program;
+    const socket = lookupSyscall('x86_64', 'socket')!.nr;
+    expect(tuned.slice(0, 4).map(toRaw)[3]).toMatchObject({ code: 0x15, k: socket });
+    const stats = workloadStats(tuned, workload);
+    const filtered = stats.abis.find((a) => a.abi === 'x86_64')!;
+    expect(filtered.perFilteredCall).toBe(7);
+    const treeOnly = compilePolicy(policy, performanceCompileOptions({ dispatch: { workload: workload.abis, hot: [] } })).program;
+    expect(workloadStats(treeOnly, workload).abis.find((a) => a.abi === 'x86_64')!.perFilteredCall).toBe(8);
   });
   it('on recorded workloads, docker-default pays less per call than with the table-weighted filter', () => {
     for (const file of ['ls', 'node', 'python', 'shell', 'tar']) {

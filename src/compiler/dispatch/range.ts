@@ -6,7 +6,7 @@
  * constant-verdict syscalls stay on paths the kernel's action cache understands.
  */
 import type { DispatchCase, DispatchEmitter, DispatchSection, DispatchStrategy } from './strategy.js';
-import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalTree, type DispatchOutcome, type DispatchRun } from './value-search.js';
+import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalSearch, optimalTree, type DispatchOutcome, type DispatchRun, type Tree } from './value-search.js';
 import { syscallTable } from '../../syscalls/resolve.js';
 import type { LinuxArchName } from '../../syscalls/arch.js';
 import { SECCOMP_RET_ALLOW } from '../../syscalls/actions.js';
@@ -18,7 +18,10 @@ export interface RangeDispatchOptions {
    * `balanced` minimizes the depth over runs regardless of their weight.
    */
   readonly shape?: 'weighted' | 'balanced';
-  /** Syscall numbers tested first, one `JEQ` each, in this order (for hot syscalls of a known workload). */
+  /**
+   * Syscall numbers tested first, one `JEQ` each, in this order. With `workload` and no `hot`, the dispatch
+   * picks them itself (see {@link workloadSearch}); `hot: []` keeps it to the tree alone.
+   */
   readonly hot?: readonly number[];
   /**
    * Numbers inside the ABI's table range that name no syscall (holes in the numbering) may take whichever
@@ -182,6 +185,76 @@ function weighBeyond<L>(section: DispatchSection<L>, runs: readonly DispatchRun<
   }
 }
 
+/** Most syscalls a workload-weighted dispatch tests ahead of its search. */
+const MAX_HOISTED = 6;
+
+/** A search of a section's numbers: syscalls tested first (one `JEQ` each), then a tree over the runs. */
+export interface SectionSearch<L> {
+  readonly hot: readonly number[];
+  readonly runs: readonly DispatchRun<L>[];
+  readonly tree: Tree;
+  /** Expected `nr` tests per call under the weights the search was made for (the optimal searches only). */
+  readonly cost: number;
+}
+
+/** The calls of `counts` to syscalls with a case that reach the filter: none where the kernel's action cache answers. */
+function filteredCalls<L>(section: DispatchSection<L>, counts: ReadonlyMap<number, number>, kernelCache: boolean): Map<number, number> {
+  const cacheable = kernelCache && section.arch !== 'x32';
+  const filtered = new Map<number, number>();
+  for (const c of section.cases) {
+    const n = counts.get(c.nr) ?? 0;
+    if (n > 0 && !(cacheable && c.constant === SECCOMP_RET_ALLOW)) filtered.set(c.nr, n);
+  }
+  return filtered;
+}
+
+/** The search below `hot`, weighted by the table or by the section's workload without the calls of `hot`. */
+function searchBelow<L>(section: DispatchSection<L>, options: RangeDispatchOptions, hot: readonly number[]): SectionSearch<L> & { readonly weight: number } {
+  const runs = dispatchRuns(section, { ...options, hot });
+  let counts = options.workload?.get(section.arch);
+  if (counts !== undefined && hot.length > 0) counts = new Map([...counts].filter(([nr]) => !hot.includes(nr)));
+  const weights = counts !== undefined && counts.size > 0 ? workloadWeights(section.arch, runs, counts, options.kernelCache !== false) : tableWeights(section.arch, runs);
+  weighBeyond(section, runs, weights, options.workload);
+  let weight = 0;
+  for (const w of weights) weight += w;
+  if (options.shape === 'balanced') return { hot, runs, tree: halvingTree(weights, true), cost: NaN, weight };
+  if (runs.length > MAX_OPTIMAL_RUNS) return { hot, runs, tree: halvingTree(weights, false), cost: NaN, weight };
+  const { tree, cost } = optimalSearch(runs, weights);
+  return { hot, runs, tree, cost, weight };
+}
+
+/**
+ * The search for a section. The optimal tree over runs tests a syscall inside the run that holds it; when a few
+ * syscalls make most of a workload's filtered calls (with the action cache, often `socket` or `ioctl` alone),
+ * testing them first, heaviest first, costs each of them one test per place in that list and every other call
+ * one test more per syscall listed. Under a workload (and no `hot` option) each prefix of the heaviest filtered
+ * syscalls, up to {@link MAX_HOISTED}, is tried, the tree below it searched optimally for the calls that get
+ * there, and the cheapest total kept. The empty prefix is the plain weighted search, so the result never costs
+ * the workload more than it.
+ */
+export function workloadSearch<L>(section: DispatchSection<L>, options: RangeDispatchOptions): SectionSearch<L> {
+  const counts = options.workload?.get(section.arch);
+  const plain = searchBelow(section, options, options.hot ?? []);
+  if (counts === undefined || counts.size === 0 || options.hot !== undefined || Number.isNaN(plain.cost)) return plain;
+  const candidates = [...filteredCalls(section, counts, options.kernelCache !== false)]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, MAX_HOISTED);
+  let best: SectionSearch<L> = plain;
+  let bestCost = plain.cost;
+  let ahead = 0;
+  for (let k = 1; k <= candidates.length; k++) {
+    ahead += k * (candidates[k - 1] as [number, number])[1];
+    const below = searchBelow(section, options, candidates.slice(0, k).map(([nr]) => nr));
+    if (Number.isNaN(below.cost)) break;
+    const cost = ahead + k * below.weight + below.cost;
+    if (cost < bestCost) {
+      best = { ...below, cost };
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
 /** Builds a range-tree dispatch strategy. */
 export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrategy {
   return {
@@ -189,20 +262,15 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
     // With a workload, x86_64's split from x32 goes where the workload's weights put it.
     foldsBeyond: options.workload !== undefined,
     emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void {
-      const runs = dispatchRuns(section, options);
-      for (const nr of options.hot ?? []) {
+      const search = workloadSearch(section, options);
+      for (const nr of search.hot) {
         const c = section.cases.find((x) => x.nr === nr);
         if (c === undefined) continue;
         const next = out.newLabel();
         out.jumpIf('jeq', nr, c.target, next);
         out.bind(next);
       }
-      const counts = options.workload?.get(section.arch);
-      const weights = counts !== undefined && counts.size > 0 ? workloadWeights(section.arch, runs, counts, options.kernelCache !== false) : tableWeights(section.arch, runs);
-      weighBeyond(section, runs, weights, options.workload);
-      const tree = options.shape === 'balanced' ? halvingTree(weights, true)
-        : runs.length <= MAX_OPTIMAL_RUNS ? optimalTree(runs, weights) : halvingTree(weights, false);
-      emitTree(out, runs, tree);
+      emitTree(out, search.runs, search.tree);
     },
   };
 }

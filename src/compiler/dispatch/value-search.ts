@@ -149,6 +149,11 @@ function chainOrder(outcome: Int32Array, weights: Float64Array, i: number, j: nu
  * to {@link EXHAUSTIVE_RUNS} runs, Knuth's bound on the root keeps larger sections quadratic.
  */
 export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): Tree {
+  return optimalSearch(runs, weights).tree;
+}
+
+/** {@link optimalTree} and its expected number of tests: the sum over runs of weight × tests on the run's path. */
+export function optimalSearch<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { tree: Tree; cost: number } {
   const n = weights.length;
   const chains = chainCosts(runs, weights);
   const exhaustive = n <= EXHAUSTIVE_RUNS;
@@ -200,7 +205,7 @@ export function optimalTree<L>(runs: readonly DispatchRun<L>[], weights: Float64
     const m = root[i * n + j] as number;
     return { split: m, left: build(i, m - 1), right: build(m, j) };
   };
-  return build(0, n - 1);
+  return { tree: build(0, n - 1), cost: n > 1 ? (cost[n - 1] as number) : 0 };
 }
 
 /** Splits where the weights on both sides are closest to equal (or at the middle run, for `balanced`). */
