@@ -60,11 +60,23 @@ interface InterpreterFigures {
   readonly straightLineNs: number;
 }
 
+/**
+ * Parts of a compile of the shipped build, timed like the compile. `resolveMs`: the policy resolved alone (names,
+ * conditions, rules per ABI), which every compile does first, so no choice of dispatch or passes can bring a
+ * compile below it. `unoptimizedMs`: the policy compiled with linear dispatch and no passes (resolve, lower,
+ * build, validate), what a small policy costs with no search and no optimization at all (a large policy's linear
+ * program is long, and costs more to build and validate than the optimized one).
+ */
+interface CompileParts {
+  readonly resolveMs: number;
+  readonly unoptimizedMs: number;
+}
+
 export interface ProfileResult {
   readonly profile: string;
   readonly description: string;
   readonly arches: readonly LinuxArchName[];
-  readonly ours: FilterFigures & { readonly interpreters: InterpreterFigures };
+  readonly ours: FilterFigures & { readonly interpreters: InterpreterFigures; readonly parts: CompileParts };
   /** Optimized verdicts equal the unoptimized (linear) filter's on every input tried. */
   readonly verdictsUnchanged: { readonly inputs: number; readonly mismatches: number };
   readonly libseccomp?: {
@@ -98,17 +110,32 @@ function timeCompile(policy: Policy, runs: number, warmup: number, dispatch?: Ra
   if (JSON.stringify(lib.compilePolicy(policy, options).program) !== JSON.stringify(program)) {
     throw new Error('bench: the shipped build compiles a different program than the source (stale bench/out/shipped?)');
   }
+  const t = timeRuns(() => lib.compilePolicy(policy, options), runs, warmup);
+  return { program, ms: Math.min(...t), medianMs: median(t) };
+}
+
+/** Times of up to `runs` calls of `f` after up to `warmup` unmeasured ones, within COMPILE_BUDGET_MS each way. */
+function timeRuns(f: () => unknown, runs: number, warmup: number): number[] {
   const w0 = performance.now();
-  for (let i = 0; i < warmup && performance.now() - w0 < COMPILE_BUDGET_MS; i++) lib.compilePolicy(policy, options);
+  for (let i = 0; i < warmup && performance.now() - w0 < COMPILE_BUDGET_MS; i++) f();
   const t: number[] = [];
   let spent = 0;
   while (t.length < runs && (t.length < 3 || spent < COMPILE_BUDGET_MS)) {
     const t0 = performance.now();
-    lib.compilePolicy(policy, options);
+    f();
     t.push(performance.now() - t0);
     spent += t[t.length - 1] as number;
   }
-  return { program, ms: Math.min(...t), medianMs: median(t) };
+  return t;
+}
+
+/** The parts of a policy's compile (see {@link CompileParts}), fastest of the same number of runs as the compile. */
+function timeParts(policy: Policy, runs: number, warmup: number): CompileParts {
+  const lib = shippedLibrary();
+  return {
+    resolveMs: Math.min(...timeRuns(() => lib.resolvePolicy(policy), runs, warmup)),
+    unoptimizedMs: Math.min(...timeRuns(() => lib.compilePolicy(policy, {}), runs, warmup)),
+  };
 }
 
 /** Every syscall of each ABI, arguments zero: the inputs of the executed-instruction and speed figures. */
@@ -253,6 +280,7 @@ function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string
     compileMs: ms,
     compileMedianMs: medianMs,
     interpreters: interpreters(bins, program, inputs, dir, `${p.name}.ours`, quick),
+    parts: timeParts(p.policy, quick ? 5 : 40, quick ? 2 : 20),
   };
   writeFileSync(join(dir, `${p.name}.ours.bpf`), encodeProgram(program));
   const verdictsUnchanged = checkVerdicts(p.policy, program);
@@ -272,6 +300,8 @@ function benchProfile(bins: Record<string, string>, p: BenchProfile, dir: string
     sizeOverLinear: ours.instructions / linear.instructions,
     compileOverTree: ours.compileMs / tree.compileMs,
     compileOverLinear: ours.compileMs / linear.compileMs,
+    resolveOverTree: ours.parts.resolveMs / tree.compileMs,
+    unoptimizedCompileOverTree: ours.parts.unoptimizedMs / tree.compileMs,
     executorOverNativeSwitch: ours.interpreters.executorNs / ours.interpreters.nativeSwitchNs,
     executorOverPcap: ours.interpreters.executorNs / ours.interpreters.pcapNs,
     executorOverStraightLineC: ours.interpreters.executorNs / ours.interpreters.straightLineNs,
@@ -499,6 +529,7 @@ export function benchPerformance(options: PerformanceOptions = {}): PerformanceR
 
 const f1 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
 const f2 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(2));
+const f3 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(3));
 
 function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -543,6 +574,13 @@ export function performanceText(r: PerformanceResult): string {
   out.push('exec = runWords once per input; batch = runBatch over the same records in one buffer, the loop shape of the C harnesses');
   out.push(table(['profile', 'ours ms', 'tree ms', 'linear ms', 'ms÷tree', 'exec ns', 'batch ns', 'C switch', 'pcap', 'exec÷C', 'C straight', 'exec÷straight', 'batch÷straight', 'tree: exec', 'C switch', 'pcap'], rows2));
   for (const p of r.profiles) if (p.libseccompError) out.push(`${p.profile}: libseccomp failed: ${p.libseccompError}`);
+  out.push('');
+  out.push('Parts of a compile (ms, same timing): the policy resolved alone (every compile does it first), and compiled with linear dispatch and no passes');
+  out.push(table(['profile', 'resolve', 'unoptimized', 'compile', 'tree ms', 'resolve÷tree', 'unoptimized÷tree'], r.profiles.map((p) => {
+    const tree = p.libseccomp?.tree.compileMs;
+    return [p.profile, f3(p.ours.parts.resolveMs), f3(p.ours.parts.unoptimizedMs), f3(p.ours.compileMs), f3(tree),
+      tree === undefined ? '-' : f2(p.ours.parts.resolveMs / tree), tree === undefined ? '-' : f2(p.ours.parts.unoptimizedMs / tree)];
+  })));
   out.push('');
   if ('costs' in r.kernel) {
     out.push(`Real kernel, ${r.kernel.profile}: ns per call (best of 5 processes); getppid is kernel-cached when allowed on an nr-only path,`);
