@@ -17,3 +17,14 @@ export function at(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path === '' ? key : `${path}.${key}`;
 }
+
+/**
+ * A JSON path, or a function that builds it: checks that pass build no path, which keeps resolving a policy of
+ * many rules from spending its time on strings it never shows.
+ */
+export type PathRef = string | (() => string);
+
+/** The path a {@link PathRef} stands for. */
+export function pathOf(where: PathRef): string {
+  return typeof where === 'string' ? where : where();
+}

@@ -7,7 +7,7 @@ import { errorMessage } from '../util/error-message.js';
 import { ACTION_PRECEDENCE, compareActions, hasData, type Action } from '../syscalls/actions.js';
 import { LINUX_ARCHES, LINUX_ARCH_NAMES, X32_SYSCALL_BIT, isLinuxArchName, type LinuxArchName } from '../syscalls/arch.js';
 import { UNFILTERED_X86_64_SYSCALLS } from '../syscalls/unfiltered.js';
-import { at, PolicyError } from './errors.js';
+import { at, pathOf, PolicyError, type PathRef } from './errors.js';
 import { compareVerdicts } from './precedence.js';
 import { formatAction, lookupSyscall, maxSyscallNr, quoteName, resolveSyscall } from '../syscalls/index.js';
 import type { ArgCondition, Policy, Rule, SyscallRef } from './types.js';
@@ -92,54 +92,54 @@ export const DEFAULT_BAD_ARCH_ACTION: Action = { kind: 'KILL_PROCESS' };
 
 const OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq']);
 
-function checkAction(action: unknown, path: string): Action {
+function checkAction(action: unknown, where: PathRef): Action {
   if (typeof action !== 'object' || action === null || !('kind' in action)) {
-    throw new PolicyError(path, 'not an action');
+    throw new PolicyError(pathOf(where), 'not an action');
   }
   const a = action as { kind: unknown; data?: unknown };
   if (typeof a.kind !== 'string' || !(ACTION_PRECEDENCE as readonly string[]).includes(a.kind)) {
-    throw new PolicyError(path, `unknown action kind ${JSON.stringify(a.kind)} (one of ${ACTION_PRECEDENCE.join(', ')})`);
+    throw new PolicyError(pathOf(where), `unknown action kind ${JSON.stringify(a.kind)} (one of ${ACTION_PRECEDENCE.join(', ')})`);
   }
   if (hasData(a.kind as Action['kind'])) {
     if (typeof a.data !== 'number' || !Number.isInteger(a.data) || a.data < 0 || a.data > 0xffff) {
-      throw new PolicyError(path, `${a.kind} needs data between 0 and 65535, got ${String(a.data)}`);
+      throw new PolicyError(pathOf(where), `${a.kind} needs data between 0 and 65535, got ${String(a.data)}`);
     }
   } else if (a.data !== undefined) {
-    throw new PolicyError(path, `${a.kind} carries no data`);
+    throw new PolicyError(pathOf(where), `${a.kind} carries no data`);
   }
   return action as Action;
 }
 
-function checkValue(value: unknown, width: 32 | 64, path: string): void {
-  if (typeof value !== 'bigint') throw new PolicyError(path, `must be a bigint, got ${typeof value}`);
-  if (value < 0n) throw new PolicyError(path, `values are unsigned: ${value} is negative`);
+function checkValue(value: unknown, width: 32 | 64, where: PathRef, key: string): void {
+  if (typeof value !== 'bigint') throw new PolicyError(at(pathOf(where), key), `must be a bigint, got ${typeof value}`);
+  if (value < 0n) throw new PolicyError(at(pathOf(where), key), `values are unsigned: ${value} is negative`);
   const max = width === 32 ? U32_MAX : U64_MAX;
   if (value > max) {
-    throw new PolicyError(path, `0x${value.toString(16)} does not fit in ${width} bits` +
+    throw new PolicyError(at(pathOf(where), key), `0x${value.toString(16)} does not fit in ${width} bits` +
       (width === 32 ? ' (the condition has width 32)' : ''));
   }
 }
 
 /** Checks one condition; throws a `PolicyError` naming the field. */
-export function checkCondition(cond: ArgCondition, path: string): void {
-  if (typeof cond !== 'object' || cond === null) throw new PolicyError(path, 'not a condition');
+export function checkCondition(cond: ArgCondition, where: PathRef): void {
+  if (typeof cond !== 'object' || cond === null) throw new PolicyError(pathOf(where), 'not a condition');
   if (!Number.isInteger(cond.arg) || cond.arg < 0 || cond.arg > 5) {
-    throw new PolicyError(at(path, 'arg'), `argument index must be 0..5, got ${String(cond.arg)}`);
+    throw new PolicyError(at(pathOf(where), 'arg'), `argument index must be 0..5, got ${String(cond.arg)}`);
   }
   if (!OPS.has(cond.op)) {
-    throw new PolicyError(at(path, 'op'), `unknown operator ${JSON.stringify(cond.op)} (one of ${[...OPS].join(', ')})`);
+    throw new PolicyError(at(pathOf(where), 'op'), `unknown operator ${JSON.stringify(cond.op)} (one of ${[...OPS].join(', ')})`);
   }
   const width = cond.width ?? 64;
-  if (width !== 32 && width !== 64) throw new PolicyError(at(path, 'width'), `width must be 32 or 64, got ${String(width)}`);
-  checkValue(cond.value, width, at(path, 'value'));
+  if (width !== 32 && width !== 64) throw new PolicyError(at(pathOf(where), 'width'), `width must be 32 or 64, got ${String(width)}`);
+  checkValue(cond.value, width, where, 'value');
   if (cond.op === 'masked_eq') {
-    checkValue(cond.mask, width, at(path, 'mask'));
+    checkValue(cond.mask, width, where, 'mask');
     if ((cond.value & ~cond.mask) !== 0n) {
-      throw new PolicyError(at(path, 'value'),
+      throw new PolicyError(at(pathOf(where), 'value'),
         `0x${cond.value.toString(16)} has bits outside the mask 0x${cond.mask.toString(16)}, so the condition could never hold`);
     }
   } else if ('mask' in cond && (cond as { mask?: unknown }).mask !== undefined) {
-    throw new PolicyError(at(path, 'mask'), `only masked_eq takes a mask, not ${cond.op}`);
+    throw new PolicyError(at(pathOf(where), 'mask'), `only masked_eq takes a mask, not ${cond.op}`);
   }
 }
 
@@ -233,26 +233,27 @@ function addRules(policy: Policy, table: RuleTable): PolicyWarning[] {
   policy.rules.forEach((rule: Rule, ri) => {
     const rpath = at('rules', ri);
     if (typeof rule !== 'object' || rule === null) throw new PolicyError(rpath, 'a rule must be an object');
-    const action = checkAction(rule.action, at(rpath, 'action'));
+    const action = checkAction(rule.action, () => at(rpath, 'action'));
     const conditions = rule.conditions ?? [];
     if (!Array.isArray(conditions)) throw new PolicyError(at(rpath, 'conditions'), 'must be a list');
-    conditions.forEach((c, ci) => checkCondition(c, at(at(rpath, 'conditions'), ci)));
+    conditions.forEach((c, ci) => checkCondition(c, () => at(at(rpath, 'conditions'), ci)));
     if (!Array.isArray(rule.syscalls) || rule.syscalls.length === 0) {
       throw new PolicyError(at(rpath, 'syscalls'), 'a rule must name at least one syscall');
     }
     const resolved: ResolvedRule = { action, conditions, source: ri };
     rule.syscalls.forEach((ref, si) => {
-      const spath = at(at(rpath, 'syscalls'), si);
       if (typeof ref === 'string') {
-        if (ref === '') throw new PolicyError(spath, 'empty syscall name');
-        const found: LinuxArchName[] = [];
+        let found = 0;
         for (const arch of arches) {
-          const nr = lookupSyscall(arch, ref)?.nr;
+          const nr = ref === '' ? undefined : lookupSyscall(arch, ref)?.nr;
           if (nr === undefined) continue;
-          found.push(arch);
+          found++;
           add(arch, nr, resolved);
         }
-        if (found.length === 0) {
+        if (found > 0 && found === arches.length) return;
+        const spath = at(at(rpath, 'syscalls'), si);
+        if (ref === '') throw new PolicyError(spath, 'empty syscall name');
+        if (found === 0) {
           const elsewhere = LINUX_ARCH_NAMES.filter((a) => !arches.includes(a) && lookupSyscall(a, ref) !== undefined);
           if (elsewhere.length > 0) {
             throw new PolicyError(spath, `syscall '${ref}' does not exist on ${arches.join(', ')} ` +
@@ -265,10 +266,11 @@ function addRules(policy: Policy, table: RuleTable): PolicyWarning[] {
           }
           throw new PolicyError(spath, `unknown syscall ${quoteName(ref)}`);
         }
-        if (found.length < arches.length && !partial.has(ref)) {
-          partial.set(ref, { name: ref, missingOn: arches.filter((a) => !found.includes(a)) });
-        }
-      } else if (typeof ref === 'object' && ref !== null) {
+        if (!partial.has(ref)) partial.set(ref, { name: ref, missingOn: arches.filter((a) => lookupSyscall(a, ref) === undefined) });
+        return;
+      }
+      const spath = at(at(rpath, 'syscalls'), si);
+      if (typeof ref === 'object' && ref !== null) {
         if (typeof ref.arch !== 'string' || !isLinuxArchName(ref.arch)) {
           throw new PolicyError(at(spath, 'arch'), `unknown ABI ${JSON.stringify(ref.arch)} (one of ${LINUX_ARCH_NAMES.join(', ')})`);
         }

@@ -142,6 +142,9 @@ function canonicalName(arch: LinuxArchName, name: string): string {
  * `llseek` → `_llseek`, `newselect` → `_newselect`).
  */
 export function lookupSyscall(arch: LinuxArchName, name: string): SyscallEntry | undefined {
+  // Most names arrive spelled as the table spells them: one lookup, no new string.
+  const exact = table(arch).byName.get(name);
+  if (exact !== undefined) return exact;
   if (isOverlongSyscallName(name)) return undefined;
   return table(arch).byName.get(canonicalName(arch, name));
 }
