@@ -140,7 +140,13 @@ export function dispatchRuns<L>(section: DispatchSection<L>, options: RangeDispa
 /** The number of table syscalls in each run (plus a little, so that no run is weightless). */
 function tableWeights<L>(arch: LinuxArchName, runs: readonly DispatchRun<L>[]): Float64Array {
   const known = knownNumbers(arch);
-  return Float64Array.from(runs, (r) => lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64);
+  // A plain loop: Float64Array.from with a mapping function is several times slower in V8.
+  const weights = new Float64Array(runs.length);
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k] as DispatchRun<L>;
+    weights[k] = lowerBound(known, r.hi + 1) - lowerBound(known, r.lo) + 1 / 64;
+  }
+  return weights;
 }
 
 const ALLOW_OUTCOME = `ret:${SECCOMP_RET_ALLOW}`;

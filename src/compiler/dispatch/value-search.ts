@@ -50,16 +50,11 @@ const CHAIN_WINDOW = 2 * MAX_CHAIN + 2;
  */
 function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): { cost: Float64Array; rest: Int32Array; outcome: Int32Array } {
   const n = runs.length;
-  const cost = new Float64Array(n * CHAIN_WINDOW).fill(Infinity);
-  const rest = new Int32Array(n * CHAIN_WINDOW).fill(-1);
+  const memory = scratch(n);
+  const cost = memory.chainCost.fill(Infinity, 0, n * CHAIN_WINDOW);
+  const rest = memory.chainRest.fill(-1, 0, n * CHAIN_WINDOW);
   const outcome = outcomeIndices(runs);
-  const groupOutcome = new Int32Array(CHAIN_WINDOW);
-  const groupWeight = new Float64Array(CHAIN_WINDOW);
-  const groupWide = new Uint8Array(CHAIN_WINDOW);
-  const groupSize = new Int32Array(CHAIN_WINDOW);
-  const groupFirst = new Int32Array(CHAIN_WINDOW);
-  const member = new Int32Array(CHAIN_WINDOW);
-  const tested = new Float64Array(CHAIN_WINDOW);
+  const { groupOutcome, groupWeight, groupWide, groupSize, groupFirst, member, tested } = memory;
   for (let i = 0; i < n; i++) {
     let groups = 0;
     let wideGroups = 0;
@@ -116,6 +111,49 @@ function chainCosts<L>(runs: readonly DispatchRun<L>[], weights: Float64Array): 
   return { cost, rest, outcome };
 }
 
+/** Working memory of the search, by size. */
+interface Scratch {
+  /** Room for this many runs. */
+  readonly runs: number;
+  readonly cost: Float64Array;
+  readonly byEnd: Float64Array;
+  readonly root: Int32Array;
+  readonly chained: Uint8Array;
+  readonly chainCost: Float64Array;
+  readonly chainRest: Int32Array;
+  readonly groupOutcome: Int32Array;
+  readonly groupWeight: Float64Array;
+  readonly groupWide: Uint8Array;
+  readonly groupSize: Int32Array;
+  readonly groupFirst: Int32Array;
+  readonly member: Int32Array;
+  readonly tested: Float64Array;
+}
+
+let kept: Scratch | undefined;
+
+/**
+ * Working memory for a search of `n` runs, kept from one search to the next: allocating the interval tables
+ * afresh for every section was a visible part of compiling a small policy. A search runs to its end without
+ * calling another (nothing in it is asynchronous or recursive into the search), so one set serves every call;
+ * every cell a search reads, it writes first.
+ */
+function scratch(n: number): Scratch {
+  if (kept === undefined || kept.runs < n) {
+    const runs = Math.max(n, 80);
+    kept = {
+      runs,
+      cost: new Float64Array(runs * runs), byEnd: new Float64Array(runs * runs),
+      root: new Int32Array(runs * runs), chained: new Uint8Array(runs * runs),
+      chainCost: new Float64Array(runs * CHAIN_WINDOW), chainRest: new Int32Array(runs * CHAIN_WINDOW),
+      groupOutcome: new Int32Array(CHAIN_WINDOW), groupWeight: new Float64Array(CHAIN_WINDOW),
+      groupWide: new Uint8Array(CHAIN_WINDOW), groupSize: new Int32Array(CHAIN_WINDOW),
+      groupFirst: new Int32Array(CHAIN_WINDOW), member: new Int32Array(CHAIN_WINDOW), tested: new Float64Array(CHAIN_WINDOW),
+    };
+  }
+  return kept;
+}
+
 /** Each run's outcome as a small integer (equal for runs that decide alike). */
 function outcomeIndices<L>(runs: readonly DispatchRun<L>[]): Int32Array {
   const outcome = new Int32Array(runs.length);
@@ -159,14 +197,15 @@ export function optimalSearch<L>(runs: readonly DispatchRun<L>[], weights: Float
   const exhaustive = n <= EXHAUSTIVE_RUNS;
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (weights[i] as number);
-  const cost = new Float64Array(n * n);
-  // The same costs by column (byEnd[j * n + m] = cost of m..j), so that the inner loop reads both halves of a
-  // split from consecutive memory.
-  const byEnd = new Float64Array(n * n);
-  // The best split of every interval (kept even where a chain wins, for Knuth's bound), and whether a chain won.
-  const root = new Int32Array(n * n);
-  const chained = new Uint8Array(n * n);
-  for (let i = 0; i < n; i++) root[i * n + i] = i;
+  const { cost, byEnd, root, chained } = scratch(n);
+  // byEnd holds the costs by column (byEnd[j * n + m] = cost of m..j), so that the inner loop reads both halves
+  // of a split from consecutive memory. root is the best split of every interval (kept even where a chain wins,
+  // for Knuth's bound), chained whether a chain won.
+  for (let i = 0; i < n; i++) {
+    root[i * n + i] = i;
+    cost[i * n + i] = 0;
+    byEnd[i * n + i] = 0;
+  }
   for (let len = 2; len <= n; len++) {
     for (let i = 0; i + len - 1 < n; i++) {
       const j = i + len - 1;
@@ -185,6 +224,7 @@ export function optimalSearch<L>(runs: readonly DispatchRun<L>[], weights: Float
       }
       best += (prefix[j + 1] as number) - (prefix[i] as number);
       root[i * n + j] = bestM;
+      chained[i * n + j] = 0;
       if (len <= CHAIN_WINDOW) {
         const c = chains.cost[i * CHAIN_WINDOW + len - 1] as number;
         if (c < best) {
