@@ -3,7 +3,7 @@
  * back from the kernel log and decoded exactly; `audit --follow` sees a new record as it is written.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect } from 'vitest';
@@ -44,10 +44,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs `command` under `filter` until the kernel log holds `count` records of it. Without an audit daemon the kernel
  * prints audit records through printk's rate limit (10 per 5 s, shared by the whole machine), so an attempt whose
- * records were suppressed is repeated after the limit's interval.
+ * records were suppressed is repeated after the limit's interval; `prepare` runs before every attempt, so that each
+ * finds what the command changes as the first did (a directory not yet made, a file not yet removed).
  */
-async function recordsOfRun(filter: Program, command: string, args: string[], count: number): Promise<{ records: SeccompRecord[]; status: number }> {
+async function recordsOfRun(filter: Program, command: string, args: string[], count: number, prepare: () => void = () => {}): Promise<{ records: SeccompRecord[]; status: number }> {
   for (let attempt = 0; ; attempt++) {
+    prepare();
     const result = await runFiltered({ command, args, filters: [filter], stdio: 'ignore', forwardSignals: false, passFds: [] });
     for (let i = 0; i < 20; i++) {
       const records = recordsOf(result.pid);
@@ -61,11 +63,12 @@ async function recordsOfRun(filter: Program, command: string, args: string[], co
 
 describe('audit on the kernel\'s own records', () => {
   itWhen(kernelLogMissing(), 'a LOG filter and a KILL filter on real commands: names, ABI and action decoded exactly', async () => {
-    const logged = await recordsOfRun(filterOf([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_LOG' }]), 'mkdir', [join(tmp.dir, 'made')], 1);
+    const made = join(tmp.dir, 'made');
+    const logged = await recordsOfRun(filterOf([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_LOG' }]), 'mkdir', [made], 1, () => rmSync(made, { recursive: true, force: true }));
     expect(logged.status).toBe(0);
     expect(logged.records[0]).toMatchObject({ comm: 'mkdir', exe: expect.stringMatching(/\/mkdir$/), abi: 'x86_64', syscall: 'mkdir', action: 'LOG', code: 0x7ffc0000, signal: '0' });
-    writeFileSync(join(tmp.dir, 'file'), '');
-    const removed = await recordsOfRun(filterOf([{ names: ['unlink', 'unlinkat'], action: 'SCMP_ACT_KILL_PROCESS' }]), 'rm', [join(tmp.dir, 'file')], 1);
+    const file = join(tmp.dir, 'file');
+    const removed = await recordsOfRun(filterOf([{ names: ['unlink', 'unlinkat'], action: 'SCMP_ACT_KILL_PROCESS' }]), 'rm', [file], 1, () => writeFileSync(file, ''));
     expect(removed.status).toBe(159);
     expect(removed.records[0]).toMatchObject({ comm: 'rm', abi: 'x86_64', syscall: 'unlinkat', action: 'KILL_PROCESS', signal: '31' });
   });
