@@ -116,6 +116,11 @@ export function decide(f: Facts, j: JumpIf): boolean | undefined {
   }
 }
 
+/**
+ * The range [lo, hi] less `excl`, in normal form: the excluded values distinct, strictly between `lo` and `hi`
+ * (an excluded bound moves inward) and at most MAX_EXCLUDED of them, the first ones kept. Every range the
+ * facts hold is normal (`joinRange` keeps the form too), which `refine` relies on to skip this in common cases.
+ */
 function normalize(lo: number, hi: number, excl: readonly number[]): Range | undefined {
   if (lo > hi) return undefined;
   if (excl.length === 0) return { lo, hi, excl: NO_VALUES };
@@ -136,7 +141,17 @@ export function refine(f: Facts, j: JumpIf, outcome: boolean): Facts | undefined
   let next: Range | undefined;
   switch (j.cond) {
     case 'jeq':
-      next = outcome ? normalize(Math.max(r.lo, k), Math.min(r.hi, k), r.excl) : normalize(r.lo, r.hi, [...r.excl, k]);
+      if (outcome) {
+        // Every range is normal (see `normalize`), so this is what normalizing [k, k] would give.
+        next = k < r.lo || k > r.hi || r.excl.includes(k) ? undefined : { lo: k, hi: k, excl: NO_VALUES };
+      } else if (k < r.lo || k > r.hi || r.excl.includes(k)) {
+        // The edge teaches nothing: keep the facts (and so spare the copies on every edge of a chain).
+        return f;
+      } else if (k !== r.lo && k !== r.hi) {
+        next = { lo: r.lo, hi: r.hi, excl: r.excl.length < MAX_EXCLUDED ? [...r.excl, k] : r.excl };
+      } else {
+        next = normalize(r.lo, r.hi, [...r.excl, k]);
+      }
       break;
     case 'jgt':
       next = outcome ? (k === 0xffffffff ? undefined : normalize(Math.max(r.lo, k + 1), r.hi, r.excl))
