@@ -153,13 +153,26 @@ export function refine(f: Facts, j: JumpIf, outcome: boolean): Facts | undefined
         next = normalize(r.lo, r.hi, [...r.excl, k]);
       }
       break;
+    // A bound the test does not move leaves the (normal) range as it is: keep the facts.
     case 'jgt':
-      next = outcome ? (k === 0xffffffff ? undefined : normalize(Math.max(r.lo, k + 1), r.hi, r.excl))
-        : normalize(r.lo, Math.min(r.hi, k), r.excl);
+      if (outcome) {
+        if (k === 0xffffffff) return undefined;
+        if (k + 1 <= r.lo) return f;
+        next = normalize(k + 1, r.hi, r.excl);
+      } else {
+        if (k >= r.hi) return f;
+        next = normalize(r.lo, k, r.excl);
+      }
       break;
     case 'jge':
-      next = outcome ? normalize(Math.max(r.lo, k), r.hi, r.excl)
-        : (k === 0 ? undefined : normalize(r.lo, Math.min(r.hi, k - 1), r.excl));
+      if (outcome) {
+        if (k <= r.lo) return f;
+        next = normalize(k, r.hi, r.excl);
+      } else {
+        if (k === 0) return undefined;
+        if (k - 1 >= r.hi) return f;
+        next = normalize(r.lo, k - 1, r.excl);
+      }
       break;
   }
   return next === undefined ? undefined : withARange(f, next);

@@ -75,21 +75,19 @@ export function toGraph(program: Program): FlowGraph | undefined {
   return { nodes, entry: target(0) };
 }
 
-/** The successors of a node. */
-export function successors(node: FlowNode): number[] {
-  if (node.next !== NONE) return [node.next];
-  if (node.t !== NONE) return [node.t, node.f];
-  return [];
-}
-
-/** Marks the nodes reachable from the entry. */
-export function reachable(graph: FlowGraph): boolean[] {
-  const seen = new Array<boolean>(graph.nodes.length).fill(false);
-  seen[graph.entry] = true;
-  for (let i = graph.entry; i < graph.nodes.length; i++) {
-    const node = graph.nodes[i];
-    if (!seen[i] || node === undefined) continue;
-    for (const s of successors(node)) seen[s] = true;
+/** Marks the nodes reachable from the entry (1 = reachable). */
+export function reachable(graph: FlowGraph): Uint8Array {
+  const { nodes } = graph;
+  const seen = new Uint8Array(nodes.length);
+  seen[graph.entry] = 1;
+  for (let i = graph.entry; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (seen[i] === 0 || node === undefined) continue;
+    if (node.next !== NONE) seen[node.next] = 1;
+    else if (node.t !== NONE) {
+      seen[node.t] = 1;
+      seen[node.f] = 1;
+    }
   }
   return seen;
 }

@@ -76,7 +76,7 @@ function optimizeOnce(program: Program, o: Required<OptimizeOptions>): Program {
   if (o.threadJumps || o.removeRedundantLoads) {
     threadGraph(graph, { decideBranches: o.threadJumps, skipRedundantLoads: o.removeRedundantLoads });
   }
-  const everything = graph.nodes.map(() => true);
+  const everything = new Uint8Array(graph.nodes.length).fill(1);
   mergeTails(graph, o.removeDeadCode ? reachable(graph) : everything, { merge: o.mergeTails, dropDeadLoads: o.removeDeadCode });
   const result = layout(graph, o.removeDeadCode ? reachable(graph) : everything);
   // Long-jump stubs could in principle push a program that fitted over the kernel's limit: keep the one that fits.

@@ -8,10 +8,10 @@ import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
 
 const MAX_SHORT = 255;
 
-export function layout(graph: FlowGraph, emit: readonly boolean[]): Program {
+export function layout(graph: FlowGraph, emit: Uint8Array): Program {
   const { nodes } = graph;
   const order: number[] = [];
-  for (let i = graph.entry; i < nodes.length; i++) if (nodes[i] !== undefined && emit[i]) order.push(i);
+  for (let i = graph.entry; i < nodes.length; i++) if (nodes[i] !== undefined && emit[i] === 1) order.push(i);
   const stubs = new Map<number, number[]>();
   const addStub = (at: number, target: number): void => {
     const list = stubs.get(at);

@@ -9,6 +9,7 @@
  */
 import { toRaw, type Instruction } from '../../bpf/instructions.js';
 import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import { ShareTable } from './share-table.js';
 
 /** Instructions whose only effect is to overwrite the accumulator (so they can go when nothing reads it). */
 function onlyWritesA(insn: Instruction): boolean {
@@ -41,44 +42,49 @@ export interface TailOptions {
   readonly dropDeadLoads: boolean;
 }
 
-export function mergeTails(graph: FlowGraph, live: readonly boolean[], options: TailOptions): void {
+export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOptions): void {
   const { merge, dropDeadLoads } = options;
-  // Whether the accumulator's value on entry to a node can still be read.
-  const liveA: boolean[] = graph.nodes.map(() => true);
   const { nodes } = graph;
-  const canon: number[] = nodes.map((_, i) => i);
-  const saved: (FlowNode | undefined)[] = [...nodes];
-  const originalNext: number[] = nodes.map((n) => n?.next ?? NONE);
-  const merged: boolean[] = nodes.map(() => false);
-  const seen = new Map<string, number>();
+  const n = nodes.length;
+  // Whether the accumulator's value on entry to a node can still be read.
+  const liveA = new Uint8Array(n).fill(1);
+  const canon = new Int32Array(n);
+  const originalNext = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    canon[i] = i;
+    originalNext[i] = nodes[i]?.next ?? NONE;
+  }
+  const saved: (FlowNode | undefined)[] = nodes.slice();
+  const merged = new Uint8Array(n);
+  const seen = merge ? new ShareTable(n) : undefined;
 
   const restore = (i: number): number => {
     const node = saved[i] as FlowNode;
     nodes[i] = node;
     canon[i] = i;
-    merged[i] = false;
+    merged[i] = 0;
     const m = originalNext[i] as number;
-    if (node.next !== NONE && merged[m]) node.next = restore(m);
+    if (node.next !== NONE && merged[m] === 1) node.next = restore(m);
     return i;
   };
 
-  for (let i = nodes.length - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= 0; i--) {
     const node = nodes[i];
-    if (node === undefined || !live[i]) continue;
+    if (node === undefined || live[i] === 0) continue;
     if (node.next !== NONE) {
       node.next = canon[node.next] as number;
-      const after = liveA[node.next] as boolean;
+      const after = liveA[node.next] === 1;
       if (dropDeadLoads && onlyWritesA(node.insn) && !after) {
         canon[i] = node.next;
         nodes[i] = undefined;
-        liveA[i] = false;
+        liveA[i] = 0;
         continue;
       }
-      liveA[i] = readsA(node.insn) || (after && !onlyWritesA(node.insn) && node.insn.kind !== 'alu' && node.insn.kind !== 'neg');
+      liveA[i] = readsA(node.insn) || (after && !onlyWritesA(node.insn) && node.insn.kind !== 'alu' && node.insn.kind !== 'neg') ? 1 : 0;
     } else if (node.t !== NONE) {
-      liveA[i] = true;
+      liveA[i] = 1;
     } else {
-      liveA[i] = readsA(node.insn);
+      liveA[i] = readsA(node.insn) ? 1 : 0;
     }
     if (node.t !== NONE) {
       node.t = canon[node.t] as number;
@@ -89,21 +95,18 @@ export function mergeTails(graph: FlowGraph, live: readonly boolean[], options: 
         continue;
       }
     }
-    if (!merge) continue;
+    if (seen === undefined) continue;
     const raw = toRaw(node.insn);
-    const key = isBranch(node.insn)
-      ? `${raw.code}:${raw.k}:${node.t}:${node.f}`
-      : `${raw.code}:${raw.k}:${node.next}`;
-    const existing = seen.get(key);
-    if (existing !== undefined) {
+    // A branch continues at t and f, anything else at next (NONE for a return); opcodes tell the two apart.
+    const existing = isBranch(node.insn) ? seen.findOrAdd(raw.code, raw.k, node.t, node.f, i) : seen.findOrAdd(raw.code, raw.k, node.next, NONE, i);
+    if (existing !== NONE) {
       canon[i] = existing;
       nodes[i] = undefined;
-      merged[i] = true;
+      merged[i] = 1;
       continue;
     }
-    seen.set(key, i);
     const m = originalNext[i] as number;
-    if (node.next !== NONE && merged[m]) node.next = restore(m);
+    if (node.next !== NONE && merged[m] === 1) node.next = restore(m);
   }
   graph.entry = canon[graph.entry] as number;
 }

@@ -19,34 +19,38 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
   const { nodes } = graph;
   const incoming: (Facts | undefined)[] = new Array<Facts | undefined>(nodes.length).fill(undefined);
 
-  const follow = (start: number, facts: Facts): [number, Facts] => {
+  // Where `follow` stopped and the facts there (two variables rather than a tuple allocated per edge).
+  let reached: Facts = TOP;
+  const follow = (start: number, facts: Facts): number => {
     let at = start;
     let f = facts;
     for (;;) {
       const node = nodes[at] as FlowNode;
       if (options.decideBranches && isBranch(node.insn)) {
         const outcome = decide(f, node.insn);
-        if (outcome === undefined) return [at, f];
+        if (outcome === undefined) break;
         f = refine(f, node.insn, outcome) ?? f;
         at = outcome ? node.t : node.f;
       } else if (options.skipRedundantLoads && node.next !== NONE && isRedundantLoad(f, node.insn)) {
         at = node.next;
       } else {
-        return [at, f];
+        break;
       }
     }
+    reached = f;
+    return at;
   };
   const send = (from: Facts, to: number): number => {
-    const [target, facts] = follow(to, from);
+    const target = follow(to, from);
     // A return uses no facts: skip the join (most edges end at one of a few returns).
-    if ((nodes[target] as FlowNode).insn.kind !== 'ret') incoming[target] = join(incoming[target], facts);
+    if ((nodes[target] as FlowNode).insn.kind !== 'ret') incoming[target] = join(incoming[target], reached);
     else incoming[target] ??= TOP;
     return target;
   };
 
-  const [entry, entryFacts] = follow(graph.entry, TOP);
+  const entry = follow(graph.entry, TOP);
   graph.entry = entry;
-  incoming[entry] = entryFacts;
+  incoming[entry] = reached;
   for (let i = graph.entry; i < nodes.length; i++) {
     const node = nodes[i];
     const facts = incoming[i];
