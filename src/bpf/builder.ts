@@ -30,27 +30,31 @@ type Item =
 
 /** How a conditional edge reaches its target in the final layout. */
 type Route = { readonly via: 'direct' } | { readonly via: 'trampoline'; readonly owner: number; readonly slot: number } | { readonly via: 'ret'; readonly item: number };
+const DIRECT: Route = { via: 'direct' };
 
 /** Emits a program with symbolic jump targets and resolves them, trampolines included. */
 export class ProgramBuilder {
   private readonly items: Item[] = [];
   private readonly names: (string | undefined)[] = [];
-  private readonly bound = new Map<number, number>();
+  /** The item each label is bound to, by label id; undefined while unbound (ids are dense: an array, not a map). */
+  private readonly bound: (number | undefined)[] = [];
   private readonly problems: string[] = [];
 
   /** A fresh label; `name` only makes error messages clearer. */
   newLabel(name?: string): Label {
     this.names.push(name);
-    return { id: this.names.length - 1 };
+    const id = this.names.length - 1;
+    if (this.bound.length === id) this.bound.push(undefined);
+    return { id };
   }
 
   /** Marks the next emitted instruction as the label's target. */
   bind(label: Label): void {
-    if (this.bound.has(label.id)) {
+    if (this.bound[label.id] !== undefined) {
       this.problems.push(`label ${this.labelName(label)} is bound twice`);
       return;
     }
-    this.bound.set(label.id, this.items.length);
+    this.bound[label.id] = this.items.length;
   }
 
   /** Appends a non-jump instruction. */
@@ -92,7 +96,12 @@ export class ProgramBuilder {
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as Item;
-      for (const l of it.kind === 'cond' ? [it.t, it.f] : it.kind === 'ja' ? [it.target] : []) this.targetOf(l, i);
+      if (it.kind === 'cond') {
+        this.targetOf(it.t, i);
+        this.targetOf(it.f, i);
+      } else if (it.kind === 'ja') {
+        this.targetOf(it.target, i);
+      }
     }
 
     // Trampolines per jump item: the labels they jump to, placed right after the item in this order.
@@ -109,7 +118,8 @@ export class ProgramBuilder {
         if (it.kind !== 'cond') continue;
         const from = (start[i] as number) + 1;
         const r: Route[] = [];
-        for (const label of [it.t, it.f]) {
+        for (let side = 0; side < 2; side++) {
+          const label = side === 0 ? it.t : it.f;
           const route = this.route(label, from, start, tramps, i);
           if (route !== undefined) {
             r.push(route);
@@ -129,7 +139,8 @@ export class ProgramBuilder {
       throw new BuildError(`program needs ${total} instructions (with jump trampolines); the kernel accepts at most ${BPF_MAXINSNS}`);
     }
     const out: Instruction[] = [];
-    const labelAt = (l: Label): number => start[this.bound.get(l.id) as number] as number;
+    const bound = this.bound;
+    const labelAt = (l: Label): number => start[bound[l.id] as number] as number;
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as Item;
       const pos = start[i] as number;
@@ -148,7 +159,8 @@ export class ProgramBuilder {
         }
         out.push({ kind: 'jmp', cond: it.cond, src: it.src, value: it.value, jt, jf });
       }
-      (tramps.get(i) ?? []).forEach((l, s) => out.push({ kind: 'ja', offset: labelAt(l) - (pos + 1 + s) - 1 }));
+      const list = tramps.size === 0 ? undefined : tramps.get(i);
+      if (list !== undefined) list.forEach((l, s) => out.push({ kind: 'ja', offset: labelAt(l) - (pos + 1 + s) - 1 }));
     }
     const result = validate(out);
     if (!result.ok) {
@@ -164,7 +176,7 @@ export class ProgramBuilder {
     let pos = 0;
     for (let i = 0; i < this.items.length; i++) {
       start[i] = pos;
-      pos += 1 + (tramps.get(i)?.length ?? 0);
+      pos += tramps.size === 0 ? 1 : 1 + (tramps.get(i)?.length ?? 0);
     }
     start[this.items.length] = pos;
     return start;
@@ -172,9 +184,9 @@ export class ProgramBuilder {
 
   /** A way from position `from` (the instruction after the jump) to `label` within 255, if one exists now. */
   private route(label: Label, from: number, start: readonly number[], tramps: ReadonlyMap<number, Label[]>, owner: number): Route | undefined {
-    const targetItem = this.bound.get(label.id) as number;
+    const targetItem = this.bound[label.id] as number;
     const target = start[targetItem] as number;
-    if (target - from <= MAX_COND_OFFSET) return { via: 'direct' };
+    if (target - from <= MAX_COND_OFFSET) return DIRECT;
     // An identical RET within reach returns the same value as the far one.
     const want = this.retKey(targetItem);
     if (want !== undefined) {
@@ -208,7 +220,7 @@ export class ProgramBuilder {
   }
 
   private targetOf(label: Label, from: number): number {
-    const at = this.bound.get(label.id);
+    const at = this.bound[label.id];
     if (at === undefined) throw new BuildError(`label ${this.labelName(label)} is used but never bound`);
     if (at <= from) throw new BuildError(`jump from instruction ${from} to label ${this.labelName(label)} goes backwards`);
     if (at >= this.items.length) throw new BuildError(`label ${this.labelName(label)} is bound after the last instruction`);
