@@ -6,6 +6,7 @@
  * Classic BPF only jumps forward, so node ids in ascending order are a topological order.
  */
 import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
+import { uint8Scratch } from './scratch.js';
 
 /** No successor (a return). */
 export const NONE = -1;
@@ -75,10 +76,12 @@ export function toGraph(program: Program): FlowGraph | undefined {
   return { nodes, entry: target(0) };
 }
 
-/** Marks the nodes reachable from the entry (1 = reachable). */
+const seenScratch = uint8Scratch();
+
+/** Marks the nodes reachable from the entry (1 = reachable); the array is valid until the next call. */
 export function reachable(graph: FlowGraph): Uint8Array {
   const { nodes } = graph;
-  const seen = new Uint8Array(nodes.length);
+  const seen = seenScratch.get(nodes.length).fill(0, 0, nodes.length);
   seen[graph.entry] = 1;
   for (let i = graph.entry; i < nodes.length; i++) {
     const node = nodes[i];

@@ -76,9 +76,9 @@ function optimizeOnce(program: Program, o: Required<OptimizeOptions>): Program {
   if (o.threadJumps || o.removeRedundantLoads) {
     threadGraph(graph, { decideBranches: o.threadJumps, skipRedundantLoads: o.removeRedundantLoads });
   }
-  const everything = new Uint8Array(graph.nodes.length).fill(1);
-  mergeTails(graph, o.removeDeadCode ? reachable(graph) : everything, { merge: o.mergeTails, dropDeadLoads: o.removeDeadCode });
-  const result = layout(graph, o.removeDeadCode ? reachable(graph) : everything);
+  const everything = o.removeDeadCode ? undefined : new Uint8Array(graph.nodes.length).fill(1);
+  mergeTails(graph, everything ?? reachable(graph), { merge: o.mergeTails, dropDeadLoads: o.removeDeadCode });
+  const result = layout(graph, everything ?? reachable(graph));
   // Long-jump stubs could in principle push a program that fitted over the kernel's limit: keep the one that fits.
   return result.length > BPF_MAXINSNS && program.length <= BPF_MAXINSNS ? program : result;
 }

@@ -1,30 +1,36 @@
 /**
  * The instructions kept so far by shared tails, found by what they do (opcode and constant) and where they
- * continue (one or two node ids). Open addressing over typed arrays: a string key per instruction was most of
- * that pass's time on a small program.
+ * continue (one or two node ids). Open addressing over typed arrays, kept from one use to the next: a string
+ * key per instruction was most of that pass's time on a small program, and fresh typed arrays a good part of
+ * the rest.
  */
 export class ShareTable {
   /** 1 + entry index, 0 when empty. */
-  private readonly slots: Int32Array;
-  private readonly mask: number;
-  private readonly codes: Int32Array;
-  private readonly ks: Uint32Array;
-  private readonly as: Int32Array;
-  private readonly bs: Int32Array;
-  private readonly ids: Int32Array;
+  private slots = new Int32Array(0);
+  private mask = 0;
+  private codes = new Int32Array(0);
+  private ks = new Uint32Array(0);
+  private as = new Int32Array(0);
+  private bs = new Int32Array(0);
+  private ids = new Int32Array(0);
   private count = 0;
 
-  /** A table for at most `capacity` entries. */
-  constructor(capacity: number) {
+  /** Empties the table and makes room for `capacity` entries. */
+  reset(capacity: number): void {
     let size = 16;
     while (size < 2 * capacity) size *= 2;
-    this.slots = new Int32Array(size);
+    if (this.slots.length < size) this.slots = new Int32Array(size);
+    else this.slots.fill(0, 0, size);
     this.mask = size - 1;
-    this.codes = new Int32Array(capacity);
-    this.ks = new Uint32Array(capacity);
-    this.as = new Int32Array(capacity);
-    this.bs = new Int32Array(capacity);
-    this.ids = new Int32Array(capacity);
+    if (this.codes.length < capacity) {
+      const room = Math.max(capacity, 2 * this.codes.length);
+      this.codes = new Int32Array(room);
+      this.ks = new Uint32Array(room);
+      this.as = new Int32Array(room);
+      this.bs = new Int32Array(room);
+      this.ids = new Int32Array(room);
+    }
+    this.count = 0;
   }
 
   /**

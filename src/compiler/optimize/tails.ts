@@ -9,6 +9,7 @@
  */
 import { toRaw, type Instruction } from '../../bpf/instructions.js';
 import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import { int32Scratch, uint8Scratch } from './scratch.js';
 import { ShareTable } from './share-table.js';
 
 /** Instructions whose only effect is to overwrite the accumulator (so they can go when nothing reads it). */
@@ -42,21 +43,31 @@ export interface TailOptions {
   readonly dropDeadLoads: boolean;
 }
 
+const liveAScratch = uint8Scratch();
+const canonScratch = int32Scratch();
+const nextScratch = int32Scratch();
+const mergedScratch = uint8Scratch();
+const table = new ShareTable();
+
 export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOptions): void {
   const { merge, dropDeadLoads } = options;
   const { nodes } = graph;
   const n = nodes.length;
   // Whether the accumulator's value on entry to a node can still be read.
-  const liveA = new Uint8Array(n).fill(1);
-  const canon = new Int32Array(n);
-  const originalNext = new Int32Array(n);
+  const liveA = liveAScratch.get(n).fill(1, 0, n);
+  const canon = canonScratch.get(n);
+  const originalNext = nextScratch.get(n);
   for (let i = 0; i < n; i++) {
     canon[i] = i;
     originalNext[i] = nodes[i]?.next ?? NONE;
   }
   const saved: (FlowNode | undefined)[] = nodes.slice();
-  const merged = new Uint8Array(n);
-  const seen = merge ? new ShareTable(n) : undefined;
+  const merged = mergedScratch.get(n).fill(0, 0, n);
+  let seen: ShareTable | undefined;
+  if (merge) {
+    seen = table;
+    seen.reset(n);
+  }
 
   const restore = (i: number): number => {
     const node = saved[i] as FlowNode;

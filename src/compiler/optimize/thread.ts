@@ -5,7 +5,7 @@
  * to the branch's outcome; an edge that enters a load of what the accumulator already holds is moved past the
  * load. Edges only move forward and only skip instructions, so no path gets longer and no node is added.
  */
-import { decide, isRedundantLoad, join, refine, transfer, TOP, type Facts } from './facts.js';
+import { decide, isRedundantLoad, join, KEEP, refine, refineRange, transfer, TOP, withARange, type Facts, type Range } from './facts.js';
 import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
 
 export interface ThreadOptions {
@@ -47,6 +47,15 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     else incoming[target] ??= TOP;
     return target;
   };
+  // An edge out of a branch, with the accumulator's range on it: the facts are built only when the edge leads
+  // somewhere that uses them (not to a return).
+  const sendRefined = (facts: Facts, range: Range | typeof KEEP | undefined, to: number): number => {
+    if ((nodes[to] as FlowNode).insn.kind === 'ret') {
+      incoming[to] ??= TOP;
+      return to;
+    }
+    return send(range === undefined || range === KEEP ? facts : withARange(facts, range), to);
+  };
 
   const entry = follow(graph.entry, TOP);
   graph.entry = entry;
@@ -56,6 +65,10 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     const facts = incoming[i];
     if (node === undefined || facts === undefined) continue;
     if (node.next !== NONE) {
+      if ((nodes[node.next] as FlowNode).insn.kind === 'ret') {
+        incoming[node.next] ??= TOP;
+        continue;
+      }
       const after = transfer(facts, node.insn);
       const moved = send(after, node.next);
       // Layout may undo a moved edge and fall through again (when a stub would cost as much): the node it then
@@ -65,14 +78,14 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
       }
       node.next = moved;
     } else if (isBranch(node.insn)) {
-      const ft = refine(facts, node.insn, true);
-      const ff = refine(facts, node.insn, false);
+      const rt = refineRange(facts, node.insn, true);
+      const rf = refineRange(facts, node.insn, false);
       // An infeasible edge may point anywhere; pointing it at the other target lets the branch disappear.
-      if (ft === undefined && ff !== undefined) node.t = node.f = send(ff, node.f);
-      else if (ff === undefined && ft !== undefined) node.t = node.f = send(ft, node.t);
+      if (rt === undefined && rf !== undefined) node.t = node.f = sendRefined(facts, rf, node.f);
+      else if (rf === undefined && rt !== undefined) node.t = node.f = sendRefined(facts, rt, node.t);
       else {
-        node.t = send(ft ?? facts, node.t);
-        node.f = send(ff ?? facts, node.f);
+        node.t = sendRefined(facts, rt, node.t);
+        node.f = sendRefined(facts, rf, node.f);
       }
     }
   }
