@@ -57,8 +57,8 @@ export function optimizeProgram(program: Program, options: OptimizeOptions = {})
   // A load dropped as dead can make the next one redundant: repeat while the program keeps shrinking.
   let best = optimizeOnce(program, o);
   for (let round = 1; round < MAX_ROUNDS; round++) {
-    const next = optimizeOnce(best, o);
-    if (next.length >= best.length) break;
+    const next = optimizeOnce(best, o, best.length);
+    if (next === undefined) break;
     best = next;
   }
   if (o.caseTrees) {
@@ -70,15 +70,19 @@ export function optimizeProgram(program: Program, options: OptimizeOptions = {})
 
 const MAX_ROUNDS = 3;
 
-function optimizeOnce(program: Program, o: Required<OptimizeOptions>): Program {
+/** One round of every pass; with `limit`, `undefined` unless the result is shorter than `limit`. */
+function optimizeOnce(program: Program, o: Required<OptimizeOptions>): Program;
+function optimizeOnce(program: Program, o: Required<OptimizeOptions>, limit: number): Program | undefined;
+function optimizeOnce(program: Program, o: Required<OptimizeOptions>, limit = Infinity): Program | undefined {
   const graph = toGraph(program);
-  if (graph === undefined) return program;
+  if (graph === undefined) return program.length < limit ? program : undefined;
   if (o.threadJumps || o.removeRedundantLoads) {
     threadGraph(graph, { decideBranches: o.threadJumps, skipRedundantLoads: o.removeRedundantLoads });
   }
   const everything = o.removeDeadCode ? undefined : new Uint8Array(graph.nodes.length).fill(1);
   mergeTails(graph, everything ?? reachable(graph), { merge: o.mergeTails, dropDeadLoads: o.removeDeadCode });
-  const result = layout(graph, everything ?? reachable(graph));
+  const result = layout(graph, everything ?? reachable(graph), limit);
+  if (result === undefined) return undefined;
   // Long-jump stubs could in principle push a program that fitted over the kernel's limit: keep the one that fits.
   return result.length > BPF_MAXINSNS && program.length <= BPF_MAXINSNS ? program : result;
 }

@@ -8,7 +8,11 @@ import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
 
 const MAX_SHORT = 255;
 
-export function layout(graph: FlowGraph, emit: Uint8Array): Program {
+/**
+ * The program of the nodes marked in `emit`, or `undefined` when it would have `limit` or more instructions
+ * (a round that does not shrink the program is thrown away: its instructions are not worth writing out).
+ */
+export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Program | undefined {
   const { nodes } = graph;
   const order: number[] = [];
   for (let i = graph.entry; i < nodes.length; i++) if (nodes[i] !== undefined && emit[i] === 1) order.push(i);
@@ -47,6 +51,7 @@ export function layout(graph: FlowGraph, emit: Uint8Array): Program {
     }
     if (!changed) break;
   }
+  if (size >= limit) return undefined;
 
   const out: Instruction[] = [];
   const stubFor = (target: number, at: number): Instruction => {
