@@ -28,7 +28,12 @@ export interface FlowGraph {
   entry: number;
 }
 
-export const isBranch = (insn: Instruction): insn is JumpIf => insn.kind === 'jmp';
+// What a node is, read from its edges (the same for every node) rather than from its instruction, whose shape
+// varies with its kind: the passes ask this of every edge.
+/** A conditional jump: both edges set. */
+export const isBranchNode = (node: FlowNode): boolean => node.t !== NONE;
+/** A return: no successor at all. */
+export const isReturnNode = (node: FlowNode): boolean => node.next === NONE && node.t === NONE;
 
 /**
  * Builds the graph of a program, or returns `undefined` when the program is not one the optimizer can

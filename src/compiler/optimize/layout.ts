@@ -3,10 +3,13 @@
  * a conditional jump farther than 255 instructions gets a stub right after it: a copy of the return when the
  * target is a return (no extra instruction executed), a `ja` otherwise. Only the jumps that need one get one.
  */
-import { ins, type Instruction, type Program } from '../../bpf/instructions.js';
-import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import { ins, type Instruction, type JumpIf, type Program } from '../../bpf/instructions.js';
+import { isBranchNode, isReturnNode, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import { int32Scratch } from './scratch.js';
 
 const MAX_SHORT = 255;
+const NO_STUBS: readonly number[] = [];
+const posScratch = int32Scratch();
 
 /**
  * The program of the nodes marked in `emit`, or `undefined` when it would have `limit` or more instructions
@@ -22,31 +25,37 @@ export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Pr
     if (list === undefined) stubs.set(at, [target]);
     else if (!list.includes(target)) list.push(target);
   };
-  order.forEach((id, k) => {
+  for (let k = 0; k < order.length; k++) {
+    const id = order[k] as number;
     const node = nodes[id] as FlowNode;
-    if (node.next === NONE || order[k + 1] === node.next) return;
+    if (node.next === NONE || order[k + 1] === node.next) continue;
     // A threaded edge that would need a stub costs as much as the instructions it skips: fall through instead.
     if (order[k + 1] === node.fallthrough) node.next = node.fallthrough;
     else addStub(id, node.next);
-  });
+  }
 
-  const pos = new Array<number>(nodes.length).fill(-1);
+  const pos = posScratch.get(nodes.length).fill(-1, 0, nodes.length);
+  // Whether an edge is too long for a conditional jump and has no stub yet (then it gets one).
+  const needsStub = (id: number, target: number): boolean =>
+    (pos[target] as number) - (pos[id] as number) - 1 > MAX_SHORT && !stubs.get(id)?.includes(target);
   let size = 0;
   for (;;) {
     size = 0;
     for (const id of order) {
       pos[id] = size;
-      size += 1 + (stubs.get(id)?.length ?? 0);
+      size += stubs.size === 0 ? 1 : 1 + (stubs.get(id)?.length ?? 0);
     }
     let changed = false;
     for (const id of order) {
       const node = nodes[id] as FlowNode;
-      if (!isBranch(node.insn)) continue;
-      for (const target of [node.t, node.f]) {
-        if ((pos[target] as number) - (pos[id] as number) - 1 > MAX_SHORT && !stubs.get(id)?.includes(target)) {
-          addStub(id, target);
-          changed = true;
-        }
+      if (!isBranchNode(node)) continue;
+      if (needsStub(id, node.t)) {
+        addStub(id, node.t);
+        changed = true;
+      }
+      if (needsStub(id, node.f)) {
+        addStub(id, node.f);
+        changed = true;
       }
     }
     if (!changed) break;
@@ -56,18 +65,18 @@ export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Pr
   const out: Instruction[] = [];
   const stubFor = (target: number, at: number): Instruction => {
     const t = nodes[target] as FlowNode;
-    return t.insn.kind === 'ret' ? t.insn : ins.ja((pos[target] as number) - at - 1);
+    return isReturnNode(t) ? t.insn : ins.ja((pos[target] as number) - at - 1);
   };
   for (const id of order) {
     const node = nodes[id] as FlowNode;
     const here = pos[id] as number;
-    const list = stubs.get(id) ?? [];
-    if (isBranch(node.insn)) {
+    const list = (stubs.size === 0 ? undefined : stubs.get(id)) ?? NO_STUBS;
+    if (isBranchNode(node)) {
       const offset = (target: number): number => {
         const direct = (pos[target] as number) - here - 1;
         return direct > MAX_SHORT ? list.indexOf(target) : direct;
       };
-      out.push({ ...node.insn, jt: offset(node.t), jf: offset(node.f) });
+      out.push({ ...(node.insn as JumpIf), jt: offset(node.t), jf: offset(node.f) });
     } else {
       out.push(node.insn);
     }

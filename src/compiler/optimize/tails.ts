@@ -8,7 +8,7 @@
  * sharing never puts an extra `ja` on a path.
  */
 import { toRaw, type Instruction } from '../../bpf/instructions.js';
-import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import { isBranchNode, NONE, type FlowGraph, type FlowNode } from './graph.js';
 import { int32Scratch, uint8Scratch } from './scratch.js';
 import { ShareTable } from './share-table.js';
 
@@ -109,7 +109,7 @@ export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOpti
     if (seen === undefined) continue;
     const raw = toRaw(node.insn);
     // A branch continues at t and f, anything else at next (NONE for a return); opcodes tell the two apart.
-    const existing = isBranch(node.insn) ? seen.findOrAdd(raw.code, raw.k, node.t, node.f, i) : seen.findOrAdd(raw.code, raw.k, node.next, NONE, i);
+    const existing = isBranchNode(node) ? seen.findOrAdd(raw.code, raw.k, node.t, node.f, i) : seen.findOrAdd(raw.code, raw.k, node.next, NONE, i);
     if (existing !== NONE) {
       canon[i] = existing;
       nodes[i] = undefined;

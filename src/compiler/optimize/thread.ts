@@ -6,7 +6,8 @@
  * load. Edges only move forward and only skip instructions, so no path gets longer and no node is added.
  */
 import { decide, isRedundantLoad, join, KEEP, refine, refineRange, transfer, TOP, withARange, type Facts, type Range } from './facts.js';
-import { isBranch, NONE, type FlowGraph, type FlowNode } from './graph.js';
+import type { JumpIf } from '../../bpf/instructions.js';
+import { isBranchNode, isReturnNode, NONE, type FlowGraph, type FlowNode } from './graph.js';
 
 export interface ThreadOptions {
   /** Move edges past branches their facts decide. */
@@ -26,10 +27,11 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     let f = facts;
     for (;;) {
       const node = nodes[at] as FlowNode;
-      if (options.decideBranches && isBranch(node.insn)) {
-        const outcome = decide(f, node.insn);
+      if (options.decideBranches && isBranchNode(node)) {
+        const insn = node.insn as JumpIf;
+        const outcome = decide(f, insn);
         if (outcome === undefined) break;
-        f = refine(f, node.insn, outcome) ?? f;
+        f = refine(f, insn, outcome) ?? f;
         at = outcome ? node.t : node.f;
       } else if (options.skipRedundantLoads && node.next !== NONE && isRedundantLoad(f, node.insn)) {
         at = node.next;
@@ -43,14 +45,14 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
   const send = (from: Facts, to: number): number => {
     const target = follow(to, from);
     // A return uses no facts: skip the join (most edges end at one of a few returns).
-    if ((nodes[target] as FlowNode).insn.kind !== 'ret') incoming[target] = join(incoming[target], reached);
+    if (!isReturnNode(nodes[target] as FlowNode)) incoming[target] = join(incoming[target], reached);
     else incoming[target] ??= TOP;
     return target;
   };
   // An edge out of a branch, with the accumulator's range on it: the facts are built only when the edge leads
   // somewhere that uses them (not to a return).
   const sendRefined = (facts: Facts, range: Range | typeof KEEP | undefined, to: number): number => {
-    if ((nodes[to] as FlowNode).insn.kind === 'ret') {
+    if (isReturnNode(nodes[to] as FlowNode)) {
       incoming[to] ??= TOP;
       return to;
     }
@@ -65,7 +67,7 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     const facts = incoming[i];
     if (node === undefined || facts === undefined) continue;
     if (node.next !== NONE) {
-      if ((nodes[node.next] as FlowNode).insn.kind === 'ret') {
+      if (isReturnNode(nodes[node.next] as FlowNode)) {
         incoming[node.next] ??= TOP;
         continue;
       }
@@ -73,13 +75,14 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
       const moved = send(after, node.next);
       // Layout may undo a moved edge and fall through again (when a stub would cost as much): the node it then
       // enters must have been threaded knowing these facts too.
-      if (moved !== node.next && node.next === node.fallthrough && (nodes[node.next] as FlowNode).insn.kind !== 'ret') {
+      if (moved !== node.next && node.next === node.fallthrough && !isReturnNode(nodes[node.next] as FlowNode)) {
         incoming[node.next] = join(incoming[node.next], after);
       }
       node.next = moved;
-    } else if (isBranch(node.insn)) {
-      const rt = refineRange(facts, node.insn, true);
-      const rf = refineRange(facts, node.insn, false);
+    } else if (isBranchNode(node)) {
+      const insn = node.insn as JumpIf;
+      const rt = refineRange(facts, insn, true);
+      const rf = refineRange(facts, insn, false);
       // An infeasible edge may point anywhere; pointing it at the other target lets the branch disappear.
       if (rt === undefined && rf !== undefined) node.t = node.f = sendRefined(facts, rf, node.f);
       else if (rf === undefined && rt !== undefined) node.t = node.f = sendRefined(facts, rt, node.t);
