@@ -13,13 +13,23 @@ export const MIN_CASE_CHAIN = 6;
 
 const isJeqK = (insn: Instruction | undefined): insn is JumpIf => insn?.kind === 'jmp' && insn.cond === 'jeq' && insn.src === 'K';
 
-/** Absolute successors of instruction `i`. */
-function successors(program: Program, i: number): number[] {
-  const insn = program[i] as Instruction;
-  if (insn.kind === 'ret') return [];
-  if (insn.kind === 'ja') return [i + 1 + insn.offset];
-  if (insn.kind === 'jmp') return [i + 1 + insn.jt, i + 1 + insn.jf];
-  return [i + 1];
+/** Counts, for every position up to `n`, the instructions that may continue there. */
+function countPredecessors(program: Program, preds: Int32Array): void {
+  const n = program.length;
+  const add = (s: number): void => {
+    if (s <= n) preds[s] = (preds[s] as number) + 1;
+  };
+  for (let i = 0; i < n; i++) {
+    const insn = program[i] as Instruction;
+    if (insn.kind === 'ret') continue;
+    if (insn.kind === 'ja') add(i + 1 + insn.offset);
+    else if (insn.kind === 'jmp') {
+      add(i + 1 + insn.jt);
+      add(i + 1 + insn.jf);
+    } else {
+      add(i + 1);
+    }
+  }
 }
 
 /** The runs of values a chain maps, covering all 32-bit values (those it does not name go to `fallback`). */
@@ -59,7 +69,7 @@ function chainRuns(program: Program, members: readonly number[], label: (i: numb
 export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Program {
   const n = program.length;
   const preds = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) for (const s of successors(program, i)) if (s <= n) preds[s] = (preds[s] as number) + 1;
+  countPredecessors(program, preds);
   const chains = new Map<number, number[]>();
   const inside = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -80,7 +90,8 @@ export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Pr
   if (chains.size === 0) return program;
 
   const b = new ProgramBuilder();
-  const labels: Label[] = Array.from({ length: n }, () => b.newLabel());
+  const labels: Label[] = [];
+  for (let i = 0; i < n; i++) labels.push(b.newLabel());
   const label = (i: number): Label => labels[i] as Label;
   for (let i = 0; i < n; i++) {
     const members = chains.get(i);

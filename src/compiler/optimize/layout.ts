@@ -76,7 +76,12 @@ export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Pr
         const direct = (pos[target] as number) - here - 1;
         return direct > MAX_SHORT ? list.indexOf(target) : direct;
       };
-      out.push({ ...(node.insn as JumpIf), jt: offset(node.t), jf: offset(node.f) });
+      const j = node.insn as JumpIf;
+      // Written out field by field: every jump then has one object shape, which keeps the next round's reads of
+      // them monomorphic (a spread copy has the shape of whatever it copied, and copies slowly).
+      out.push(j.ignored === undefined
+        ? { kind: 'jmp', cond: j.cond, src: j.src, value: j.value, jt: offset(node.t), jf: offset(node.f) }
+        : { ...j, jt: offset(node.t), jf: offset(node.f) });
     } else {
       out.push(node.insn);
     }
