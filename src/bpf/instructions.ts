@@ -208,9 +208,11 @@ export function fromRaw(raw: RawInstruction): Instruction {
   }
 }
 
-function raw(code: number, k: number, ins: Instruction, jt = 0, jf = 0): RawInstruction {
-  const ig = 'ignored' in ins ? ins.ignored : undefined;
-  return { code, jt: ig?.jt ?? jt, jf: ig?.jf ?? jf, k: u32(ig?.k ?? k) };
+function raw(code: number, k: number, ins: Base, jt = 0, jf = 0): RawInstruction {
+  // A property read rather than `in`: the same answer, and a fast one on the many shapes instructions have.
+  const ig = ins.ignored;
+  if (ig === undefined || ig === null) return { code, jt, jf, k: u32(k) };
+  return { code, jt: ig.jt ?? jt, jf: ig.jf ?? jf, k: u32(ig.k ?? k) };
 }
 
 /** Encodes a typed instruction into its raw form. */
