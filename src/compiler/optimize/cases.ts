@@ -62,12 +62,34 @@ function chainRuns(program: Program, members: readonly number[], label: (i: numb
 }
 
 /**
+ * Whether `minChain` `JEQ` tests follow one another, each falling through to the next: what a chain is before
+ * asking whether anything else jumps into it. Most programs have no such run, and this answers without the
+ * predecessor counts.
+ */
+function hasLongRun(program: Program, minChain: number): boolean {
+  let run = 0;
+  let continues = false;
+  for (const insn of program) {
+    if (!isJeqK(insn)) {
+      run = 0;
+      continues = false;
+      continue;
+    }
+    run = continues ? run + 1 : 1;
+    if (run >= minChain) return true;
+    continues = insn.jf === 0 && insn.jt !== 0;
+  }
+  return false;
+}
+
+/**
  * Replaces every chain of at least `minChain` `JEQ` tests (each falling through to the next, which nothing
  * else reaches) by a search tree. Returns the program unchanged when there is no such chain or the result
  * would not be a valid filter.
  */
 export function lowerCaseChains(program: Program, minChain = MIN_CASE_CHAIN): Program {
   const n = program.length;
+  if (!hasLongRun(program, minChain)) return program;
   const preds = new Int32Array(n + 1);
   countPredecessors(program, preds);
   const chains = new Map<number, number[]>();
