@@ -47,8 +47,21 @@ export class InvalidProgramError extends Error {
   }
 }
 
+/**
+ * A set of opcodes as a table indexed by opcode (every opcode of either set is below 0x100): a look-up per
+ * instruction, twice per validation, is cheaper in a table than in a `Set`.
+ */
+function codeTable(codes: readonly number[]): Uint8Array {
+  const table = new Uint8Array(0x100);
+  for (const c of codes) table[c] = 1;
+  return table;
+}
+
+/** Whether `code` is in the table (anything outside 0..0xff, or not an integer, is not). */
+const isIn = (table: Uint8Array, code: number): boolean => table[code] === 1;
+
 /** Codes `chk_code_allowed` lets through (net/core/filter.c). */
-const CLASSIC_CODES: ReadonlySet<number> = new Set([
+const CLASSIC_CODES = codeTable([
   ...[op.BPF_ADD, op.BPF_SUB, op.BPF_MUL, op.BPF_DIV, op.BPF_MOD, op.BPF_AND, op.BPF_OR, op.BPF_XOR, op.BPF_LSH,
     op.BPF_RSH].flatMap((o) => [op.BPF_ALU | o | op.BPF_K, op.BPF_ALU | o | op.BPF_X]),
   op.BPF_ALU | op.BPF_NEG,
@@ -66,7 +79,7 @@ const CLASSIC_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /** Codes `seccomp_check_filter` lets through (kernel/seccomp.c): no MOD, no B/H loads, no IND, no MSH. */
-const SECCOMP_CODES: ReadonlySet<number> = new Set([
+const SECCOMP_CODES = codeTable([
   op.BPF_LD | op.BPF_W | op.BPF_ABS,
   op.BPF_LD | op.BPF_W | op.BPF_LEN, op.BPF_LDX | op.BPF_W | op.BPF_LEN,
   op.BPF_RET | op.BPF_K, op.BPF_RET | op.BPF_A,
@@ -114,7 +127,7 @@ function error(index: number, instruction: Instruction, rule: ValidationRule, wh
 /** Per-instruction checks of `bpf_check_classic`, in the kernel's order. */
 function checkClassic(r: RawInstruction, pc: number, flen: number): [ValidationRule, string] | undefined {
   const { code, k } = r;
-  if (!CLASSIC_CODES.has(code)) return ['unknown-opcode', `opcode ${hexCode(code)} is not a classic BPF instruction`];
+  if (!isIn(CLASSIC_CODES, code)) return ['unknown-opcode', `opcode ${hexCode(code)} is not a classic BPF instruction`];
   switch (code) {
     case DIV_K:
     case MOD_K:
@@ -184,7 +197,7 @@ function checkLoadsAndStores(raws: readonly RawInstruction[], program: Program, 
         memvalid = 0xffff;
         break;
       default:
-        if (isCondJump(r.code) && CLASSIC_CODES.has(r.code)) {
+        if (isCondJump(r.code) && isIn(CLASSIC_CODES, r.code)) {
           narrow(pc + 1 + r.jt);
           narrow(pc + 1 + r.jf);
           memvalid = 0xffff;
@@ -200,7 +213,7 @@ function checkSeccomp(r: RawInstruction): [ValidationRule, string] | undefined {
       ? ['seccomp-load', `load at offset ${r.k}: seccomp filters load only aligned 32-bit words inside seccomp_data (0..60)`]
       : undefined;
   }
-  if (SECCOMP_CODES.has(r.code)) return undefined;
+  if (isIn(SECCOMP_CODES, r.code)) return undefined;
   return ['seccomp-opcode', `${opcodeName(r.code)} is not allowed in seccomp filters`];
 }
 
@@ -239,7 +252,7 @@ export function validate(program: Program): ValidationResult {
   }
   checkLoadsAndStores(raws, program, errors);
   raws.forEach((r, pc) => {
-    if (!CLASSIC_CODES.has(r.code)) return; // already reported as unknown
+    if (!isIn(CLASSIC_CODES, r.code)) return; // already reported as unknown
     const broken = checkSeccomp(r);
     if (broken) errors.push(error(pc, program[pc] as Instruction, ...broken));
   });
