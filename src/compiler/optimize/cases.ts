@@ -52,7 +52,9 @@ function chainRuns(program: Program, members: readonly number[], label: (i: numb
     }
   };
   let next = 0;
-  for (const [v, target] of [...byValue].sort((a, b) => a[0] - b[0])) {
+  // The values are distinct 32-bit numbers: a typed array sorts them numerically without a comparator.
+  for (const v of Float64Array.from(byValue.keys()).sort()) {
+    const target = byValue.get(v) as number;
     if (v > next) push(next, v - 1, fallback);
     push(v, v, target);
     next = v + 1;
