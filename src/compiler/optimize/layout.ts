@@ -63,29 +63,31 @@ export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Pr
   if (size >= limit) return undefined;
 
   const out: Instruction[] = [];
-  const stubFor = (target: number, at: number): Instruction => {
-    const t = nodes[target] as FlowNode;
-    return isReturnNode(t) ? t.insn : ins.ja((pos[target] as number) - at - 1);
+  // The offset of a branch at `here` to `target`: direct when in reach, else to its stub right after the branch.
+  const offset = (here: number, target: number, list: readonly number[]): number => {
+    const direct = (pos[target] as number) - here - 1;
+    return direct > MAX_SHORT ? list.indexOf(target) : direct;
   };
-  for (const id of order) {
+  for (let k = 0; k < order.length; k++) {
+    const id = order[k] as number;
     const node = nodes[id] as FlowNode;
     const here = pos[id] as number;
     const list = (stubs.size === 0 ? undefined : stubs.get(id)) ?? NO_STUBS;
     if (isBranchNode(node)) {
-      const offset = (target: number): number => {
-        const direct = (pos[target] as number) - here - 1;
-        return direct > MAX_SHORT ? list.indexOf(target) : direct;
-      };
       const j = node.insn as JumpIf;
+      const jt = offset(here, node.t, list);
+      const jf = offset(here, node.f, list);
       // Written out field by field: every jump then has one object shape, which keeps the next round's reads of
       // them monomorphic (a spread copy has the shape of whatever it copied, and copies slowly).
-      out.push(j.ignored === undefined
-        ? { kind: 'jmp', cond: j.cond, src: j.src, value: j.value, jt: offset(node.t), jf: offset(node.f) }
-        : { ...j, jt: offset(node.t), jf: offset(node.f) });
+      out.push(j.ignored === undefined ? { kind: 'jmp', cond: j.cond, src: j.src, value: j.value, jt, jf } : { ...j, jt, jf });
     } else {
       out.push(node.insn);
     }
-    list.forEach((target, k) => out.push(stubFor(target, here + 1 + k)));
+    for (let s = 0; s < list.length; s++) {
+      const target = list[s] as number;
+      const t = nodes[target] as FlowNode;
+      out.push(isReturnNode(t) ? t.insn : ins.ja((pos[target] as number) - (here + 1 + s) - 1));
+    }
   }
   return out;
 }
