@@ -126,6 +126,13 @@ describe('filters compiled for a workload', () => {
       }
     }), { numRuns: 80 });
   });
+  it('a hot test with a single run below it jumps there itself (no extra instruction for the calls it misses)', () => {
+    const policy: Policy = { defaultAction: { kind: 'LOG' }, badArchAction: { kind: 'LOG' }, arches: ['x86_64', 'i386'], rules: [{ syscalls: ['read'], action: { kind: 'ALLOW' } }] };
+    const workload: Workload = { abis: new Map([['x86_64', new Map([[0, 1], [8, 1]])]]) };
+    const cost = (hot?: number[]) => workloadStats(compilePolicy(policy, { dispatch: rangeDispatch({ workload: workload.abis, kernelCache: false, ...(hot && { hot }) }) }).program, workload, { kernelCache: false }).perCall;
+    expect(cost()).toBeLessThanOrEqual(cost([]));
+    expect(cost([0])).toBe(5);
+  });
   it('under hardened, a workload whose filtered calls are socket() tests socket first: 7 instructions per filtered call', () => {
     const workload = parseWorkload(JSON.parse(readFileSync('bench/workloads/ls.json', 'utf8')));
     const policy = getProfile('hardened');

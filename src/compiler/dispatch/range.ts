@@ -6,7 +6,7 @@
  * constant-verdict syscalls stay on paths the kernel's action cache understands.
  */
 import type { DispatchCase, DispatchEmitter, DispatchSection, DispatchStrategy } from './strategy.js';
-import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalSearch, optimalTree, type DispatchOutcome, type DispatchRun, type Tree } from './value-search.js';
+import { emitTree, halvingTree, MAX_OPTIMAL_RUNS, optimalSearch, type DispatchOutcome, type DispatchRun, type Tree } from './value-search.js';
 import { syscallTable } from '../../syscalls/resolve.js';
 import type { LinuxArchName } from '../../syscalls/arch.js';
 import { SECCOMP_RET_ALLOW } from '../../syscalls/actions.js';
@@ -195,7 +195,7 @@ function weighBeyond<L>(section: DispatchSection<L>, runs: readonly DispatchRun<
 const MAX_HOISTED = 6;
 
 /** A search of a section's numbers: syscalls tested first (one `JEQ` each), then a tree over the runs. */
-export interface SectionSearch<L> {
+interface SectionSearch<L> {
   readonly hot: readonly number[];
   readonly runs: readonly DispatchRun<L>[];
   readonly tree: Tree;
@@ -238,7 +238,7 @@ function searchBelow<L>(section: DispatchSection<L>, options: RangeDispatchOptio
  * there, and the cheapest total kept. The empty prefix is the plain weighted search, so the result never costs
  * the workload more than it.
  */
-export function workloadSearch<L>(section: DispatchSection<L>, options: RangeDispatchOptions): SectionSearch<L> {
+function workloadSearch<L>(section: DispatchSection<L>, options: RangeDispatchOptions): SectionSearch<L> {
   const counts = options.workload?.get(section.arch);
   const plain = searchBelow(section, options, options.hot ?? []);
   if (counts === undefined || counts.size === 0 || options.hot !== undefined || Number.isNaN(plain.cost)) return plain;
@@ -269,14 +269,16 @@ export function rangeDispatch(options: RangeDispatchOptions = {}): DispatchStrat
     foldsBeyond: options.workload !== undefined,
     emit<L>(out: DispatchEmitter<L>, section: DispatchSection<L>): void {
       const search = workloadSearch(section, options);
-      for (const nr of search.hot) {
-        const c = section.cases.find((x) => x.nr === nr);
-        if (c === undefined) continue;
-        const next = out.newLabel();
-        out.jumpIf('jeq', nr, c.target, next);
-        out.bind(next);
-      }
-      emitTree(out, search.runs, search.tree);
+      const hot = search.hot.flatMap((nr) => section.cases.filter((x) => x.nr === nr));
+      // A tree of one run is a jump: the last hot test goes there itself (the cost the search counted).
+      const leaf = 'leaf' in search.tree ? (search.runs[search.tree.leaf] as DispatchRun<L>).out?.target : undefined;
+      hot.forEach((c, k) => {
+        const last = k === hot.length - 1 && leaf !== undefined;
+        const next = last ? leaf : out.newLabel();
+        out.jumpIf('jeq', c.nr, c.target, next);
+        if (!last) out.bind(next);
+      });
+      if (!(hot.length > 0 && leaf !== undefined)) emitTree(out, search.runs, search.tree);
     },
   };
 }
