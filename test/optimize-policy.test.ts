@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compilePolicy } from '../src/compiler/compile.js';
-import { NO_OPTIMIZATIONS, type OptimizeOptions } from '../src/compiler/optimize/index.js';
+import { NO_OPTIMIZATIONS, optimizerPass, type OptimizeOptions } from '../src/compiler/optimize/index.js';
+import { diffPrograms, diffText } from '../src/analysis/diff.js';
 import { performanceCompileOptions } from '../src/compiler/performance.js';
 import type { RangeDispatchOptions } from '../src/compiler/dispatch/index.js';
 import { seccompData } from '../src/emulator/data.js';
@@ -45,6 +46,36 @@ describe('optimized compile', () => {
       }), { numRuns: variant.name === 'everything' ? 300 : 80 });
     });
   }
+});
+
+describe('optimizer on the linear dispatch', () => {
+  it('keeps read apart from ptrace where their checks differ in one test', () => {
+    // ptrace's block tests a3 == 2 (KILL_THREAD) where read's does not; both blocks load a3 the same way.
+    const policy: Policy = {
+      defaultAction: { kind: 'TRACE', data: 0 },
+      badArchAction: { kind: 'ERRNO', data: 1 },
+      arches: ['i386', 'x86_64'],
+      rules: [
+        { syscalls: ['ptrace', 'read'], action: { kind: 'KILL_PROCESS' }, conditions: [{ arg: 3, op: 'lt', value: 2n }, { arg: 0, op: 'eq', value: 0n }] },
+        { syscalls: ['read', 'ptrace'], action: { kind: 'ALLOW' }, conditions: [{ arg: 3, op: 'eq', value: 0n }] },
+        { syscalls: ['ptrace', 'socket'], action: { kind: 'KILL_THREAD' }, conditions: [{ arg: 3, op: 'eq', value: 2n }] },
+      ],
+    };
+    const plain = compilePolicy(policy).program;
+    const optimized = compilePolicy(policy, { passes: [optimizerPass()] }).program;
+    const read = { arch: 'x86_64' as const, nr: 0, args: [0n, 0n, 0n, 2n, 0n, 0n] };
+    expect(prepareFilter(optimized).run(seccompData(read))).toBe(encodeAction({ kind: 'TRACE', data: 0 }));
+    const d = diffPrograms(plain, optimized);
+    expect(d.equivalent, diffText(d)).toBe(true);
+    expect(d.exhaustive).toBe(true);
+  });
+
+  it('is equivalent to the plain filter on random policies (exhaustive check)', () => {
+    fc.assert(fc.property(policyArb({ maxRules: 8 }), (policy) => {
+      const d = diffPrograms(compilePolicy(policy).program, compilePolicy(policy, { passes: [optimizerPass()] }).program);
+      expect(d.equivalent, diffText(d)).toBe(true);
+    }), { numRuns: 150 });
+  });
 });
 
 describe('optimized compile on the kernel', () => {

@@ -72,6 +72,24 @@ describe('optimizeProgram', () => {
     }
   });
 
+  it('keeps a load whose value the source successor of a later node still reads (dead only on the threaded edge)', () => {
+    // 5 (X = 3) is threaded past the arg0 == 6 test at 6, which 5's path has already decided; 3 also reaches 6,
+    // with A = arg1. The load at 4 is dead only while 5 skips 6: layout may send 5 back into 6 to avoid a stub.
+    const program: Program = [
+      ins.loadWord(16), ins.jump('jeq', 6, 7, 0), ins.loadWord(24), ins.jump('jset', 1, 2, 0),
+      ins.loadWord(16), ins.loadConst(3, 'X'), ins.jump('jeq', 6, 3, 0), ins.loadWord(0), ins.retA(),
+      ins.ret(ERRNO(1)), ins.ret(KILL),
+    ];
+    expect(validate(program)).toEqual({ ok: true });
+    const optimized = optimizeProgram(program);
+    for (const [a0, a1] of [[0, 6], [0, 7], [6, 6], [1, 4], [3, 6]] as const) {
+      const words = new Uint32Array(16);
+      words[4] = a0;
+      words[6] = a1;
+      expect(interpret(optimized, words).raw).toBe(interpret(program, words).raw);
+    }
+  });
+
   it('keeps every verdict, never lengthens a path nor the program, and stays a valid filter', () => {
     fc.assert(fc.property(programArb, fc.array(wordsArb, { minLength: 1, maxLength: 12 }), fc.constantFrom(...OPTION_SETS),
       (program, inputs, options) => {

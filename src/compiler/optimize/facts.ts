@@ -213,3 +213,23 @@ export function join(x: Facts | undefined, y: Facts): Facts {
   if (r.lo !== 0 || r.hi !== 0xffffffff) ranges[ANON] = r;
   return { a: null, ranges };
 }
+
+/** Whether every value in `x` is in `y`. */
+function within(x: Range, y: Range): boolean {
+  if (x.lo < y.lo || x.hi > y.hi) return false;
+  for (const v of y.excl) if (v >= x.lo && v <= x.hi && !x.excl.includes(v)) return false;
+  return true;
+}
+
+/** Whether every state the facts `x` allow is one `y` allows too (`x` at least as precise as `y`). */
+export function implies(x: Facts, y: Facts): boolean {
+  if (y.a !== null && x.a !== y.a) return false;
+  for (let slot = 0; slot < WORDS; slot++) {
+    const ry = y.ranges[slot];
+    if (ry === undefined) continue;
+    const rx = x.ranges[slot];
+    if (rx === undefined || !within(rx, ry)) return false;
+  }
+  const ay = y.a === null ? y.ranges[ANON] : undefined;
+  return ay === undefined || within(rangeOfA(x), ay);
+}

@@ -6,6 +6,7 @@
  * Classic BPF only jumps forward, so node ids in ascending order are a topological order.
  */
 import type { Instruction, JumpIf, Program } from '../../bpf/instructions.js';
+import type { Facts } from './facts.js';
 import { uint8Scratch } from './scratch.js';
 
 /** No successor (a return). */
@@ -18,14 +19,19 @@ export interface FlowNode {
   /** Successors of a conditional jump; NONE otherwise. */
   t: number;
   f: number;
-  /** For a straight-line instruction, the successor it had in the source program. */
-  readonly fallthrough: number;
+  /**
+   * For a straight-line instruction, the successor it had in the source program, to which layout may send it
+   * back; NONE once that is no longer sound (see `mergeTails`).
+   */
+  fallthrough: number;
 }
 
 export interface FlowGraph {
   /** Indexed by the instruction's position in the source program; `undefined` for resolved jumps. */
   readonly nodes: (FlowNode | undefined)[];
   entry: number;
+  /** What holds on entry to each node, once jump threading has run (by node id). */
+  facts?: readonly (Facts | undefined)[];
 }
 
 // What a node is, read from its edges (the same for every node) rather than from its instruction, whose shape

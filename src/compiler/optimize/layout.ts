@@ -29,7 +29,8 @@ export function layout(graph: FlowGraph, emit: Uint8Array, limit = Infinity): Pr
     const id = order[k] as number;
     const node = nodes[id] as FlowNode;
     if (node.next === NONE || order[k + 1] === node.next) continue;
-    // A threaded edge that would need a stub costs as much as the instructions it skips: fall through instead.
+    // A threaded edge that would need a stub costs as much as the instructions it skips: fall through instead
+    // (the threader widened that successor's facts for this node's paths; `mergeTails` closes the way when not).
     if (order[k + 1] === node.fallthrough) node.next = node.fallthrough;
     else addStub(id, node.next);
   }

@@ -8,6 +8,7 @@
  * sharing never puts an extra `ja` on a path.
  */
 import { toRaw, type Instruction } from '../../bpf/instructions.js';
+import { implies, transfer } from './facts.js';
 import { isBranchNode, NONE, type FlowGraph, type FlowNode } from './graph.js';
 import { int32Scratch, uint8Scratch } from './scratch.js';
 import { ShareTable } from './share-table.js';
@@ -84,7 +85,9 @@ export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOpti
     if (node === undefined || live[i] === 0) continue;
     if (node.next !== NONE) {
       node.next = canon[node.next] as number;
-      const after = liveA[node.next] === 1;
+      // Layout may send the node back to its source successor (see `layout`): what that one reads counts too.
+      const back = node.fallthrough;
+      const after = liveA[node.next] === 1 || (back !== NONE && back !== node.next && live[back] === 1 && liveA[back] === 1);
       if (dropDeadLoads && onlyWritesA(node.insn) && !after) {
         canon[i] = node.next;
         nodes[i] = undefined;
@@ -111,6 +114,12 @@ export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOpti
     // A branch continues at t and f, anything else at next (NONE for a return); opcodes tell the two apart.
     const existing = isBranchNode(node) ? seen.findOrAdd(raw.code, raw.k, node.t, node.f, i) : seen.findOrAdd(raw.code, raw.k, node.next, NONE, i);
     if (existing !== NONE) {
+      const keeper = nodes[existing] as FlowNode;
+      // Layout may send a threaded edge back to its source successor, which was threaded for the paths through
+      // the keeper only: unless those cover this copy's paths, that way back is closed.
+      if (keeper.fallthrough !== NONE && keeper.next !== keeper.fallthrough && !pathsCovered(graph, i, existing)) {
+        keeper.fallthrough = NONE;
+      }
       canon[i] = existing;
       nodes[i] = undefined;
       merged[i] = 1;
@@ -120,4 +129,17 @@ export function mergeTails(graph: FlowGraph, live: Uint8Array, options: TailOpti
     if (node.next !== NONE && merged[m] === 1) node.next = restore(m);
   }
   graph.entry = canon[graph.entry] as number;
+}
+
+/**
+ * Whether every state leaving node `copy` is one the threader allowed for when leaving node `keeper` (the two
+ * run the same instruction, so what it overwrites need not agree on entry).
+ */
+function pathsCovered(graph: FlowGraph, copy: number, keeper: number): boolean {
+  if (graph.facts === undefined) return true; // nothing was threaded: every edge is where the program put it
+  const copyFacts = graph.facts[copy];
+  const keeperFacts = graph.facts[keeper];
+  if (copyFacts === undefined || keeperFacts === undefined) return false;
+  const insn = (graph.nodes[keeper] as FlowNode).insn;
+  return implies(transfer(copyFacts, insn), transfer(keeperFacts, insn));
 }

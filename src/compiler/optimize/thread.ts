@@ -59,6 +59,7 @@ export function threadGraph(graph: FlowGraph, options: ThreadOptions): void {
     return send(range === undefined || range === KEEP ? facts : withARange(facts, range), to);
   };
 
+  graph.facts = incoming;
   const entry = follow(graph.entry, TOP);
   graph.entry = entry;
   incoming[entry] = reached;
