@@ -112,6 +112,27 @@ describe('Docker/OCI fixtures against runc + libseccomp', () => {
     });
   }
 
+  itWhen(missing, 'runc fails and seccomp-ts refuses: conflicting rules for a syscall the ABI does not have', () => {
+    // chown32 is i386's alone, yet libseccomp records x86_64's rules for it under a pseudo number and merges them.
+    const text = `{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+      {"names":["chown32"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":13939461335808156936,"op":"SCMP_CMP_EQ"}]},
+      {"names":["chown32"],"action":"SCMP_ACT_TRAP","args":[{"index":3,"value":5,"valueTwo":5,"op":"SCMP_CMP_MASKED_EQ"},{"index":1,"value":23,"op":"SCMP_CMP_LE"}]},
+      {"names":["chown32"],"action":"SCMP_ACT_TRACE","errnoRet":2,"args":[{"index":1,"value":14,"op":"SCMP_CMP_LE"}]}]}`;
+    const built = buildWithLibseccomp({ profileText: text, caps: [] });
+    expect(built.ok).toBe(false);
+    expect(() => importProfile(text)).toThrow(/^syscalls\[2\]: libseccomp refuses the rule TRACE\(2\) for 'chown32': .*\(EEXIST\), so runc fails \(libseccomp checks the rules for 'chown32' on x86_64 although x86_64 has no such syscall\)$/);
+    // The same rules where i386 has the syscall: refused there as well, and named by ABI.
+    const withI386 = text.replace('"SCMP_ARCH_X86_64"', '"SCMP_ARCH_X86_64","SCMP_ARCH_X86"');
+    expect(buildWithLibseccomp({ profileText: withI386, caps: [] }).ok).toBe(false);
+    expect(() => importProfile(withI386)).toThrow(ProfileError);
+    // Without the conflict, rules for a missing syscall are accepted and change nothing.
+    const calm = `{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+      {"names":["chown32"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":1,"op":"SCMP_CMP_EQ"}]},
+      {"names":["chown32"],"action":"SCMP_ACT_TRAP","args":[{"index":2,"value":1,"op":"SCMP_CMP_NE"}]}]}`;
+    expect(buildWithLibseccomp({ profileText: calm, caps: [] }).ok).toBe(true);
+    expect(importProfile(calm).policy.rules).toEqual([]);
+  });
+
   itWhen(missing, 'overlapping rules of different actions get the verdicts of libseccomp\'s tree, with a warning', () => {
     // libseccomp tests argument 1 before argument 0 here, so a call with a0 == 1 and a1 == 2 gets ALLOW,
     // although TRAP is the stronger action.

@@ -263,15 +263,20 @@ interface RuleGroup {
   readonly abi: LinuxArchName;
   readonly nr: number;
   readonly rules: AbiRule[];
+  /**
+   * The ABI has no such syscall: libseccomp still records the rules under a negative pseudo number and checks them
+   * against each other (refusing or hanging as for a real one), though none of them reaches the filter.
+   */
+  readonly pseudo: boolean;
 }
 
 /** libseccomp's per-ABI rule lists (multiplexed socket and ipc calls included), in the order runc adds them. */
 function ruleGroups(runcRules: readonly RuncRule[], abis: readonly LinuxArchName[]): RuleGroup[] {
-  const groups = new Map<string, { abi: LinuxArchName; nr: number; rules: AbiRule[] }>();
-  const push = (abi: LinuxArchName, nr: number, r: AbiRule): void => {
-    const key = `${abi}:${nr}`;
+  const groups = new Map<string, RuleGroup>();
+  const push = (abi: LinuxArchName, nr: number, r: AbiRule, pseudoName?: string): void => {
+    const key = pseudoName === undefined ? `${abi}:${nr}` : `${abi}:${pseudoName}`;
     let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { abi, nr, rules: [] }));
+    if (g === undefined) groups.set(key, (g = { abi, nr, rules: [], pseudo: pseudoName !== undefined }));
     g.rules.push(r);
   };
   for (const rule of runcRules) {
@@ -284,6 +289,8 @@ function ruleGroups(runcRules: readonly RuncRule[], abis: readonly LinuxArchName
         const rest = rule.conditions.filter((c) => c.arg !== 0);
         const conditions = onAbi([{ arg: 0, op: 'eq', value: BigInt(mux.subcall) }, ...rest], abi);
         push(abi, muxNr, { rule, conditions, multiplexed: true });
+      } else if (nr === undefined) {
+        push(abi, -1, { rule, conditions: onAbi(rule.conditions, abi), multiplexed: false }, rule.name);
       }
     }
   }
@@ -386,6 +393,7 @@ function inLibseccompOrder(g: RuleGroup, abis: readonly LinuxArchName[], default
     throw new ProfileError(b.rule.path, `libseccomp 2.5.4 never finishes adding ${ruleText(b)} after ${ruleText(a)} at ` +
       `${a.rule.path}${on} (it loops merging their tests), so runc hangs: make their conditions disjoint`);
   }
+  if (g.pseudo) return []; // nothing reaches the filter, so nothing needs to be expressible
   let lowered;
   try {
     lowered = treeRules(tree, g.nr, encodeAction(defaultAction));
@@ -428,9 +436,25 @@ export function importProfile(input: string | object, options: ImportOptions = {
   const abis = coveredAbis(profile, settings.target, warnings);
   const runcRules = toRuncRules(profile, settings, defaultAction, options.strict === true, warnings);
   const shadowWarned = new Set<string>();
-  const survivors = ruleGroups(runcRules, abis).flatMap((g) =>
-    combineGroup(g, abis, defaultAction, warnings, shadowWarned).map((r) => ({ abi: g.abi, nr: g.nr, r })));
+  const survivors = ruleGroups(runcRules, abis).flatMap((g) => {
+    if (g.pseudo) {
+      checkPseudoGroup(g, abis, defaultAction);
+      return [];
+    }
+    return combineGroup(g, abis, defaultAction, warnings, shadowWarned).map((r) => ({ abi: g.abi, nr: g.nr, r }));
+  });
   return { policy: buildPolicy(defaultAction, abis, survivors, options), warnings, meta: metaOf(profile) };
+}
+
+/** Refuses, as runc fails, rules for a syscall the ABI lacks that libseccomp refuses or never finishes adding. */
+function checkPseudoGroup(g: RuleGroup, abis: readonly LinuxArchName[], defaultAction: Action): void {
+  try {
+    combineGroup(g, abis, defaultAction, [], new Set());
+  } catch (err) {
+    if (!(err instanceof ProfileError)) throw err;
+    throw new ProfileError(err.path, `${err.detail} (libseccomp checks the rules for '${g.rules[0]!.rule.name}' on ${g.abi} ` +
+      `although ${g.abi} has no such syscall)`);
+  }
 }
 
 function describeRule(r: AbiRule): string {
