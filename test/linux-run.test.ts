@@ -139,13 +139,13 @@ describe('seccomp-ts run (the CLI)', () => {
     itWhen(missing, `${who}: ERRNO, exit status, environment, stdin and fd 3 pass through; a kill is reported in one line`, () => {
       const dir = join(tmp.dir, `d-${unprivileged}`);
       const denied = cliProcess(['run', files.eperm, '--', 'mkdir', dir], { unprivileged });
-      expect(denied.status).toBe(1);
+      expect(denied.status, denied.stderr).toBe(1);
       expect(denied.stderr).toContain('Operation not permitted');
       expect(existsSync(dir)).toBe(false);
       const passed = cliProcess(['run', files.eperm, '--', 'sh', '-c', 'printf "%s|" "$SECCOMP_TS_TEST"; cat; exit 7'], {
         unprivileged, input: 'from stdin', env: { ...process.env, SECCOMP_TS_TEST: 'a b\nc' },
       });
-      expect([passed.status, passed.stdout]).toEqual([7, 'a b\nc|from stdin']);
+      expect([passed.status, passed.stdout], passed.stderr).toEqual([7, 'a b\nc|from stdin']);
       let killed = cliProcess(['run', '--filter', files.kill, '--', 'mkdir', dir], { unprivileged });
       // As root the line names the call from the kernel's record, which printk's rate limit may have suppressed.
       for (let attempt = 0; attempt < 3 && killed.stderr.includes('no audit record'); attempt++) {

@@ -5,7 +5,7 @@
  * by kind: event and poll objects (anon_inode), pipes whose both ends this process holds, and the /dev/null that
  * libuv opens among them (above Node's first event object).
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { fstatSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** Descriptors 3 and up that look inherited, in increasing order. */
 export function listInheritedFds(): number[] {
@@ -33,5 +33,33 @@ export function listInheritedFds(): number[] {
     .map(([fd]) => fd).sort((a, b) => a - b);
 }
 
+/** A descriptor and the file it referred to, to tell it from a later one given the same number. */
+interface HeldFd {
+  readonly fd: number;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function identify(fd: number): HeldFd | undefined {
+  try {
+    const { dev, ino } = fstatSync(fd);
+    return { fd, dev, ino };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The inherited descriptors as they were when this module was loaded (before the program opened its own). */
-export const INHERITED_AT_START: readonly number[] = listInheritedFds();
+const AT_START: readonly HeldFd[] = listInheritedFds().map(identify).filter((h): h is HeldFd => h !== undefined);
+
+/**
+ * The descriptors inherited at start that are still open on the same files. A descriptor that only looked
+ * inherited, held for a moment while this module loaded (a module loader's socket to its helper process, a file
+ * being read), is gone by now: passing its number on would fail the spawn (EBADF) or hand CMD what reuses it.
+ */
+export function inheritedFds(): number[] {
+  return AT_START.filter((h) => {
+    const now = identify(h.fd);
+    return now !== undefined && now.dev === h.dev && now.ino === h.ino;
+  }).map((h) => h.fd);
+}

@@ -7,7 +7,7 @@ import { recordingFromStrace, StraceError } from '../../record/strace.js';
 import { parseAction } from '../../syscalls/action-text.js';
 import type { Action } from '../../syscalls/actions.js';
 import { LINUX_ARCH_NAMES } from '../../syscalls/arch.js';
-import { INHERITED_AT_START } from '../../linux/fds.js';
+import { inheritedFds } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { recordCommand, type RecordResult } from '../../linux/record.js';
 import { CommandNotFoundError } from '../../linux/spawn.js';
@@ -201,7 +201,7 @@ export const recordCommandCli: Command = {
     const [command, ...args] = cmd as [string, ...string[]];
     let result: RecordResult;
     try {
-      result = await recordCommand({ command, args, passFds: INHERITED_AT_START, ...(timeoutMs !== undefined && { timeoutMs }) });
+      result = await recordCommand({ command, args, passFds: inheritedFds(), ...(timeoutMs !== undefined && { timeoutMs }) });
     } catch (err) {
       if (err instanceof LinuxUnavailableError) throw new CliError(`record: ${err.message}`, RUN_FAILED);
       if (err instanceof CommandNotFoundError) throw new CliError(`record: ${err.message}`, err.exitCode);

@@ -2,7 +2,7 @@
 import { complainProgram, ComplainError } from '../../bpf/complain.js';
 import type { Program } from '../../bpf/instructions.js';
 import { validate } from '../../bpf/validator.js';
-import { INHERITED_AT_START } from '../../linux/fds.js';
+import { inheritedFds } from '../../linux/fds.js';
 import { LinuxUnavailableError } from '../../linux/ffi.js';
 import { runFiltered, type RunResult } from '../../linux/run.js';
 import { CommandNotFoundError } from '../../linux/spawn.js';
@@ -157,7 +157,7 @@ export const runCommand: Command = {
     const [command, ...args] = cmd as [string, ...string[]];
     let result: RunResult;
     try {
-      result = await runFiltered({ command, args, filters, passFds: INHERITED_AT_START, ...(userNamespace !== undefined && { userNamespace }) });
+      result = await runFiltered({ command, args, filters, passFds: inheritedFds(), ...(userNamespace !== undefined && { userNamespace }) });
     } catch (err) {
       if (err instanceof UserNamespaceError) throw new CliError(`run: --userns: ${err.message}`, RUN_FAILED);
       if (err instanceof LinuxUnavailableError) throw new CliError(`run: ${err.message}`, RUN_FAILED);
