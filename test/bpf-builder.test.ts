@@ -81,6 +81,26 @@ describe('ProgramBuilder', () => {
     expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 0));
   });
 
+  it('a trampoline to a far RET is a copy of that RET: as long as a JA, one instruction less on the way', () => {
+    const b = new ProgramBuilder();
+    const kill = b.newLabel('kill');
+    const next = b.newLabel();
+    b.emit(ins.loadWord(0));
+    b.jumpIf('jeq', 1, kill, next);
+    b.bind(next);
+    for (let i = 0; i < 300; i++) b.emit(ins.loadConst(i));
+    b.emit(ins.ret(ALLOW));
+    b.bind(kill);
+    b.emit(ins.ret(KILL));
+    const p = b.build();
+    expect(p.length).toBe(b.length + 1);
+    expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 1));
+    expect(p[2]).toEqual(ins.ret(KILL));
+    expect(validate(p)).toEqual({ ok: true });
+    expect(run(p, 1)).toBe(KILL);
+    expect(run(p, 2)).toBe(ALLOW);
+  });
+
   it('shares trampolines between many far jumps to the same target, and reaches across ~4000 instructions', () => {
     const b = new ProgramBuilder();
     const far = b.newLabel('far');

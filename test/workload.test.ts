@@ -115,6 +115,28 @@ describe('filters compiled for a workload', () => {
       expect(cost(tuned)).toBeLessThanOrEqual(cost(table) * (1 + 1e-4));
     }), { numRuns: 60 });
   });
+  it('a far jump of the tuned tree to the default RET costs no extra JA (found by the property above, seed 2)', () => {
+    const zero = { arg: 0, op: 'eq', value: 0n } as const;
+    const low31 = { arg: 0, op: 'masked_eq', mask: 0x7fffffffn, value: 0n } as const;
+    const policy: Policy = {
+      defaultAction: { kind: 'ERRNO', data: 38 }, badArchAction: { kind: 'ERRNO', data: 1 }, arches: ['x86_64', 'i386'],
+      rules: [
+        { syscalls: ['ioctl', 'read'], action: { kind: 'ERRNO', data: 1 }, conditions: [zero, { arg: 0, op: 'masked_eq', mask: 1n, value: 0n }] },
+        { syscalls: ['read', 'write', 'ptrace'], action: { kind: 'KILL_THREAD' }, conditions: [zero, zero] },
+        { syscalls: ['read', 'prctl'], action: { kind: 'ERRNO', data: 1 }, conditions: [zero, zero] },
+        { syscalls: ['close', 'read', 'ptrace'], action: { kind: 'TRACE', data: 0 }, conditions: [low31, zero, zero] },
+        { syscalls: ['read', 'openat'], action: { kind: 'ALLOW' }, conditions: [{ arg: 0, op: 'ge', value: 0n }, { arg: 0, op: 'masked_eq', mask: 0x80000000n, value: 0n }] },
+        { syscalls: ['read', 'getpid', 'ptrace'], action: { kind: 'KILL_PROCESS' }, conditions: [low31, zero, zero] },
+        { syscalls: ['socket'], action: { kind: 'LOG' } },
+      ],
+    };
+    const workload: Workload = { abis: new Map<LinuxArchName, Map<number, number>>([['x86_64', new Map([[272, 2], [238, 2]])], ['i386', new Map([[453, 327], [97, 328], [197, 327]])]]) };
+    const table = compilePolicy(policy, { dispatch: rangeDispatch() }).program;
+    const tuned = compilePolicy(policy, { dispatch: rangeDispatch({ workload: workload.abis, kernelCache: false }) }).program;
+    const cost = (p: typeof table) => workloadStats(p, workload, { kernelCache: false }).perCall;
+    expect(tuned.length).toBeGreaterThan(256); // long enough that the tree needs trampolines
+    expect(cost(tuned)).toBeLessThan(cost(table));
+  });
   it('testing hot syscalls first never costs the workload more than the tree alone, and keeps every verdict', () => {
     fc.assert(fc.property(policyWithWorkloadArb, fc.boolean(), argsArb(), ([policy, workload], kernelCache, args) => {
       const treeOnly = compilePolicy(policy, { dispatch: rangeDispatch({ workload: workload.abis, kernelCache, hot: [] }) }).program;

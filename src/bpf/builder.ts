@@ -1,7 +1,7 @@
 /**
  * Emits a program with symbolic jump targets and resolves them. Conditional jumps reach at most 255
- * instructions ahead (8-bit jt/jf); a target further away goes through a `JA` trampoline placed right after
- * the jump, or through an identical `RET` already in reach. Offsets are checked before they are written, so
+ * instructions ahead (8-bit jt/jf); a target further away goes through a trampoline placed right after the
+ * jump (a `JA`, or a copy of the target when it is a `RET`), or through an identical `RET` already in reach. Offsets are checked before they are written, so
  * they can never wrap, and the finished program is run through the validator before it is returned.
  */
 import type { Instruction, JumpCond, Operand, RawInstruction } from './instructions.js';
@@ -160,7 +160,8 @@ export class ProgramBuilder {
         out.push({ kind: 'jmp', cond: it.cond, src: it.src, value: it.value, jt, jf });
       }
       const list = tramps.size === 0 ? undefined : tramps.get(i);
-      if (list !== undefined) list.forEach((l, s) => out.push({ kind: 'ja', offset: labelAt(l) - (pos + 1 + s) - 1 }));
+      // A trampoline to a RET is that RET: as long, and the jumps through it execute one instruction less.
+      if (list !== undefined) list.forEach((l, s) => out.push(this.retOf(l) ?? { kind: 'ja', offset: labelAt(l) - (pos + 1 + s) - 1 }));
     }
     const result = validate(out);
     if (!result.ok) {
@@ -206,6 +207,12 @@ export class ProgramBuilder {
       }
     }
     return undefined;
+  }
+
+  /** The RET instruction a label is bound to, if it is bound to one. */
+  private retOf(label: Label): Instruction | undefined {
+    const it = this.items[this.bound[label.id] as number] as Item;
+    return it.kind === 'plain' && it.insn.kind === 'ret' ? it.insn : undefined;
   }
 
   private readonly retKeys = new Map<number, string | undefined>();
