@@ -39,7 +39,8 @@ describe('ProgramBuilder', () => {
     expect(b.build()).toEqual([ins.loadWord(0), ins.jump('jeq', 59, 1, 0), ins.ret(ALLOW), ins.ret(KILL)]);
   });
 
-  it('inserts a JA trampoline for a target 300 instructions away and refuses >4096', () => {
+  /** `nr == 1` jumps to `target`, 300 loads past the ALLOW that every other number reaches. */
+  function farJump(target: Instruction[]): { b: ProgramBuilder; p: Instruction[] } {
     const b = new ProgramBuilder();
     const far = b.newLabel('far');
     const next = b.newLabel();
@@ -49,16 +50,24 @@ describe('ProgramBuilder', () => {
     for (let i = 0; i < 300; i++) b.emit(ins.loadConst(i));
     b.emit(ins.ret(ALLOW));
     b.bind(far);
-    b.emit(ins.loadConst(7));
-    b.emit(ins.ret(KILL));
-    const p = b.build();
+    target.forEach((t) => b.emit(t));
+    return { b, p: b.build() };
+  }
+
+  it.each([
+    ['a JA for a target that is not a RET', [ins.loadConst(7), ins.ret(KILL)], ins.ja(301)],
+    ['a copy of a RET target: as long as a JA, one instruction less on the way', [ins.ret(KILL)], ins.ret(KILL)],
+  ])('a target 300 instructions away goes through a trampoline right after the jump: %s', (_, target, trampoline) => {
+    const { b, p } = farJump(target);
     expect(p.length).toBe(b.length + 1);
     expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 1));
-    expect(p[2]).toEqual(ins.ja(301));
+    expect(p[2]).toEqual(trampoline);
     expect(validate(p)).toEqual({ ok: true });
     expect(run(p, 1)).toBe(KILL);
     expect(run(p, 2)).toBe(ALLOW);
+  });
 
+  it('refuses a program of more than 4096 instructions', () => {
     const big = new ProgramBuilder();
     for (let i = 0; i < 4096; i++) big.emit(ins.loadConst(i));
     big.emit(ins.ret(0));
@@ -79,26 +88,6 @@ describe('ProgramBuilder', () => {
     const p = b.build();
     expect(p.length).toBe(b.length);
     expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 0));
-  });
-
-  it('a trampoline to a far RET is a copy of that RET: as long as a JA, one instruction less on the way', () => {
-    const b = new ProgramBuilder();
-    const kill = b.newLabel('kill');
-    const next = b.newLabel();
-    b.emit(ins.loadWord(0));
-    b.jumpIf('jeq', 1, kill, next);
-    b.bind(next);
-    for (let i = 0; i < 300; i++) b.emit(ins.loadConst(i));
-    b.emit(ins.ret(ALLOW));
-    b.bind(kill);
-    b.emit(ins.ret(KILL));
-    const p = b.build();
-    expect(p.length).toBe(b.length + 1);
-    expect(p[1]).toEqual(ins.jump('jeq', 1, 0, 1));
-    expect(p[2]).toEqual(ins.ret(KILL));
-    expect(validate(p)).toEqual({ ok: true });
-    expect(run(p, 1)).toBe(KILL);
-    expect(run(p, 2)).toBe(ALLOW);
   });
 
   it('shares trampolines between many far jumps to the same target, and reaches across ~4000 instructions', () => {
