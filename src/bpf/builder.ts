@@ -1,8 +1,9 @@
 /**
  * Emits a program with symbolic jump targets and resolves them. Conditional jumps reach at most 255
  * instructions ahead (8-bit jt/jf); a target further away goes through a trampoline placed right after the
- * jump (a `JA`, or a copy of the target when it is a `RET`), or through an identical `RET` already in reach. Offsets are checked before they are written, so
- * they can never wrap, and the finished program is run through the validator before it is returned.
+ * jump (a `JA`, or a copy of the target when it is a `RET`), or through an identical `RET` already in reach.
+ * Offsets are checked before they are written, so they can never wrap, and the finished program is run through
+ * the validator before it is returned.
  */
 import type { Instruction, JumpCond, Operand, RawInstruction } from './instructions.js';
 import { toRaw } from './instructions.js';
